@@ -57,6 +57,18 @@ inline Status ok_status() { return Ok{}; }
   if (!var##_result_.ok()) return var##_result_.error(); \
   auto var = std::move(var##_result_).value()
 
+// The same for coroutines (co_return).
+#define YUNFN_CO_TRY(var, expr)              \
+  auto var##_result_ = (expr);               \
+  if (!var##_result_.ok()) co_return var##_result_.error(); \
+  auto var = std::move(var##_result_).value()
+
+#define YUNFN_CO_TRY_STATUS(expr)            \
+  do {                                       \
+    auto status_ = (expr);                   \
+    if (!status_.ok()) co_return status_.error(); \
+  } while (0)
+
 #define YUNFN_TRY_STATUS(expr)               \
   do {                                       \
     auto status_ = (expr);                   \

@@ -1,0 +1,55 @@
+// Account actions: GetAccount (quota and usage).
+#include "api/api_context.h"
+#include "control/function_rules.h"
+
+namespace yunfn::api {
+namespace {
+
+// The account's total concurrency quota in MB (SCF's default region quota).
+constexpr int kTotalConcurrencyMem = 128000;
+
+Task<Result<Json>> get_account(ApiContext& ctx, const Json&) {
+  Json usage_ns = Json::array();
+  Json limit_ns = Json::array();
+  auto namespaces = ctx.store.list_namespaces();
+  for (const auto& ns : namespaces) {
+    store::FunctionListQuery q;
+    q.ns = ns.name;
+    q.limit = control::kMaxFunctionsPerNamespace;
+    auto [functions, total] = ctx.store.list_functions(q);
+    Json names = Json::array();
+    for (const auto& fn : functions) names.push_back(fn.name);
+    usage_ns.push_back({{"Namespace", ns.name},
+                        {"Functions", names},
+                        {"FunctionsCount", total},
+                        {"TotalConcurrencyMem", kTotalConcurrencyMem},
+                        {"TotalAllocatedConcurrencyMem", 0},
+                        {"TotalAllocatedProvisionedMem", 0}});
+    limit_ns.push_back({{"Namespace", ns.name},
+                        {"FunctionsCount", control::kMaxFunctionsPerNamespace},
+                        {"Trigger", {{"Cos", 10}, {"Timer", 10}, {"Cmq", 10}, {"Total", 110},
+                                     {"Ckafka", 10}, {"Apigw", 10}, {"Cls", 10}, {"Clb", 10},
+                                     {"Mps", 10}, {"Cm", 10}, {"Vod", 10}, {"Eb", 10}}},
+                        {"ConcurrentExecutions", kTotalConcurrencyMem / 128},
+                        {"TimeoutLimit", control::kMaxTimeoutS},
+                        {"InitTimeoutLimit", control::kMaxInitTimeoutS},
+                        {"TestModelLimit", 20},
+                        {"RetryNumLimit", 2},
+                        {"MinMsgTTL", 60},
+                        {"MaxMsgTTL", 21600}});
+  }
+  co_return Json{
+      {"AccountUsage",
+       {{"NamespacesCount", namespaces.size()},
+        {"Namespace", usage_ns},
+        {"TotalConcurrencyMem", kTotalConcurrencyMem},
+        {"TotalAllocatedConcurrencyMem", 0},
+        {"UserConcurrencyMemLimit", kTotalConcurrencyMem}}},
+      {"AccountLimit", {{"NamespacesCount", control::kMaxNamespaces}, {"Namespace", limit_ns}}}};
+}
+
+}  // namespace
+
+void register_account_actions(ActionRegistry& r) { r["GetAccount"] = get_account; }
+
+}  // namespace yunfn::api

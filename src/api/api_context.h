@@ -1,0 +1,44 @@
+// ApiContext: what action handlers work with (the services of the control and
+// data plane), and the registry that maps action names to handlers.
+// Built by the server; handlers run on the loop thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "common/asio.h"
+#include "common/clock.h"
+#include "common/json.h"
+#include "common/result.h"
+#include "control/function_service.h"
+#include "invoke/invoker.h"
+#include "pool/pool_manager.h"
+#include "store/store.h"
+
+namespace yunfn::api {
+
+struct ApiContext {
+  store::Store& store;
+  control::FunctionService& functions;
+  invoke::Invoker& invoker;
+  pool::PoolManager& pools;
+  const Clock& clock;
+};
+
+// An action handler gets the request parameters and returns the fields of the
+// SCF response (without RequestId) or an SCF error.
+using ActionHandler = std::function<Task<Result<Json>>(ApiContext&, const Json& params)>;
+using ActionRegistry = std::map<std::string, ActionHandler>;
+
+// Each area registers its actions.
+void register_function_actions(ActionRegistry& r);
+void register_invoke_actions(ActionRegistry& r);
+void register_log_actions(ActionRegistry& r);
+void register_namespace_actions(ActionRegistry& r);
+void register_account_actions(ActionRegistry& r);
+
+// The namespace parameter (default "default").
+Result<std::string> namespace_param(const Json& params);
+
+}  // namespace yunfn::api

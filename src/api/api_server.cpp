@@ -1,0 +1,97 @@
+#include "api/api_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/ids.h"
+
+namespace yunfn::api {
+namespace {
+
+HttpResponse envelope(Json response) {
+  response["RequestId"] = new_request_id();
+  return make_http_response(http::status::ok, Json{{"Response", response}}.dump());
+}
+
+HttpResponse error_envelope(const Error& e) {
+  return envelope(Json{{"Error", {{"Code", e.code}, {"Message", e.message}}}});
+}
+
+std::string header(const HttpRequest& req, std::string_view name) {
+  auto it = req.find(beast::string_view(name.data(), name.size()));
+  return it == req.end() ? std::string() : std::string(it->value());
+}
+
+}  // namespace
+
+ApiServer::ApiServer(asio::any_io_executor ex, ApiServerConfig config, ApiContext context)
+    : config_(std::move(config)),
+      context_(context),
+      http_(ex,
+            HttpServerConfig{config_.host, config_.port, kMaxApiBodyBytes,
+                             [] {
+                               return error_envelope(make_error(
+                                   "InvalidParameter.RequestTooLarge",
+                                   "the request body is larger than 72 MB"));
+                             }},
+            [this](HttpRequest& req) { return handle(req); }) {
+  register_function_actions(actions_);
+  register_invoke_actions(actions_);
+  register_log_actions(actions_);
+  register_namespace_actions(actions_);
+  register_account_actions(actions_);
+}
+
+void ApiServer::start() { http_.start(); }
+void ApiServer::stop() { http_.stop(); }
+
+Task<HttpResponse> ApiServer::handle(HttpRequest& req) {
+  if (req.method() == http::verb::get && req.target() == "/healthz") {
+    co_return make_http_response(http::status::ok, "{\"status\":\"ok\"}");
+  }
+  auto result = co_await dispatch(req);
+  if (!result.ok()) co_return error_envelope(result.error());
+  co_return envelope(std::move(*result));
+}
+
+Task<Result<Json>> ApiServer::dispatch(HttpRequest& req) {
+  if (req.method() != http::verb::post && req.method() != http::verb::get) {
+    co_return make_error("UnsupportedProtocol", "only POST (and GET) requests are accepted");
+  }
+  std::string target(req.target());
+  auto q = target.find('?');
+  Tc3Request signed_req{std::string(req.method_string()),
+                        q == std::string::npos ? "" : target.substr(q + 1), req.body(),
+                        [&req](std::string_view name) { return header(req, name); }};
+  auto now = to_unix_ms(context_.clock.now()) / 1000;
+  YUNFN_CO_TRY_STATUS(verify_tc3(signed_req, config_.credentials, now));
+
+  std::string action = header(req, "x-tc-action");
+  if (action.empty()) co_return make_error("MissingParameter", "the X-TC-Action header is required");
+  auto it = actions_.find(action);
+  if (it == actions_.end()) {
+    co_return make_error("InvalidAction", "action " + action + " is not supported");
+  }
+  std::string version = header(req, "x-tc-version");
+  if (!version.empty() && version != "2018-04-16") {
+    co_return make_error("NoSuchVersion", "X-TC-Version " + version + " is not supported; use 2018-04-16");
+  }
+  Json params = req.body().empty() ? Json::object() : Json::parse(req.body(), nullptr, false);
+  if (params.is_discarded() || !params.is_object()) {
+    co_return make_error("InvalidParameter.Payload", "the request body is not a JSON object");
+  }
+  try {
+    co_return co_await it->second(context_, params);
+  } catch (const std::exception& e) {
+    spdlog::error("action {} failed: {}", action, e.what());
+    co_return make_error("InternalError", std::string("internal error: ") + e.what());
+  }
+}
+
+Result<std::string> namespace_param(const Json& params) {
+  Params p(params);
+  YUNFN_TRY(ns, p.string("Namespace", store::kDefaultNamespace));
+  if (ns.empty()) ns = store::kDefaultNamespace;
+  return ns;
+}
+
+}  // namespace yunfn::api

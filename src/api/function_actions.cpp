@@ -1,0 +1,243 @@
+// Function actions: CreateFunction, GetFunction, ListFunctions,
+// UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction.
+#include "api/api_context.h"
+#include "api/params.h"
+#include "common/clock.h"
+
+namespace yunfn::api {
+namespace {
+
+Json environment_json(const store::FunctionConfig& c) {
+  Json vars = Json::array();
+  for (const auto& [k, v] : c.environment) vars.push_back({{"Key", k}, {"Value", v}});
+  return {{"Variables", vars}};
+}
+
+// The Function item of ListFunctions.
+Json function_summary(const store::FunctionRecord& fn) {
+  const auto& c = fn.latest.config;
+  return {{"FunctionName", fn.name},
+          {"FunctionId", fn.function_id},
+          {"Namespace", fn.ns},
+          {"Runtime", c.runtime},
+          {"Status", fn.latest.status},
+          {"StatusDesc", fn.latest.status_desc},
+          {"Description", c.description},
+          {"Type", c.type},
+          {"AddTime", format_scf_time(fn.add_time_ms)},
+          {"ModTime", format_scf_time(fn.latest.mod_time_ms)},
+          {"Tags", Json::array()},
+          {"StatusReasons", Json::array()},
+          {"TotalProvisionedConcurrencyMem", 0},
+          {"ReservedConcurrencyMem", nullptr},
+          {"AsyncRunEnable", c.async_run_enable ? "TRUE" : "FALSE"},
+          {"TraceEnable", c.trace_enable ? "TRUE" : "FALSE"}};
+}
+
+// The GetFunction response.
+Json function_detail(const store::FunctionRecord& fn) {
+  const auto& v = fn.latest;
+  const auto& c = v.config;
+  Json j = function_summary(fn);
+  Json reasons = Json::array();
+  if (!v.status_desc.empty()) {
+    reasons.push_back({{"ErrorCode", v.status}, {"ErrorMessage", v.status_desc}});
+  }
+  j.update({{"Handler", c.handler},
+            {"CodeSize", c.code_size},
+            {"CodeInfo", ""},
+            {"CodeResult", v.status == "Active" ? "success" : ""},
+            {"CodeError", ""},
+            {"ErrNo", 0},
+            {"Timeout", c.timeout_s},
+            {"InitTimeout", c.init_timeout_s},
+            {"MemorySize", c.memory_mb},
+            {"FunctionVersion", v.version},
+            {"Qualifier", v.version},
+            {"Environment", environment_json(c)},
+            {"Triggers", Json::array()},
+            {"Layers", Json::array()},
+            {"VpcConfig", {{"VpcId", ""}, {"SubnetId", ""}}},
+            {"PublicNetConfig", {{"PublicNetStatus", c.public_net ? "ENABLE" : "DISABLE"},
+                                 {"EipConfig", {{"EipStatus", "DISABLE"}, {"EipAddress", Json::array()}}}}},
+            {"InstallDependency", "FALSE"},
+            {"Role", ""},
+            {"ClsLogsetId", ""},
+            {"ClsTopicId", ""},
+            {"L5Enable", "FALSE"},
+            {"AvailableStatus", "Available"},
+            {"StatusReasons", reasons},
+            {"CodeSha256", c.code_sha256}});
+  return j;
+}
+
+// The settings CreateFunction and UpdateFunctionConfiguration share, merged
+// into `c` (fields that are absent keep their value).
+Status read_config(const Params& p, store::FunctionConfig& c) {
+  YUNFN_TRY(description, p.string("Description", c.description));
+  YUNFN_TRY(memory, p.integer("MemorySize", c.memory_mb));
+  YUNFN_TRY(timeout, p.integer("Timeout", c.timeout_s));
+  YUNFN_TRY(init_timeout, p.integer("InitTimeout", c.init_timeout_s));
+  c.description = description;
+  c.memory_mb = memory;
+  c.timeout_s = timeout;
+  c.init_timeout_s = init_timeout;
+  if (p.has("Environment")) {
+    YUNFN_TRY(env, p.variables("Environment"));
+    c.environment = std::move(env);
+  }
+  if (p.has("PublicNetConfig")) {
+    YUNFN_TRY(net, p.object("PublicNetConfig"));
+    c.public_net = net.value("PublicNetStatus", "ENABLE") != "DISABLE";
+  }
+  return ok_status();
+}
+
+// ZipFile from Code.ZipFile (preferred) or the legacy top-level ZipFile.
+Result<std::string> zip_param(const Params& p) {
+  if (p.has("Code")) {
+    YUNFN_TRY(code, p.object("Code"));
+    if (code.contains("ZipFile")) {
+      if (!code["ZipFile"].is_string()) return invalid_value("ZipFile", "must be a base64 string");
+      return code["ZipFile"].get<std::string>();
+    }
+    for (const char* other : {"CosBucketName", "ImageConfig", "DemoId", "TempCosObjectName"}) {
+      if (code.contains(other)) {
+        return make_error("UnsupportedOperation",
+                          std::string("Code.") + other +
+                              " is not supported by yunfn; upload the package as Code.ZipFile");
+      }
+    }
+  }
+  return p.string("ZipFile");
+}
+
+Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
+  Params p(params);
+  control::CreateFunctionInput in;
+  YUNFN_CO_TRY(ns, namespace_param(params));
+  YUNFN_CO_TRY(name, p.required_string("FunctionName"));
+  if (!p.has("Code") && !p.has("ZipFile")) co_return make_error("MissingParameter", "Code is required");
+  YUNFN_CO_TRY(zip, zip_param(p));
+  YUNFN_CO_TRY(runtime, p.string("Runtime", "Python3.9"));
+  YUNFN_CO_TRY(handler, p.string("Handler"));
+  YUNFN_CO_TRY(type, p.string("Type", "Event"));
+  YUNFN_CO_TRY(async_run, p.flag("AsyncRunEnable", false));
+  YUNFN_CO_TRY(trace, p.flag("TraceEnable", false));
+  if (async_run) {
+    co_return make_error("UnsupportedOperation.AsyncRunEnable",
+                         "AsyncRunEnable is not supported yet by this yunfn version");
+  }
+  if (type == "HTTP") {
+    co_return make_error("UnsupportedOperation",
+                         "Type HTTP (web functions) is not supported yet by this yunfn version");
+  }
+  in.ns = ns;
+  in.name = name;
+  in.zip_base64 = std::move(zip);
+  in.config.runtime = runtime;
+  in.config.handler = handler;
+  in.config.type = type;
+  in.config.trace_enable = trace;
+  YUNFN_CO_TRY_STATUS(read_config(p, in.config));
+  YUNFN_CO_TRY_STATUS(co_await ctx.functions.create_function(std::move(in)));
+  co_return Json::object();
+}
+
+Task<Result<Json>> get_function(ApiContext& ctx, const Json& params) {
+  Params p(params);
+  YUNFN_CO_TRY(ns, namespace_param(params));
+  YUNFN_CO_TRY(name, p.required_string("FunctionName"));
+  YUNFN_CO_TRY(qualifier, p.string("Qualifier", store::kLatest));
+  YUNFN_CO_TRY(fn, ctx.functions.get_function(ns, name));
+  if (!qualifier.empty() && qualifier != store::kLatest) {
+    co_return make_error("ResourceNotFound.Qualifier", "Qualifier " + qualifier + " does not exist");
+  }
+  co_return function_detail(fn);
+}
+
+Task<Result<Json>> list_functions(ApiContext& ctx, const Json& params) {
+  Params p(params);
+  store::FunctionListQuery q;
+  YUNFN_CO_TRY(ns, namespace_param(params));
+  YUNFN_CO_TRY(offset, p.integer("Offset", 0));
+  YUNFN_CO_TRY(limit, p.integer("Limit", 20));
+  YUNFN_CO_TRY(order, p.string("Order", "DESC"));
+  YUNFN_CO_TRY(order_by, p.string("Orderby", "AddTime"));
+  YUNFN_CO_TRY(search, p.string("SearchKey"));
+  YUNFN_CO_TRY(description, p.string("Description"));
+  if (offset < 0) co_return invalid_value("Offset", "must not be negative");
+  if (limit < 0 || limit > 1000) co_return invalid_value("Limit", "must be 0-1000");
+  if (order != "ASC" && order != "DESC" && order != "asc" && order != "desc") {
+    co_return invalid_value("Order", "must be ASC or DESC");
+  }
+  if (order_by != "AddTime" && order_by != "ModTime" && order_by != "FunctionName") {
+    co_return invalid_value("Orderby", "must be AddTime, ModTime or FunctionName");
+  }
+  if (!ctx.store.get_namespace(ns)) {
+    co_return make_error("ResourceNotFound.Namespace", "Namespace " + ns + " does not exist");
+  }
+  q.ns = ns;
+  q.offset = offset;
+  q.limit = limit;
+  q.ascending = order == "ASC" || order == "asc";
+  q.order_by = order_by;
+  q.search_key = search;
+  q.description = description;
+  auto [functions, total] = ctx.store.list_functions(q);
+  Json list = Json::array();
+  for (const auto& fn : functions) list.push_back(function_summary(fn));
+  co_return Json{{"Functions", list}, {"TotalCount", total}};
+}
+
+Task<Result<Json>> update_function_code(ApiContext& ctx, const Json& params) {
+  Params p(params);
+  YUNFN_CO_TRY(ns, namespace_param(params));
+  YUNFN_CO_TRY(name, p.required_string("FunctionName"));
+  YUNFN_CO_TRY(handler, p.string("Handler"));
+  YUNFN_CO_TRY(zip, zip_param(p));
+  YUNFN_CO_TRY_STATUS(co_await ctx.functions.update_code(ns, name, std::move(zip), handler));
+  co_return Json::object();
+}
+
+Task<Result<Json>> update_function_configuration(ApiContext& ctx, const Json& params) {
+  Params p(params);
+  YUNFN_CO_TRY(ns, namespace_param(params));
+  YUNFN_CO_TRY(name, p.required_string("FunctionName"));
+  YUNFN_CO_TRY(fn, ctx.functions.get_function(ns, name));
+  store::FunctionConfig config = fn.latest.config;
+  if (p.has("Runtime")) {
+    YUNFN_CO_TRY(runtime, p.string("Runtime"));
+    if (runtime != config.runtime) {
+      co_return invalid_value("Runtime", "cannot be changed after the function is created");
+    }
+  }
+  YUNFN_CO_TRY_STATUS(read_config(p, config));
+  YUNFN_CO_TRY_STATUS(ctx.functions.update_configuration(ns, name, config));
+  co_return Json::object();
+}
+
+Task<Result<Json>> delete_function(ApiContext& ctx, const Json& params) {
+  Params p(params);
+  YUNFN_CO_TRY(ns, namespace_param(params));
+  YUNFN_CO_TRY(name, p.required_string("FunctionName"));
+  YUNFN_CO_TRY(qualifier, p.string("Qualifier"));
+  if (!qualifier.empty() && qualifier != store::kLatest) {
+    co_return make_error("ResourceNotFound.Qualifier", "Qualifier " + qualifier + " does not exist");
+  }
+  YUNFN_CO_TRY_STATUS(ctx.functions.delete_function(ns, name));
+  co_return Json::object();
+}
+
+}  // namespace
+
+void register_function_actions(ActionRegistry& r) {
+  r["CreateFunction"] = create_function;
+  r["GetFunction"] = get_function;
+  r["ListFunctions"] = list_functions;
+  r["UpdateFunctionCode"] = update_function_code;
+  r["UpdateFunctionConfiguration"] = update_function_configuration;
+  r["DeleteFunction"] = delete_function;
+}
+
+}  // namespace yunfn::api

@@ -1,0 +1,79 @@
+// Invoke actions: Invoke (sync RequestResponse) and InvokeFunction.
+#include "api/api_context.h"
+#include "api/params.h"
+#include "logs/invocation_log.h"
+
+namespace yunfn::api {
+namespace {
+
+constexpr size_t kMaxSyncEventBytes = 6 * 1024 * 1024;
+
+Json result_json(const invoke::InvocationResult& r, bool tail) {
+  return {{"Result",
+           {{"FunctionRequestId", r.request_id},
+            {"RetMsg", r.ret_msg},
+            {"ErrMsg", r.err_msg},
+            {"Log", tail ? logs::tail_log(r.log) : ""},
+            {"Duration", r.duration_ms},
+            {"BillDuration", r.bill_duration_ms},
+            {"MemUsage", r.mem_usage_bytes},
+            {"InvokeResult", r.invoke_result}}}};
+}
+
+// Shared by both actions: `event_field` holds the event JSON string.
+Task<Result<Json>> run(ApiContext& ctx, const Json& params, const char* event_field,
+                       const char* default_qualifier) {
+  Params p(params);
+  YUNFN_CO_TRY(ns, namespace_param(params));
+  YUNFN_CO_TRY(name, p.required_string("FunctionName"));
+  YUNFN_CO_TRY(qualifier, p.string("Qualifier", default_qualifier));
+  YUNFN_CO_TRY(log_type, p.string("LogType", "None"));
+  YUNFN_CO_TRY(invocation_type, p.string("InvocationType", "RequestResponse"));
+  YUNFN_CO_TRY(event, p.string(event_field, "{}"));
+  if (log_type != "None" && log_type != "Tail" && !log_type.empty()) {
+    co_return invalid_value("LogType", "must be None or Tail");
+  }
+  if (invocation_type == "Event") {
+    co_return make_error("UnsupportedOperation",
+                         "InvocationType Event (async) is not supported yet by this yunfn version");
+  }
+  if (invocation_type != "RequestResponse") {
+    co_return invalid_value("InvocationType", "must be RequestResponse or Event");
+  }
+  if (event.size() > kMaxSyncEventBytes) {
+    co_return make_error("InvalidParameter.RequestTooLarge",
+                         std::string(event_field) + " is larger than the 6 MB sync event limit");
+  }
+  if (event.empty()) event = "{}";
+  if (!Json::accept(event)) {
+    co_return make_error("InvalidParameterValue.Param",
+                         std::string(event_field) + " is not valid JSON");
+  }
+  invoke::InvocationRequest req;
+  req.ns = ns;
+  req.function_name = name;
+  req.qualifier = qualifier;
+  req.event = std::move(event);
+  YUNFN_CO_TRY(result, co_await ctx.invoker.invoke(std::move(req)));
+  co_return result_json(result, log_type == "Tail");
+}
+
+Task<Result<Json>> invoke_action(ApiContext& ctx, const Json& params) {
+  return run(ctx, params, "ClientContext", "$LATEST");
+}
+
+Task<Result<Json>> invoke_function_action(ApiContext& ctx, const Json& params) {
+  if (params.contains("InvocationType")) {
+    co_return make_error("UnknownParameter", "InvokeFunction is sync only; InvocationType is not a field");
+  }
+  co_return co_await run(ctx, params, "Event", "$DEFAULT");
+}
+
+}  // namespace
+
+void register_invoke_actions(ActionRegistry& r) {
+  r["Invoke"] = invoke_action;
+  r["InvokeFunction"] = invoke_function_action;
+}
+
+}  // namespace yunfn::api

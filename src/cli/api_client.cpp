@@ -1,0 +1,68 @@
+#include "cli/api_client.h"
+
+#include <chrono>
+
+#include "common/asio.h"
+#include "common/tc3.h"
+
+namespace yunfn::cli {
+
+Result<Endpoint> parse_endpoint(std::string text) {
+  if (auto p = text.find("://"); p != std::string::npos) text = text.substr(p + 3);
+  while (!text.empty() && text.back() == '/') text.pop_back();
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return make_error("InvalidParameterValue", "endpoint '" + text + "' is not HOST:PORT");
+  }
+  return Endpoint{text.substr(0, colon), text.substr(colon + 1)};
+}
+
+ApiClient::ApiClient(Endpoint endpoint, std::string secret_id, std::string secret_key)
+    : endpoint_(std::move(endpoint)),
+      secret_id_(std::move(secret_id)),
+      secret_key_(std::move(secret_key)) {}
+
+Result<Json> ApiClient::call(const std::string& action, const Json& params) const {
+  std::string body = params.dump();
+  std::string host = endpoint_.host + ":" + endpoint_.port;
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  Tc3SignInput sign{secret_id_, secret_key_, "scf", host, action, "application/json", body,
+                    "POST", now};
+  HttpRequest req{http::verb::post, "/", 11};
+  req.set(http::field::host, host);
+  req.set(http::field::content_type, "application/json");
+  req.set("X-TC-Action", action);
+  req.set("X-TC-Version", "2018-04-16");
+  req.set("X-TC-Region", "ap-guangzhou");
+  req.set("X-TC-Timestamp", std::to_string(now));
+  req.set(http::field::authorization, tc3_authorization(sign));
+  req.body() = std::move(body);
+  req.prepare_payload();
+  try {
+    asio::io_context io;
+    asio::ip::tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    stream.connect(resolver.resolve(endpoint_.host, endpoint_.port));
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(256 * 1024 * 1024);
+    http::read(stream, buffer, parser);
+    auto j = Json::parse(parser.get().body(), nullptr, false);
+    if (j.is_discarded() || !j.contains("Response")) {
+      return make_error("InternalError", "the server answered with something other than an API response");
+    }
+    Json response = j["Response"];
+    if (response.contains("Error")) {
+      return make_error(response["Error"].value("Code", "InternalError"),
+                        response["Error"].value("Message", ""));
+    }
+    return response;
+  } catch (const std::exception& e) {
+    return make_error("InternalError", "cannot reach yunfn at " + host + ": " + e.what());
+  }
+}
+
+}  // namespace yunfn::cli

@@ -1,0 +1,58 @@
+// The asio/beast names used across yunfn, in one place. All network and timer
+// work runs as C++20 coroutines on the server's io_context.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace yunfn {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+template <typename T = void>
+using Task = asio::awaitable<T>;
+
+using HttpRequest = http::request<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
+
+// Swallows the exception a detached coroutine ends with (they log their own errors).
+struct Detached {
+  void operator()(const std::exception_ptr&) const {}
+};
+
+// A one-shot wake-up for coroutines on a single thread: wait() suspends until
+// notify() (or the owner's destruction). Built on a timer that never expires.
+class Signal {
+ public:
+  explicit Signal(const asio::any_io_executor& ex)
+      : timer_(ex, asio::steady_timer::time_point::max()) {}
+  // Suspends until notify(); returns true if notified, false on timeout.
+  Task<bool> wait_until(asio::steady_timer::time_point deadline);
+  Task<void> wait() { co_await wait_until(asio::steady_timer::time_point::max()); }
+  void notify() {
+    notified_ = true;
+    timer_.cancel();
+  }
+  bool notified() const { return notified_; }
+
+ private:
+  asio::steady_timer timer_;
+  bool notified_ = false;
+};
+
+// Runs blocking work (disk, extraction) on a worker pool and resumes the
+// calling coroutine on its own executor when it is done.
+template <typename F>
+Task<void> run_blocking(asio::thread_pool& workers, F f) {
+  co_await asio::co_spawn(
+      workers, [f = std::move(f)]() mutable -> Task<void> {
+        f();
+        co_return;
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace yunfn

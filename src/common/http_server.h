@@ -1,0 +1,48 @@
+// HttpServer: an HTTP/1.1 server (Boost.Beast) that runs one coroutine per
+// connection on the given executor and hands every request to a handler.
+// Used for the SCF API and for each instance's runtime API.
+// Owned by its creator; all calls and the handler run on the executor's thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/asio.h"
+
+namespace yunfn {
+
+using HttpHandler = std::function<Task<HttpResponse>(HttpRequest&)>;
+
+struct HttpServerConfig {
+  std::string host = "127.0.0.1";
+  unsigned short port = 0;           // 0 = any free port
+  size_t body_limit = 10 * 1024 * 1024;
+  // Answer sent when a request body is over body_limit.
+  std::function<HttpResponse()> too_large_response;
+};
+
+class HttpServer {
+ public:
+  HttpServer(asio::any_io_executor ex, HttpServerConfig config, HttpHandler handler);
+  ~HttpServer();
+
+  // Binds and starts accepting. Throws boost::system::system_error when the
+  // address cannot be bound.
+  void start();
+  // Stops accepting and closes open connections.
+  void stop();
+  unsigned short port() const { return port_; }
+
+  struct State;  // shared with the connection coroutines
+
+ private:
+  std::shared_ptr<State> state_;
+  unsigned short port_ = 0;
+};
+
+// Builds a response with the given status, content type and body.
+HttpResponse make_http_response(http::status status, std::string body,
+                                std::string content_type = "application/json");
+
+}  // namespace yunfn

@@ -1,0 +1,21 @@
+// The SCF runtime names yunfn accepts and their families. Pure; any thread.
+#pragma once
+
+#include <string>
+
+namespace yunfn {
+
+inline bool is_python_runtime(const std::string& r) { return r.rfind("Python3", 0) == 0; }
+inline bool is_nodejs_runtime(const std::string& r) { return r.rfind("Nodejs", 0) == 0; }
+
+inline bool is_supported_runtime(const std::string& r) {
+  static const char* kKnown[] = {"Python3.6",   "Python3.7",   "Python3.9",   "Python3.10",
+                                 "Python3.11",  "Nodejs10.15", "Nodejs12.16", "Nodejs14.18",
+                                 "Nodejs16.13", "Nodejs18.15", "Nodejs20.14", "CustomRuntime"};
+  for (const char* k : kKnown) {
+    if (r == k) return true;
+  }
+  return false;
+}
+
+}  // namespace yunfn

@@ -1,0 +1,159 @@
+#include "control/function_rules.h"
+
+#include <cctype>
+
+#include "common/runtime_names.h"
+
+namespace yunfn::control {
+namespace {
+
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+bool all_name_chars(const std::string& s) {
+  for (char c : s) {
+    if (!is_name_char(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status check_function_name(const std::string& name) {
+  if (name.size() < 2 || name.size() > 60 || !std::isalpha(static_cast<unsigned char>(name[0])) ||
+      !all_name_chars(name) || name.back() == '-' || name.back() == '_') {
+    return make_error("InvalidParameterValue.FunctionName",
+                      "FunctionName '" + name +
+                          "' is invalid: 2-60 letters, digits, '-' or '_', starting with a "
+                          "letter and not ending with '-' or '_'");
+  }
+  return ok_status();
+}
+
+Status check_namespace_name(const std::string& name) {
+  if (name.empty() || name.size() > 30 || !all_name_chars(name)) {
+    return make_error("InvalidParameterValue.Namespace",
+                      "Namespace '" + name + "' is invalid: 1-30 letters, digits, '-' or '_'");
+  }
+  return ok_status();
+}
+
+Status check_runtime(const std::string& runtime) {
+  if (!is_supported_runtime(runtime)) {
+    return make_error("InvalidParameterValue.Runtime",
+                      "Runtime '" + runtime +
+                          "' is not supported: use Python3.6-3.11, Nodejs10.15-20.14 or "
+                          "CustomRuntime");
+  }
+  return ok_status();
+}
+
+Status check_handler(const std::string& handler, const std::string& runtime,
+                     const std::string& type) {
+  if (type == "HTTP" || runtime == "CustomRuntime") {
+    if (handler.size() > 120) {
+      return make_error("InvalidParameterValue.Handler", "Handler is longer than 120 characters");
+    }
+    return ok_status();
+  }
+  if (handler.empty()) {
+    return make_error("MissingParameter", "Handler is required for runtime " + runtime +
+                                              " (format file.function, e.g. index.main_handler)");
+  }
+  auto dot = handler.rfind('.');
+  std::string file = dot == std::string::npos ? "" : handler.substr(0, dot);
+  std::string func = dot == std::string::npos ? "" : handler.substr(dot + 1);
+  auto valid_part = [](const std::string& s, bool allow_slash) {
+    if (s.empty() || s.size() > 60) return false;
+    for (char c : s) {
+      if (!is_name_char(c) && !(allow_slash && c == '/')) return false;
+    }
+    return s.find("..") == std::string::npos && s.front() != '/';
+  };
+  if (!valid_part(file, true) || !valid_part(func, false)) {
+    return make_error("InvalidParameterValue.Handler",
+                      "Handler '" + handler + "' is invalid: expected file.function, e.g. "
+                                              "index.main_handler");
+  }
+  return ok_status();
+}
+
+Status check_memory(int memory_mb) {
+  if (memory_mb == 64 || (memory_mb >= 128 && memory_mb <= 3072 && memory_mb % 128 == 0)) {
+    return ok_status();
+  }
+  return make_error("InvalidParameterValue.MemorySize",
+                    "MemorySize " + std::to_string(memory_mb) +
+                        " is invalid: 64, or 128 to 3072 in steps of 128 (MB)");
+}
+
+Status check_timeout(int timeout_s, bool async_run) {
+  int max = async_run ? kMaxAsyncTimeoutS : kMaxTimeoutS;
+  if (timeout_s < 1 || timeout_s > max) {
+    return make_error("InvalidParameterValue.Timeout", "Timeout " + std::to_string(timeout_s) +
+                                                           " is out of range 1-" +
+                                                           std::to_string(max) + " (seconds)");
+  }
+  return ok_status();
+}
+
+Status check_init_timeout(int init_timeout_s) {
+  if (init_timeout_s < 1 || init_timeout_s > kMaxInitTimeoutS) {
+    return make_error("InvalidParameterValue.InitTimeout",
+                      "InitTimeout " + std::to_string(init_timeout_s) + " is out of range 1-" +
+                          std::to_string(kMaxInitTimeoutS) + " (seconds)");
+  }
+  return ok_status();
+}
+
+Status check_environment(const std::vector<std::pair<std::string, std::string>>& env) {
+  size_t total = 0;
+  for (const auto& [key, value] : env) {
+    bool valid = !key.empty() && std::isalpha(static_cast<unsigned char>(key[0]));
+    for (char c : key) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') valid = false;
+    }
+    if (!valid) {
+      return make_error("InvalidParameterValue.Environment",
+                        "Environment variable key '" + key +
+                            "' is invalid: letters, digits and '_', starting with a letter");
+    }
+    for (const char* reserved : {"SCF_", "QCLOUD_", "TENCENTCLOUD_"}) {
+      if (key.rfind(reserved, 0) == 0) {
+        return make_error("InvalidParameterValue.EnvironmentSystemProtect",
+                          "Environment variable key '" + key + "' uses the reserved prefix " +
+                              reserved);
+      }
+    }
+    if (value.find('\0') != std::string::npos) {
+      return make_error("InvalidParameterValue.Environment",
+                        "Environment variable '" + key + "' has a NUL character in its value");
+    }
+    total += key.size() + value.size();
+  }
+  if (total > kMaxEnvironmentBytes) {
+    return make_error("InvalidParameterValue.EnvironmentExceededLimit",
+                      "Environment variables total " + std::to_string(total) +
+                          " bytes, over the 4 KB limit");
+  }
+  return ok_status();
+}
+
+Status check_description(const std::string& description) {
+  if (description.size() > 1000) {
+    return make_error("InvalidParameterValue.Description",
+                      "Description is longer than 1000 characters");
+  }
+  return ok_status();
+}
+
+Status check_function_type(const std::string& type) {
+  if (type != "Event" && type != "HTTP") {
+    return make_error("InvalidParameterValue.Type",
+                      "Type '" + type + "' is invalid: Event or HTTP");
+  }
+  return ok_status();
+}
+
+}  // namespace yunfn::control

@@ -1,0 +1,226 @@
+#include "control/function_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/crypto.h"
+#include "common/ids.h"
+#include "control/code_package.h"
+#include "control/function_rules.h"
+
+namespace yunfn::control {
+
+FunctionService::FunctionService(asio::any_io_executor loop, asio::thread_pool& workers,
+                                 store::Store& store, store::CodeStore& code, const Clock& clock,
+                                 FunctionChanged on_change)
+    : loop_(loop),
+      workers_(workers),
+      store_(store),
+      code_(code),
+      clock_(clock),
+      on_change_(std::move(on_change)) {}
+
+FunctionService::~FunctionService() { *alive_ = false; }
+
+Status FunctionService::check_config(const store::FunctionConfig& c) {
+  YUNFN_TRY_STATUS(check_function_type(c.type));
+  YUNFN_TRY_STATUS(check_runtime(c.runtime));
+  YUNFN_TRY_STATUS(check_handler(c.handler, c.runtime, c.type));
+  YUNFN_TRY_STATUS(check_memory(c.memory_mb));
+  YUNFN_TRY_STATUS(check_timeout(c.timeout_s, c.async_run_enable));
+  YUNFN_TRY_STATUS(check_init_timeout(c.init_timeout_s));
+  YUNFN_TRY_STATUS(check_environment(c.environment));
+  YUNFN_TRY_STATUS(check_description(c.description));
+  return ok_status();
+}
+
+Task<Result<FunctionService::Package>> FunctionService::store_package(std::string zip_base64) {
+  std::optional<Result<Package>> out;
+  store::CodeStore& code = code_;
+  co_await run_blocking(workers_, [&out, &code, &zip_base64] {
+    auto zip = crypto::base64_decode(zip_base64);
+    if (!zip) {
+      out = make_error("InvalidParameterValue.ZipFile", "ZipFile is not valid base64");
+      return;
+    }
+    auto info = inspect_code_package(*zip);
+    if (!info.ok()) {
+      out = info.error();
+      return;
+    }
+    auto sha = code.put(*zip);
+    if (!sha.ok()) {
+      out = sha.error();
+      return;
+    }
+    out = Package{*sha, zip->size()};
+  });
+  co_return std::move(*out);
+}
+
+Task<Status> FunctionService::create_function(CreateFunctionInput in) {
+  YUNFN_CO_TRY_STATUS(check_namespace_name(in.ns));
+  if (!store_.get_namespace(in.ns)) {
+    co_return make_error("ResourceNotFound.Namespace", "Namespace " + in.ns + " does not exist");
+  }
+  YUNFN_CO_TRY_STATUS(check_function_name(in.name));
+  YUNFN_CO_TRY_STATUS(check_config(in.config));
+  if (in.zip_base64.empty()) co_return make_error("MissingParameter.Code", "Code.ZipFile is required");
+  if (store_.get_function(in.ns, in.name)) {
+    co_return make_error("ResourceInUse.Function",
+                         "Function " + in.name + " already exists in namespace " + in.ns);
+  }
+  if (store_.count_functions(in.ns) >= kMaxFunctionsPerNamespace) {
+    co_return make_error("LimitExceeded.Function",
+                         "Namespace " + in.ns + " already holds the maximum of " +
+                             std::to_string(kMaxFunctionsPerNamespace) + " functions");
+  }
+  auto package = co_await store_package(std::move(in.zip_base64));
+  if (!package.ok()) co_return package.error();
+
+  store::FunctionRecord fn;
+  fn.ns = in.ns;
+  fn.name = in.name;
+  fn.function_id = "lam-" + new_request_id().substr(0, 8);
+  fn.add_time_ms = now_ms();
+  fn.latest.version = store::kLatest;
+  fn.latest.config = std::move(in.config);
+  fn.latest.config.code_sha256 = package->sha256;
+  fn.latest.config.code_size = package->size;
+  fn.latest.status = "Creating";
+  fn.latest.generation = 1;
+  fn.latest.add_time_ms = fn.add_time_ms;
+  fn.latest.mod_time_ms = fn.add_time_ms;
+  // The name may have been taken while the package was being stored.
+  YUNFN_CO_TRY_STATUS(store_.create_function(fn));
+  asio::co_spawn(loop_, finish_unpack(fn.ns, fn.name, 1, "Create"), Detached{});
+  co_return ok_status();
+}
+
+Task<Status> FunctionService::update_code(std::string ns, std::string name,
+                                          std::string zip_base64, std::string handler) {
+  YUNFN_CO_TRY(fn, get_function(ns, name));
+  if (fn.latest.status == "Creating" || fn.latest.status == "Updating") {
+    co_return make_error("FailedOperation.UpdateFunctionCode",
+                         "Function " + name + " is " + fn.latest.status + "; retry when Active");
+  }
+  if (!handler.empty()) {
+    YUNFN_CO_TRY_STATUS(check_handler(handler, fn.latest.config.runtime, fn.latest.config.type));
+  }
+  if (zip_base64.empty()) co_return make_error("MissingParameter.Code", "ZipFile is required");
+  auto package = co_await store_package(std::move(zip_base64));
+  if (!package.ok()) co_return package.error();
+  // Re-read: the function may have changed or gone while the package was stored.
+  YUNFN_CO_TRY(current, get_function(ns, name));
+  store::VersionRecord v = current.latest;
+  v.config.code_sha256 = package->sha256;
+  v.config.code_size = package->size;
+  if (!handler.empty()) v.config.handler = handler;
+  v.status = "Updating";
+  v.status_desc.clear();
+  v.generation += 1;
+  v.mod_time_ms = now_ms();
+  YUNFN_CO_TRY_STATUS(store_.put_version(ns, name, v));
+  asio::co_spawn(loop_, finish_unpack(ns, name, v.generation, "Update"), Detached{});
+  co_return ok_status();
+}
+
+Task<void> FunctionService::finish_unpack(std::string ns, std::string name, int64_t generation,
+                                          std::string operation) {
+  auto alive = alive_;
+  auto v = store_.get_version(ns, name, store::kLatest);
+  if (!v) co_return;
+  std::optional<Result<std::filesystem::path>> unpacked;
+  store::CodeStore& code = code_;
+  std::string sha = v->config.code_sha256;
+  co_await run_blocking(workers_, [&unpacked, &code, &sha] { unpacked = code.unpacked(sha); });
+  if (!*alive) co_return;
+  // Only the change that started this unpack may finish it.
+  auto current = store_.get_version(ns, name, store::kLatest);
+  if (!current || current->generation != generation) co_return;
+  if (unpacked->ok()) {
+    current->status = "Active";
+  } else {
+    current->status = operation + "Failed";
+    current->status_desc = unpacked->error().message;
+    spdlog::warn("function {}/{}: {} failed: {}", ns, name, operation, current->status_desc);
+  }
+  current->mod_time_ms = now_ms();
+  (void)store_.put_version(ns, name, *current);
+  if (on_change_) on_change_(ns, name);
+}
+
+Status FunctionService::update_configuration(const std::string& ns, const std::string& name,
+                                             const store::FunctionConfig& config) {
+  YUNFN_TRY(fn, get_function(ns, name));
+  if (fn.latest.status == "Creating" || fn.latest.status == "Updating") {
+    return make_error("FailedOperation.UpdateFunctionConfiguration",
+                      "Function " + name + " is " + fn.latest.status + "; retry when Active");
+  }
+  YUNFN_TRY_STATUS(check_config(config));
+  store::VersionRecord v = fn.latest;
+  v.config = config;
+  v.generation += 1;
+  v.mod_time_ms = now_ms();
+  YUNFN_TRY_STATUS(store_.put_version(ns, name, v));
+  if (on_change_) on_change_(ns, name);
+  return ok_status();
+}
+
+Status FunctionService::delete_function(const std::string& ns, const std::string& name) {
+  YUNFN_TRY(fn, get_function(ns, name));
+  YUNFN_TRY_STATUS(store_.delete_function(ns, name));
+  if (on_change_) on_change_(ns, name);
+  return ok_status();
+}
+
+void FunctionService::resume_pending() {
+  for (const auto& fn : store_.all_functions()) {
+    const auto& status = fn.latest.status;
+    if (status == "Creating" || status == "Updating") {
+      asio::co_spawn(loop_,
+                     finish_unpack(fn.ns, fn.name, fn.latest.generation,
+                                   status == "Creating" ? "Create" : "Update"),
+                     Detached{});
+    }
+  }
+}
+
+Status FunctionService::create_namespace(const std::string& name, const std::string& description) {
+  YUNFN_TRY_STATUS(check_namespace_name(name));
+  YUNFN_TRY_STATUS(check_description(description));
+  if (store_.list_namespaces().size() >= static_cast<size_t>(kMaxNamespaces)) {
+    return make_error("LimitExceeded.Namespace", "At most " + std::to_string(kMaxNamespaces) +
+                                                     " namespaces are allowed");
+  }
+  int64_t now = now_ms();
+  return store_.create_namespace({name, description, now, now});
+}
+
+Status FunctionService::delete_namespace(const std::string& name) {
+  if (name == store::kDefaultNamespace) {
+    return make_error("FailedOperation.DeleteNamespace", "The default namespace cannot be deleted");
+  }
+  if (!store_.get_namespace(name)) {
+    return make_error("ResourceNotFound.Namespace", "Namespace " + name + " does not exist");
+  }
+  if (store_.count_functions(name) > 0) {
+    return make_error("FailedOperation.DeleteNamespace",
+                      "Namespace " + name + " still holds functions; delete them first");
+  }
+  return store_.delete_namespace(name);
+}
+
+Result<store::FunctionRecord> FunctionService::get_function(const std::string& ns,
+                                                            const std::string& name) {
+  if (!store_.get_namespace(ns)) {
+    return make_error("ResourceNotFound.Namespace", "Namespace " + ns + " does not exist");
+  }
+  auto fn = store_.get_function(ns, name);
+  if (!fn) {
+    return make_error("ResourceNotFound.Function",
+                      "Function " + name + " does not exist in namespace " + ns);
+  }
+  return std::move(*fn);
+}
+
+}  // namespace yunfn::control

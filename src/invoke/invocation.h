@@ -1,0 +1,33 @@
+// InvocationRequest / InvocationResult: what every entry point (the Invoke
+// action, the gateway, triggers, the async dispatcher) hands to the Invoker and
+// gets back. Plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace yunfn::invoke {
+
+struct InvocationRequest {
+  std::string ns = "default";
+  std::string function_name;
+  std::string qualifier = "$LATEST";
+  std::string event = "{}";   // JSON text
+  std::string request_id;     // generated when empty
+  std::string source = "api"; // api, apigw, timer, ...
+};
+
+struct InvocationResult {
+  std::string request_id;
+  int status_code = 200;      // SCF invocation status (section 14 of the contract)
+  int invoke_result = 0;      // 0 success, 1 user code error, -1 platform error
+  std::string ret_msg;        // return value JSON, user error JSON, or platform message
+  std::string err_msg;
+  std::string log;            // the full framed log
+  double duration_ms = 0;
+  int64_t bill_duration_ms = 0;
+  int64_t mem_usage_bytes = 0;
+  bool cold_start = false;
+};
+
+}  // namespace yunfn::invoke

@@ -1,0 +1,30 @@
+#include "logs/invocation_log.h"
+
+#include <fmt/format.h>
+
+namespace yunfn::logs {
+
+std::string format_invocation_log(const LogFrame& f) {
+  std::string out = fmt::format("START RequestId: {}\n", f.request_id);
+  if (f.cold_start) {
+    out += fmt::format("Init Report RequestId: {} InitDuration: {:.2f}ms Memory: {}MB\n",
+                       f.request_id, f.init_duration_ms, f.memory_mb);
+  }
+  out += f.user_output;
+  if (!f.user_output.empty() && f.user_output.back() != '\n') out += '\n';
+  if (!f.error.empty()) out += fmt::format("ERROR RequestId: {} Result: {}\n", f.request_id, f.error);
+  out += fmt::format("END RequestId: {}\n", f.request_id);
+  out += fmt::format("Report RequestId: {} Duration: {:.2f}ms Memory: {}MB MemUsage: {:.2f}MB\n",
+                     f.request_id, f.duration_ms, f.memory_mb,
+                     static_cast<double>(f.mem_usage_bytes) / (1024.0 * 1024.0));
+  return out;
+}
+
+std::string tail_log(const std::string& log, size_t max_bytes) {
+  if (log.size() <= max_bytes) return log;
+  size_t start = log.size() - max_bytes;
+  size_t nl = log.find('\n', start);
+  return nl == std::string::npos ? log.substr(start) : log.substr(nl + 1);
+}
+
+}  // namespace yunfn::logs

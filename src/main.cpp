@@ -1,0 +1,60 @@
+// yunfn: `yunfn server` runs the platform; `yunfn sandbox-init` is the first
+// program of every instance; every other command is the CLI.
+#include <CLI/CLI.hpp>
+
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "sandbox/sandbox.h"
+#include "server/server.h"
+
+namespace {
+
+int server_main(int argc, char** argv) {
+  yunfn::server::ServerConfig config;
+  CLI::App app{"yunfn server: run the platform"};
+  std::string listen = "127.0.0.1:9001", isolation = "auto";
+  int idle_timeout = 600;
+  std::string data_dir = config.data_dir.string();
+  app.add_option("--listen", listen, "API address HOST:PORT (port 0 picks a free one)");
+  app.add_option("--data-dir", data_dir, "data directory");
+  app.add_option("--idle-timeout", idle_timeout, "seconds an idle instance is kept")->check(CLI::Range(1, 86400));
+  app.add_option("--log-retention-days", config.log_retention_days, "days invocation logs are kept")
+      ->check(CLI::Range(1, 3650));
+  app.add_option("--isolation", isolation, "instance isolation: auto, none or namespace")
+      ->check(CLI::IsMember({"auto", "none", "namespace"}));
+  try {
+    app.parse(argc - 1, argv + 1);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "yunfn: --listen must be HOST:PORT\n";
+    return 2;
+  }
+  config.listen_host = listen.substr(0, colon);
+  config.listen_port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
+  config.data_dir = data_dir;
+  config.idle_timeout = std::chrono::seconds(idle_timeout);
+  config.isolation = isolation == "none"        ? yunfn::server::Isolation::kNone
+                     : isolation == "namespace" ? yunfn::server::Isolation::kNamespace
+                                                : yunfn::server::Isolation::kAuto;
+  try {
+    return yunfn::server::run_server(config);
+  } catch (const std::exception& e) {
+    std::cerr << "yunfn: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "sandbox-init") == 0) {
+    return yunfn::sandbox::sandbox_init_main(argc, argv);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "server") == 0) return server_main(argc, argv);
+  return yunfn::cli::run_cli(argc, argv);
+}

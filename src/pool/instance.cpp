@@ -1,0 +1,240 @@
+#include "pool/instance.h"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "common/json.h"
+
+namespace yunfn::pool {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024;  // SCF sync response limit
+
+double ms_since(steady::time_point t) {
+  return std::chrono::duration<double, std::milli>(steady::now() - t).count();
+}
+
+// SCF status of an init error reported by a runtime through init/error.
+int init_error_status(const std::string& body) {
+  auto j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  std::string type = j.is_object() ? j.value("errorType", "") : "";
+  if (type == "ModuleNotFoundError" || type == "ImportError" || type == "AttributeError" ||
+      type == "HandlerNotFound" || type == "MODULE_NOT_FOUND") {
+    return 437;  // HandlerNotFound
+  }
+  return 445;  // ContainerInitError
+}
+
+std::string describe_exit(const sandbox::ExitInfo& e) {
+  if (e.signal != 0) return "killed by signal " + std::to_string(e.signal);
+  return "exit code " + std::to_string(e.exit_code);
+}
+
+}  // namespace
+
+Instance::Instance(asio::any_io_executor ex, const InstanceSpec& spec, std::string instance_id)
+    : ex_(ex), spec_(spec), id_(std::move(instance_id)), last_used_(steady::now()) {}
+
+Instance::~Instance() {
+  if (channel_) channel_->close();
+}
+
+std::vector<std::string> Instance::build_env() const {
+  std::vector<std::string> env;
+  for (const auto& [k, v] : spec_.environment) env.push_back(k + "=" + v);
+  const std::string code = spec_.code_dir.string();
+  std::vector<std::pair<std::string, std::string>> platform = {
+      {"SCF_RUNTIME_API", "127.0.0.1"},
+      {"SCF_RUNTIME_API_PORT", std::to_string(channel_->port())},
+      {"_HANDLER", spec_.handler},
+      {"SCF_FUNCTIONNAME", spec_.function_name},
+      {"SCF_FUNCTIONVERSION", spec_.version},
+      {"SCF_NAMESPACE", spec_.ns},
+      {"SCF_RUNTIME", spec_.runtime},
+      {"SCF_MEMORY_SIZE", std::to_string(spec_.memory_mb)},
+      {"SCF_TIMEOUT", std::to_string(spec_.timeout_s)},
+      {"TENCENTCLOUD_RUNENV", "SCF"},
+      {"TENCENTCLOUD_REGION", "ap-guangzhou"},
+      {"TENCENTCLOUD_APPID", "1250000000"},
+      {"TENCENTCLOUD_UIN", "100000000001"},
+      {"TENCENTCLOUD_TZ", "UTC"},
+      {"USER_CODE_ROOT", code},
+      {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+      {"HOME", "/tmp"},
+      {"LANG", "C.UTF-8"},
+  };
+  for (const auto& [k, v] : platform) env.push_back(k + "=" + v);
+  env.insert(env.end(), spec_.extra_env.begin(), spec_.extra_env.end());
+  return env;
+}
+
+Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure) {
+  auto self = shared_from_this();
+  auto started = steady::now();
+  channel_ = runtime::RuntimeChannel::create(ex_, "127.0.0.1", kMaxResponseBytes + 1024 * 1024);
+  sandbox::LaunchSpec launch{id_, spec_.argv, build_env(), spec_.code_dir, spec_.memory_mb, 1024};
+  auto proc = sandbox.launch(launch);
+  if (!proc.ok()) {
+    state_ = State::kDead;
+    *failure = {500, proc.error().message, ""};
+    co_return proc.error();
+  }
+  process_ = std::move(proc).value();
+  for (int fd : {process_->take_stdout_fd(), process_->take_stderr_fd()}) {
+    outputs_.push_back(std::make_unique<asio::posix::stream_descriptor>(ex_, fd));
+    asio::co_spawn(ex_, read_output(fd), Detached{});
+  }
+  exit_watch_ = std::make_unique<asio::posix::stream_descriptor>(ex_, ::dup(process_->exit_fd()));
+  asio::co_spawn(ex_, watch_exit(), Detached{});
+
+  std::string init_error;
+  auto deadline = started + std::chrono::seconds(spec_.init_timeout_s);
+  auto outcome = co_await channel_->wait_init(deadline, &init_error);
+  init_duration_ms_ = ms_since(started);
+  if (outcome == runtime::InitOutcome::kReady && !exited_) {
+    state_ = State::kIdle;
+    co_return Ok{};
+  }
+  drain_output();
+  switch (outcome) {
+    case runtime::InitOutcome::kInitError: {
+      auto j = Json::parse(init_error, nullptr, false);
+      std::string msg = j.is_object() ? j.value("errorMessage", init_error) : init_error;
+      *failure = {init_error_status(init_error), "function initialization failed: " + msg, ""};
+      break;
+    }
+    case runtime::InitOutcome::kTimeout:
+      *failure = {450, "function initialization timed out after " +
+                           std::to_string(spec_.init_timeout_s) + " seconds", ""};
+      break;
+    default:
+      *failure = {405, "the runtime process exited during initialization (" +
+                           describe_exit(exit_info_) + ")", ""};
+      break;
+  }
+  failure->log = std::exchange(pending_log_, {});
+  kill();
+  co_return make_error("FailedOperation.InvokeFunction", failure->message);
+}
+
+Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) {
+  auto self = shared_from_this();
+  auto started = steady::now();
+  invocation_log_ = std::exchange(pending_log_, {});
+  log_truncated_ = false;
+  in_invocation_ = true;
+  process_->reset_peak_memory();
+  channel_->post_event({request_id, std::move(event), spec_.memory_mb,
+                        static_cast<int64_t>(spec_.timeout_s) * 1000});
+  auto deadline = started + std::chrono::seconds(spec_.timeout_s);
+  auto result = co_await channel_->wait_result(deadline);
+
+  InvokeOutcome out;
+  switch (result.kind) {
+    case runtime::ResultKind::kResponse:
+      if (result.body.size() > kMaxResponseBytes) {
+        out.status_code = 407;
+        out.err_msg = "the function response is larger than 6 MB";
+      } else {
+        out.ret_msg = std::move(result.body);
+      }
+      break;
+    case runtime::ResultKind::kError:
+      out.status_code = 430;  // user code exception caught
+      out.ret_msg = std::move(result.body);
+      break;
+    case runtime::ResultKind::kTimeout:
+      out.status_code = 433;
+      out.err_msg = "Invoking task timed out after " + std::to_string(spec_.timeout_s) + " seconds";
+      killed_for_timeout_ = true;
+      kill();
+      break;
+    case runtime::ResultKind::kAborted:
+      if (exit_info_.oom_killed) {
+        out.status_code = 434;
+        out.err_msg = "Memory limit exceeded: the function used more than " +
+                      std::to_string(spec_.memory_mb) + " MB and was killed";
+      } else {
+        out.status_code = 439;
+        out.err_msg = "User process exited when running (" + describe_exit(exit_info_) + ")";
+      }
+      break;
+  }
+  co_return finish(std::move(out), started);
+}
+
+InvokeOutcome Instance::finish(InvokeOutcome out, steady::time_point started) {
+  out.duration_ms = ms_since(started);
+  out.mem_usage_bytes = process_ ? process_->peak_memory_bytes() : 0;
+  drain_output();
+  in_invocation_ = false;
+  out.log = std::exchange(invocation_log_, {});
+  last_used_ = steady::now();
+  return out;
+}
+
+void Instance::kill() {
+  if (state_ == State::kDead && !process_) return;
+  state_ = State::kDead;
+  if (process_) process_->kill_all();
+  if (channel_) channel_->close();
+}
+
+Task<void> Instance::watch_exit() {
+  auto self = shared_from_this();
+  auto [ec] = co_await exit_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                                               asio::as_tuple(asio::use_awaitable));
+  handle_exit();
+}
+
+void Instance::handle_exit() {
+  drain_output();
+  exit_info_ = process_->reap();
+  exited_ = true;
+  state_ = State::kDead;
+  if (channel_) channel_->close();
+  if (on_exit_) std::exchange(on_exit_, nullptr)();
+}
+
+Task<void> Instance::read_output(int fd) {
+  auto self = shared_from_this();
+  asio::posix::stream_descriptor* stream = nullptr;
+  for (auto& s : outputs_) {
+    if (s->native_handle() == fd) stream = s.get();
+  }
+  char buf[16384];
+  for (;;) {
+    auto [ec, n] = co_await stream->async_read_some(asio::buffer(buf),
+                                                    asio::as_tuple(asio::use_awaitable));
+    if (n > 0) append_output(buf, n);
+    if (ec) break;
+  }
+}
+
+void Instance::drain_output() {
+  // Output written just before the runtime posted its result is already in the
+  // pipe; read it now so it lands in the right invocation.
+  char buf[16384];
+  for (auto& s : outputs_) {
+    for (;;) {
+      ssize_t n = ::read(s->native_handle(), buf, sizeof buf);
+      if (n <= 0) break;
+      append_output(buf, static_cast<size_t>(n));
+    }
+  }
+}
+
+void Instance::append_output(const char* data, size_t n) {
+  std::string& log = in_invocation_ ? invocation_log_ : pending_log_;
+  if (log.size() + n > kMaxLogBytes) {
+    if (!log_truncated_) log += "\n[yunfn] log truncated at 1 MB\n";
+    log_truncated_ = true;
+    return;
+  }
+  log.append(data, n);
+}
+
+}  // namespace yunfn::pool

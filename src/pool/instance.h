@@ -1,0 +1,110 @@
+// Instance: one running sandbox of one function version, serving one
+// invocation at a time through its RuntimeChannel. It captures the process's
+// stdout/stderr as the log of the invocation running when it was written.
+// Created and owned (shared_ptr) by a Pool; every method runs on the loop
+// thread. Coroutines that use an Instance hold a shared_ptr to it.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/asio.h"
+#include "common/result.h"
+#include "runtime/runtime_channel.h"
+#include "sandbox/sandbox.h"
+
+namespace yunfn::pool {
+
+// What an instance runs: the launch parameters of one function version.
+struct InstanceSpec {
+  std::string ns;
+  std::string function_name;
+  std::string version;         // "$LATEST", "1", ...
+  std::string runtime;         // SCF runtime name
+  std::string handler;
+  int memory_mb = 128;
+  int timeout_s = 3;
+  int init_timeout_s = 65;
+  std::vector<std::pair<std::string, std::string>> environment;
+  std::filesystem::path code_dir;
+  std::vector<std::string> argv;  // resolved command (see runtime_command.h)
+  std::vector<std::string> extra_env;  // runtime-specific "K=V" entries
+};
+
+// The outcome of one invocation on an instance.
+struct InvokeOutcome {
+  int status_code = 200;      // SCF status: 200, 430 (user error), 433, 434, 439, ...
+  std::string ret_msg;        // the response body, or the error JSON / message
+  std::string err_msg;        // platform error text (empty on success)
+  std::string log;            // user output captured during the invocation
+  double duration_ms = 0;
+  int64_t mem_usage_bytes = 0;
+};
+
+// How instance start-up failed: the SCF status (437 handler, 445 init, 450
+// init timeout, 405 exited), a message and the output captured during init.
+struct InitFailure {
+  int status_code = 445;
+  std::string message;
+  std::string log;
+};
+
+class Instance : public std::enable_shared_from_this<Instance> {
+ public:
+  enum class State { kStarting, kIdle, kBusy, kDead };
+
+  Instance(asio::any_io_executor ex, const InstanceSpec& spec, std::string instance_id);
+  ~Instance();
+
+  // Launches the process and waits for it to be ready (bounded by init_timeout_s).
+  // On failure the instance is dead and the failure describes why.
+  Task<Result<Ok>> start(sandbox::Sandbox& sandbox, InitFailure* failure);
+  // Runs one event; the instance must be idle (the pool marks it busy).
+  Task<InvokeOutcome> invoke(std::string request_id, std::string event);
+  // Kills the process tree; the instance becomes dead.
+  void kill();
+
+  State state() const { return state_; }
+  void set_state(State s) { state_ = s; }
+  const std::string& id() const { return id_; }
+  double init_duration_ms() const { return init_duration_ms_; }
+  std::chrono::steady_clock::time_point last_used() const { return last_used_; }
+  // Called once when the process exits (from the exit watcher).
+  void on_exit(std::function<void()> f) { on_exit_ = std::move(f); }
+
+ private:
+  Task<void> watch_exit();
+  Task<void> read_output(int fd);
+  void append_output(const char* data, size_t n);
+  void drain_output();
+  void handle_exit();
+  std::vector<std::string> build_env() const;
+  InvokeOutcome finish(InvokeOutcome out, std::chrono::steady_clock::time_point started);
+
+  asio::any_io_executor ex_;
+  InstanceSpec spec_;
+  std::string id_;
+  State state_ = State::kStarting;
+  std::shared_ptr<runtime::RuntimeChannel> channel_;
+  std::unique_ptr<sandbox::InstanceProcess> process_;
+  std::unique_ptr<asio::posix::stream_descriptor> exit_watch_;
+  std::vector<std::unique_ptr<asio::posix::stream_descriptor>> outputs_;
+  bool in_invocation_ = false;
+  std::string pending_log_;  // output outside an invocation (init), prepended to the next
+  std::string invocation_log_;
+  bool log_truncated_ = false;
+  double init_duration_ms_ = 0;
+  bool exited_ = false;
+  sandbox::ExitInfo exit_info_;
+  bool killed_for_timeout_ = false;
+  std::chrono::steady_clock::time_point last_used_;
+  std::function<void()> on_exit_;
+};
+
+// Log bytes kept per invocation; the rest is cut with a note.
+inline constexpr size_t kMaxLogBytes = 1024 * 1024;
+
+}  // namespace yunfn::pool

@@ -1,0 +1,78 @@
+#include "pool/pool_manager.h"
+
+namespace yunfn::pool {
+
+PoolManager::PoolManager(asio::any_io_executor ex, sandbox::Sandbox& sandbox,
+                         PoolManagerConfig config)
+    : ex_(ex), sandbox_(sandbox), config_(config) {}
+
+PoolManager::~PoolManager() {
+  *alive_ = false;
+  shutdown();
+}
+
+std::string PoolManager::function_key(const std::string& ns, const std::string& fn) {
+  return ns + "/" + fn;
+}
+
+std::shared_ptr<Pool> PoolManager::pool_for(const InstanceSpec& spec, int64_t generation) {
+  auto& versions = pools_[function_key(spec.ns, spec.function_name)];
+  auto it = versions.find(spec.version);
+  if (it != versions.end()) {
+    if (it->second.generation == generation) return it->second.pool;
+    it->second.pool->retire();
+    retired_.push_back(it->second.pool);
+    versions.erase(it);
+  }
+  auto pool = std::make_shared<Pool>(ex_, sandbox_, spec);
+  versions.emplace(spec.version, Entry{generation, pool});
+  return pool;
+}
+
+void PoolManager::retire_function(const std::string& ns, const std::string& function_name) {
+  auto it = pools_.find(function_key(ns, function_name));
+  if (it == pools_.end()) return;
+  for (auto& [version, entry] : it->second) {
+    entry.pool->retire();
+    retired_.push_back(entry.pool);
+  }
+  pools_.erase(it);
+}
+
+void PoolManager::shutdown() {
+  for (auto& [key, versions] : pools_) {
+    for (auto& [version, entry] : versions) entry.pool->kill_all();
+  }
+  for (auto& pool : retired_) pool->kill_all();
+  pools_.clear();
+  retired_.clear();
+}
+
+size_t PoolManager::instance_count() const {
+  size_t n = 0;
+  for (const auto& [key, versions] : pools_) {
+    for (const auto& [version, entry] : versions) {
+      n += entry.pool->idle_count() + entry.pool->busy_count();
+    }
+  }
+  return n;
+}
+
+void PoolManager::start_reaper() { asio::co_spawn(ex_, reap_loop(), Detached{}); }
+
+Task<void> PoolManager::reap_loop() {
+  auto alive = alive_;
+  asio::steady_timer timer(ex_);
+  while (*alive) {
+    timer.expires_after(std::chrono::seconds(1));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!*alive) break;
+    auto cutoff = std::chrono::steady_clock::now() - config_.idle_timeout;
+    for (auto& [key, versions] : pools_) {
+      for (auto& [version, entry] : versions) entry.pool->reap_idle(cutoff);
+    }
+    std::erase_if(retired_, [](const auto& p) { return p->busy_count() == 0; });
+  }
+}
+
+}  // namespace yunfn::pool

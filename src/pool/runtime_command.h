@@ -1,0 +1,34 @@
+// How each SCF runtime is started: the command line and extra environment of
+// an instance for a runtime name (Python3.x, Nodejs*, CustomRuntime).
+// Pure functions over the file system; any thread.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace yunfn::pool {
+
+struct RuntimeCommand {
+  std::vector<std::string> argv;
+  std::vector<std::string> extra_env;  // "K=V"
+};
+
+// Where the platform finds language runtimes and its own bootstraps.
+struct RuntimePaths {
+  std::filesystem::path bootstraps_dir;  // holds python3/bootstrap.py, nodejs/bootstrap.js
+  std::string python3;                   // absolute path of python3
+  std::string node;                      // absolute path of node
+};
+
+// Finds python3 and node on PATH (empty when missing).
+RuntimePaths find_runtime_paths(std::filesystem::path bootstraps_dir);
+
+// The command for a function; errors when the runtime is not installed or a
+// custom runtime has no executable bootstrap.
+Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::string& runtime,
+                                       const std::filesystem::path& code_dir);
+
+}  // namespace yunfn::pool

@@ -1,0 +1,146 @@
+#include "runtime/runtime_channel.h"
+
+namespace yunfn::runtime {
+namespace {
+
+HttpResponse ok_json() { return make_http_response(http::status::ok, "{}"); }
+
+HttpResponse error_json(http::status s, const std::string& message) {
+  return make_http_response(s, Json{{"errorMessage", message}}.dump());
+}
+
+}  // namespace
+
+Task<HttpResponse> RuntimeChannel::serve(std::weak_ptr<RuntimeChannel> weak, HttpRequest& req) {
+  auto self = weak.lock();  // keeps the channel alive while the request runs
+  if (!self) co_return error_json(http::status::gone, "instance is stopping");
+  co_return co_await self->handle(req);
+}
+
+std::shared_ptr<RuntimeChannel> RuntimeChannel::create(asio::any_io_executor ex,
+                                                       const std::string& host, size_t max_body) {
+  auto channel = std::make_shared<RuntimeChannel>(ex, max_body);
+  std::weak_ptr<RuntimeChannel> weak = channel;
+  channel->server_ = std::make_unique<HttpServer>(
+      ex, HttpServerConfig{host, 0, max_body, nullptr},
+      [weak](HttpRequest& req) { return serve(weak, req); });
+  channel->server_->start();
+  return channel;
+}
+
+RuntimeChannel::RuntimeChannel(asio::any_io_executor ex, size_t max_body)
+    : ex_(ex), max_body_(max_body) {}
+
+RuntimeChannel::~RuntimeChannel() { close(); }
+
+void RuntimeChannel::close() {
+  if (server_) server_->stop();
+  abort();
+}
+
+Task<InitOutcome> RuntimeChannel::wait_init(asio::steady_timer::time_point deadline,
+                                            std::string* init_error) {
+  while (!ready_ && !init_error_ && !aborted_) {
+    auto waiter = std::make_shared<Signal>(ex_);
+    platform_waiter_ = waiter;
+    if (!co_await waiter->wait_until(deadline) && !ready_ && !init_error_ && !aborted_) {
+      co_return InitOutcome::kTimeout;
+    }
+  }
+  if (ready_) co_return InitOutcome::kReady;
+  if (init_error_) {
+    *init_error = *init_error_;
+    co_return InitOutcome::kInitError;
+  }
+  co_return InitOutcome::kAborted;
+}
+
+void RuntimeChannel::post_event(RuntimeEvent ev) {
+  event_ = std::move(ev);
+  fetched_ = false;
+  result_.reset();
+  if (next_waiter_) next_waiter_->notify();
+}
+
+Task<RuntimeResult> RuntimeChannel::wait_result(asio::steady_timer::time_point deadline) {
+  while (!result_ && !aborted_) {
+    auto waiter = std::make_shared<Signal>(ex_);
+    platform_waiter_ = waiter;
+    if (!co_await waiter->wait_until(deadline) && !result_ && !aborted_) {
+      co_return RuntimeResult{ResultKind::kTimeout, ""};
+    }
+  }
+  if (!result_) co_return RuntimeResult{ResultKind::kAborted, ""};
+  RuntimeResult r = std::move(*result_);
+  result_.reset();
+  event_.reset();
+  co_return r;
+}
+
+void RuntimeChannel::abort() {
+  aborted_ = true;
+  wake();
+  if (next_waiter_) next_waiter_->notify();
+}
+
+void RuntimeChannel::wake() {
+  if (platform_waiter_) platform_waiter_->notify();
+}
+
+Task<HttpResponse> RuntimeChannel::handle(HttpRequest& req) {
+  std::string_view target(req.target().data(), req.target().size());
+  bool post = req.method() == http::verb::post;
+  if (target == "/runtime/invocation/next" && req.method() == http::verb::get) {
+    co_return co_await handle_next();
+  }
+  if (target == "/runtime/invocation/response" && post) {
+    co_return handle_result(ResultKind::kResponse, std::move(req.body()));
+  }
+  if (target == "/runtime/invocation/error" && post) {
+    co_return handle_result(ResultKind::kError, std::move(req.body()));
+  }
+  if (target == "/runtime/init/ready" && post) {
+    ready_ = true;  // only the first call counts; later ones are harmless
+    wake();
+    co_return ok_json();
+  }
+  if (target == "/runtime/init/error" && post) {
+    if (!ready_ && !init_error_) init_error_ = std::move(req.body());
+    wake();
+    co_return ok_json();
+  }
+  co_return error_json(http::status::not_found, "unknown runtime API path");
+}
+
+Task<HttpResponse> RuntimeChannel::handle_next() {
+  // Init is over once the runtime asks for work, even without init/ready.
+  if (!ready_ && !init_error_) {
+    ready_ = true;
+    wake();
+  }
+  // Wait for an event that has not been answered yet.
+  while ((!event_ || result_) && !aborted_) {
+    auto waiter = std::make_shared<Signal>(ex_);
+    next_waiter_ = waiter;
+    co_await waiter->wait();
+  }
+  if (aborted_ || !event_) co_return error_json(http::status::gone, "instance is stopping");
+  fetched_ = true;
+  HttpResponse res = make_http_response(http::status::ok, event_->body);
+  res.set("request_id", event_->request_id);
+  res.set("memory_limit_in_mb", std::to_string(event_->memory_mb));
+  res.set("time_limit_in_ms", std::to_string(event_->timeout_ms));
+  co_return res;
+}
+
+HttpResponse RuntimeChannel::handle_result(ResultKind kind, std::string body) {
+  if (!event_ || !fetched_) {
+    return error_json(http::status::bad_request, "no invocation is running");
+  }
+  if (result_) return ok_json();  // the first post is final
+  result_ = RuntimeResult{kind, std::move(body)};
+  wake();
+  return ok_json();
+}
+
+}  // namespace yunfn::runtime

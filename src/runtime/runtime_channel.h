@@ -1,0 +1,80 @@
+// RuntimeChannel: the SCF custom-runtime HTTP API served to one instance
+// (docs/runtime-protocol.md). The instance calls init/ready, then long-polls
+// invocation/next and posts invocation/response or invocation/error.
+// Owned by the instance's Instance object; every call, and the HTTP handler,
+// runs on the loop thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/asio.h"
+#include "common/http_server.h"
+
+namespace yunfn::runtime {
+
+// One event handed to the instance.
+struct RuntimeEvent {
+  std::string request_id;
+  std::string body;  // the event JSON
+  int memory_mb = 128;
+  int64_t timeout_ms = 3000;
+};
+
+enum class InitOutcome { kReady, kInitError, kAborted, kTimeout };
+enum class ResultKind { kResponse, kError, kAborted, kTimeout };
+
+struct RuntimeResult {
+  ResultKind kind = ResultKind::kAborted;
+  std::string body;
+};
+
+class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
+ public:
+  // Listens on host:0 (a port of its own). Request coroutines hold a reference,
+  // so the owner calls close() before letting go of it.
+  static std::shared_ptr<RuntimeChannel> create(asio::any_io_executor ex, const std::string& host,
+                                                size_t max_body);
+  RuntimeChannel(asio::any_io_executor ex, size_t max_body);
+  ~RuntimeChannel();
+  // Stops serving and wakes every waiter with kAborted.
+  void close();
+
+  unsigned short port() const { return server_->port(); }
+
+  // Waits for init/ready, init/error (body in *init_error), abort() or the deadline.
+  Task<InitOutcome> wait_init(asio::steady_timer::time_point deadline, std::string* init_error);
+  // Hands an event to the instance; it is delivered to the pending or next `next` call.
+  void post_event(RuntimeEvent ev);
+  // Waits for the result of the posted event, abort() or the deadline.
+  Task<RuntimeResult> wait_result(asio::steady_timer::time_point deadline);
+  // Whether the instance has fetched the posted event.
+  bool event_fetched() const { return fetched_; }
+  // Wakes every waiter with kAborted (the process died or is being killed).
+  void abort();
+
+ private:
+  static Task<HttpResponse> serve(std::weak_ptr<RuntimeChannel> weak, HttpRequest& req);
+  Task<HttpResponse> handle(HttpRequest& req);
+  Task<HttpResponse> handle_next();
+  HttpResponse handle_result(ResultKind kind, std::string body);
+  void wake();
+
+  asio::any_io_executor ex_;
+  std::unique_ptr<HttpServer> server_;
+  size_t max_body_;
+  // State of the single event in flight, if any.
+  std::optional<RuntimeEvent> event_;
+  bool fetched_ = false;
+  std::optional<RuntimeResult> result_;
+  // Init state.
+  bool ready_ = false;
+  std::optional<std::string> init_error_;
+  bool aborted_ = false;
+  // Waiters: the platform side (init/result) and the instance side (next).
+  std::shared_ptr<Signal> platform_waiter_;
+  std::shared_ptr<Signal> next_waiter_;
+};
+
+}  // namespace yunfn::runtime

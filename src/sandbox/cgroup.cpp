@@ -1,0 +1,185 @@
+#include "sandbox/cgroup.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace yunfn::sandbox {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool write_file(const fs::path& p, const std::string& value) {
+  std::ofstream f(p);
+  if (!f) return false;
+  f << value;
+  f.flush();
+  return static_cast<bool>(f);
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+int64_t read_int(const fs::path& p) {
+  try {
+    return std::stoll(read_file(p));
+  } catch (...) {
+    return 0;
+  }
+}
+
+// Value of `key N` in a flat keyed file such as memory.events.
+int64_t read_key(const fs::path& p, const std::string& key) {
+  std::istringstream in(read_file(p));
+  std::string k;
+  int64_t v = 0;
+  while (in >> k >> v) {
+    if (k == key) return v;
+  }
+  return 0;
+}
+
+bool prepare_dir(const fs::path& p) {
+  std::error_code ec;
+  fs::create_directories(p, ec);
+  return fs::exists(p / "cgroup.procs");
+}
+
+}  // namespace
+
+CgroupLayout detect_cgroups() {
+  CgroupLayout layout;
+  if (geteuid() != 0) return layout;
+  // Pure v2: controllers listed at the root.
+  fs::path root = "/sys/fs/cgroup";
+  if (fs::exists(root / "cgroup.controllers")) {
+    std::string controllers = read_file(root / "cgroup.controllers");
+    if (controllers.find("memory") != std::string::npos &&
+        controllers.find("pids") != std::string::npos) {
+      write_file(root / "cgroup.subtree_control", "+memory +pids");
+      fs::path parent = root / "yunfn";
+      if (prepare_dir(parent)) {
+        write_file(parent / "cgroup.subtree_control", "+memory +pids");
+        layout.version = CgroupVersion::kV2;
+        layout.v2_root = parent;
+        return layout;
+      }
+    }
+  }
+  // v1 (or hybrid with the controllers on v1).
+  if (fs::exists(root / "memory" / "cgroup.procs") && fs::exists(root / "pids" / "cgroup.procs")) {
+    layout.v1_memory = root / "memory" / "yunfn";
+    layout.v1_pids = root / "pids" / "yunfn";
+    if (prepare_dir(layout.v1_memory) && prepare_dir(layout.v1_pids)) {
+      layout.version = CgroupVersion::kV1;
+    }
+  }
+  return layout;
+}
+
+std::optional<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& name,
+                                     int memory_mb, int max_pids) {
+  int64_t bytes = static_cast<int64_t>(memory_mb) * 1024 * 1024;
+  if (layout.version == CgroupVersion::kV2) {
+    fs::path dir = layout.v2_root / name;
+    if (!prepare_dir(dir)) return std::nullopt;
+    Cgroup cg(CgroupVersion::kV2, {dir});
+    if (memory_mb > 0) {
+      write_file(dir / "memory.max", std::to_string(bytes));
+      write_file(dir / "memory.swap.max", "0");
+    }
+    write_file(dir / "pids.max", std::to_string(max_pids));
+    return cg;
+  }
+  if (layout.version == CgroupVersion::kV1) {
+    fs::path mem = layout.v1_memory / name;
+    fs::path pids = layout.v1_pids / name;
+    if (!prepare_dir(mem) || !prepare_dir(pids)) return std::nullopt;
+    Cgroup cg(CgroupVersion::kV1, {mem, pids});
+    if (memory_mb > 0) {
+      write_file(mem / "memory.limit_in_bytes", std::to_string(bytes));
+      // Swap off: memory+swap limited to the same amount, where accounting exists.
+      if (fs::exists(mem / "memory.memsw.limit_in_bytes")) {
+        write_file(mem / "memory.memsw.limit_in_bytes", std::to_string(bytes));
+      }
+      write_file(mem / "memory.swappiness", "0");
+    }
+    write_file(pids / "pids.max", std::to_string(max_pids));
+    return cg;
+  }
+  return std::nullopt;
+}
+
+Cgroup::Cgroup(Cgroup&& o) noexcept : version_(o.version_), dirs_(std::move(o.dirs_)) {
+  o.dirs_.clear();
+}
+
+Cgroup::~Cgroup() {
+  if (dirs_.empty()) return;
+  kill_all();
+  // rmdir succeeds once the last process is gone; retry briefly.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    bool all_removed = true;
+    for (const auto& d : dirs_) {
+      if (fs::exists(d) && ::rmdir(d.c_str()) != 0) all_removed = false;
+    }
+    if (all_removed) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+std::vector<std::string> Cgroup::procs_files() const {
+  std::vector<std::string> out;
+  for (const auto& d : dirs_) out.push_back((d / "cgroup.procs").string());
+  return out;
+}
+
+void Cgroup::kill_all() {
+  if (dirs_.empty()) return;
+  if (version_ == CgroupVersion::kV2 && fs::exists(dirs_[0] / "cgroup.kill")) {
+    write_file(dirs_[0] / "cgroup.kill", "1");
+    return;
+  }
+  // v1: kill every listed pid until none are left (new forks may race in).
+  for (int round = 0; round < 20; ++round) {
+    std::istringstream in(read_file(dirs_.back() / "cgroup.procs"));
+    pid_t pid = 0;
+    bool any = false;
+    while (in >> pid) {
+      ::kill(pid, SIGKILL);
+      any = true;
+    }
+    if (!any) return;
+  }
+}
+
+int64_t Cgroup::peak_memory_bytes() const {
+  if (dirs_.empty()) return 0;
+  if (version_ == CgroupVersion::kV2) return read_int(dirs_[0] / "memory.peak");
+  return read_int(dirs_[0] / "memory.max_usage_in_bytes");
+}
+
+void Cgroup::reset_peak_memory() {
+  if (dirs_.empty()) return;
+  if (version_ == CgroupVersion::kV2) {
+    write_file(dirs_[0] / "memory.peak", "0");  // resettable on Linux 6.12+
+  } else {
+    write_file(dirs_[0] / "memory.max_usage_in_bytes", "0");
+  }
+}
+
+int64_t Cgroup::oom_kills() const {
+  if (dirs_.empty()) return 0;
+  if (version_ == CgroupVersion::kV2) return read_key(dirs_[0] / "memory.events", "oom_kill");
+  return read_key(dirs_[0] / "memory.oom_control", "oom_kill");
+}
+
+}  // namespace yunfn::sandbox

@@ -1,0 +1,49 @@
+// Cgroup: the control group of one instance, on cgroup v2 or v1 (memory and
+// pids controllers). Detects the layout once. Used from the loop thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace yunfn::sandbox {
+
+enum class CgroupVersion { kNone, kV1, kV2 };
+
+// Where yunfn's cgroups live on this machine.
+struct CgroupLayout {
+  CgroupVersion version = CgroupVersion::kNone;
+  std::filesystem::path v2_root;      // .../yunfn on a v2 hierarchy with memory+pids
+  std::filesystem::path v1_memory;    // /sys/fs/cgroup/memory/yunfn
+  std::filesystem::path v1_pids;      // /sys/fs/cgroup/pids/yunfn
+};
+
+// Detects and prepares the yunfn parent cgroups; version kNone when unusable.
+CgroupLayout detect_cgroups();
+
+class Cgroup {
+ public:
+  // Creates the instance's cgroup(s) with the limits; nullopt when it fails.
+  static std::optional<Cgroup> create(const CgroupLayout& layout, const std::string& name,
+                                      int memory_mb, int max_pids);
+  Cgroup(Cgroup&&) noexcept;
+  Cgroup& operator=(Cgroup&&) = delete;
+  ~Cgroup();
+
+  // The cgroup.procs files the instance's first process writes itself into.
+  std::vector<std::string> procs_files() const;
+  void kill_all();
+  int64_t peak_memory_bytes() const;
+  void reset_peak_memory();
+  // Number of OOM kills in this cgroup so far.
+  int64_t oom_kills() const;
+
+ private:
+  Cgroup(CgroupVersion v, std::vector<std::filesystem::path> dirs) : version_(v), dirs_(std::move(dirs)) {}
+  CgroupVersion version_;
+  std::vector<std::filesystem::path> dirs_;  // v2: {dir}; v1: {memory dir, pids dir}
+};
+
+}  // namespace yunfn::sandbox

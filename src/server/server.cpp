@@ -1,0 +1,124 @@
+#include "server/server.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+
+#include "api/api_server.h"
+#include "control/code_package.h"
+#include "control/function_service.h"
+#include "invoke/invoker.h"
+#include "pool/pool_manager.h"
+#include "sandbox/sandbox.h"
+#include "server/credentials.h"
+#include "store/code_store.h"
+#include "store/store.h"
+
+namespace yunfn::server {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Writes the embedded bootstraps to <data-dir>/runtimes (refreshed every start
+// so an upgraded binary brings its own).
+fs::path install_bootstraps(const fs::path& data_dir) {
+  fs::path root = data_dir / "runtimes";
+  for (const auto& [rel, content] : embedded_runtime_files()) {
+    fs::path p = root / rel;
+    fs::create_directories(p.parent_path());
+    fs::path tmp = p.string() + ".tmp";
+    {
+      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+      f << content;
+    }
+    fs::permissions(tmp, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+    fs::rename(tmp, p);
+  }
+  return root;
+}
+
+fs::path self_exe() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw std::runtime_error("cannot find the yunfn binary through /proc/self/exe");
+  return fs::path(std::string(buf, static_cast<size_t>(n)));
+}
+
+// Deletes invocation records older than the retention, once an hour.
+Task<void> purge_logs(store::Store& store, const Clock& clock, int retention_days,
+                      std::shared_ptr<bool> alive) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (*alive) {
+    auto cutoff = to_unix_ms(clock.now()) - int64_t{retention_days} * 86400 * 1000;
+    int n = store.purge_invocations_before(cutoff);
+    if (n > 0) spdlog::info("purged {} invocation records older than {} days", n, retention_days);
+    timer.expires_after(std::chrono::hours(1));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+}  // namespace
+
+int run_server(const ServerConfig& config) {
+  fs::create_directories(config.data_dir);
+  if (config.isolation == Isolation::kNamespace) {
+    std::fprintf(stderr, "yunfn: --isolation=namespace is not available in this version\n");
+    return 2;
+  }
+  bool generated = false;
+  SecretPair keys = load_or_create_credentials(config.data_dir, &generated);
+  if (generated) {
+    std::printf("yunfn: generated API keys (kept in %s):\n  SecretId:  %s\n  SecretKey: %s\n",
+                (config.data_dir / "credentials").c_str(), keys.secret_id.c_str(),
+                keys.secret_key.c_str());
+  }
+
+  SystemClock clock;
+  auto store = store::open_sqlite_store((config.data_dir / "yunfn.db").string());
+  store::CodeStore code(config.data_dir / "code",
+                        [](std::string_view zip, const fs::path& dest) {
+                          return control::extract_code_package(zip, dest);
+                        });
+  fs::path bootstraps = install_bootstraps(config.data_dir);
+
+  asio::io_context io;
+  asio::thread_pool workers(static_cast<size_t>(config.worker_threads));
+  auto sandbox = sandbox::make_process_sandbox({self_exe(), /*use_cgroups=*/true});
+  pool::PoolManager pools(io.get_executor(), *sandbox, {config.idle_timeout});
+  invoke::Invoker invoker(*store, code, pools, pool::find_runtime_paths(bootstraps), clock);
+  control::FunctionService functions(
+      io.get_executor(), workers, *store, code, clock,
+      [&pools](const std::string& ns, const std::string& name) {
+        pools.retire_function(ns, name);
+      });
+  api::ApiServer api(io.get_executor(),
+                     {config.listen_host, config.listen_port, {keys.secret_id, keys.secret_key}},
+                     api::ApiContext{*store, functions, invoker, pools, clock});
+  api.start();
+  functions.resume_pending();
+  pools.start_reaper();
+  auto alive = std::make_shared<bool>(true);
+  asio::co_spawn(io, purge_logs(*store, clock, config.log_retention_days, alive), Detached{});
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int sig) {
+    spdlog::info("signal {} received, stopping", sig);
+    *alive = false;
+    api.stop();
+    pools.shutdown();
+    io.stop();
+  });
+  std::printf("yunfn: API listening on http://%s:%u (isolation %s, data %s)\n",
+              config.listen_host.c_str(), api.port(), sandbox->isolation().c_str(),
+              config.data_dir.c_str());
+  std::fflush(stdout);
+  io.run();
+  workers.join();
+  return 0;
+}
+
+}  // namespace yunfn::server

@@ -1,0 +1,31 @@
+// Server: builds the object graph of `yunfn server` (store, code store,
+// sandbox, pools, invoker, API) from a validated config, runs the event loop
+// until SIGINT/SIGTERM, and shuts down in order.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace yunfn::server {
+
+enum class Isolation { kAuto, kNone, kNamespace };
+
+struct ServerConfig {
+  std::string listen_host = "127.0.0.1";
+  unsigned short listen_port = 9001;
+  std::filesystem::path data_dir = "yunfn-data";
+  std::chrono::seconds idle_timeout{600};
+  int log_retention_days = 7;
+  Isolation isolation = Isolation::kAuto;
+  int worker_threads = 2;
+};
+
+// Runs the server; returns the process exit code.
+int run_server(const ServerConfig& config);
+
+// The runtime bootstraps compiled into the binary (relative path -> contents).
+const std::map<std::string, std::string>& embedded_runtime_files();
+
+}  // namespace yunfn::server

@@ -1,0 +1,62 @@
+#include "store/migrations.h"
+
+namespace yunfn::store {
+
+const std::vector<std::string>& sqlite_migrations() {
+  static const std::vector<std::string> migrations = {
+      // 1: namespaces, functions with versions, invocation records, settings.
+      R"sql(
+CREATE TABLE namespaces (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL DEFAULT '',
+  add_time INTEGER NOT NULL,
+  mod_time INTEGER NOT NULL
+);
+CREATE TABLE functions (
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  function_id TEXT NOT NULL,
+  add_time INTEGER NOT NULL,
+  PRIMARY KEY (namespace, name)
+);
+CREATE TABLE versions (
+  namespace TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  config TEXT NOT NULL,
+  status TEXT NOT NULL,
+  status_desc TEXT NOT NULL DEFAULT '',
+  generation INTEGER NOT NULL DEFAULT 0,
+  add_time INTEGER NOT NULL,
+  mod_time INTEGER NOT NULL,
+  PRIMARY KEY (namespace, function_name, version),
+  FOREIGN KEY (namespace, function_name) REFERENCES functions(namespace, name) ON DELETE CASCADE
+);
+CREATE TABLE invocations (
+  request_id TEXT PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  duration_ms REAL NOT NULL,
+  bill_duration_ms INTEGER NOT NULL,
+  mem_usage_bytes INTEGER NOT NULL,
+  ret_code INTEGER NOT NULL,
+  status_code INTEGER NOT NULL,
+  ret_msg TEXT NOT NULL,
+  log TEXT NOT NULL,
+  retry_num INTEGER NOT NULL DEFAULT 0,
+  cold_start INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX invocations_by_function ON invocations(namespace, function_name, start_time);
+CREATE INDEX invocations_by_time ON invocations(start_time);
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql",
+  };
+  return migrations;
+}
+
+}  // namespace yunfn::store

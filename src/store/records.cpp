@@ -1,0 +1,39 @@
+#include "store/records.h"
+
+namespace yunfn::store {
+
+Json to_json(const FunctionConfig& c) {
+  Json env = Json::array();
+  for (const auto& [k, v] : c.environment) env.push_back({{"Key", k}, {"Value", v}});
+  return {{"runtime", c.runtime},        {"handler", c.handler},
+          {"description", c.description}, {"type", c.type},
+          {"memory_mb", c.memory_mb},    {"timeout_s", c.timeout_s},
+          {"init_timeout_s", c.init_timeout_s}, {"environment", env},
+          {"code_sha256", c.code_sha256}, {"code_size", c.code_size},
+          {"async_run_enable", c.async_run_enable}, {"trace_enable", c.trace_enable},
+          {"public_net", c.public_net}};
+}
+
+FunctionConfig function_config_from_json(const Json& j) {
+  FunctionConfig c;
+  c.runtime = j.value("runtime", "");
+  c.handler = j.value("handler", "");
+  c.description = j.value("description", "");
+  c.type = j.value("type", "Event");
+  c.memory_mb = j.value("memory_mb", 128);
+  c.timeout_s = j.value("timeout_s", 3);
+  c.init_timeout_s = j.value("init_timeout_s", 65);
+  if (j.contains("environment")) {
+    for (const auto& e : j["environment"]) {
+      c.environment.emplace_back(e.value("Key", ""), e.value("Value", ""));
+    }
+  }
+  c.code_sha256 = j.value("code_sha256", "");
+  c.code_size = j.value("code_size", uint64_t{0});
+  c.async_run_enable = j.value("async_run_enable", false);
+  c.trace_enable = j.value("trace_enable", false);
+  c.public_net = j.value("public_net", true);
+  return c;
+}
+
+}  // namespace yunfn::store

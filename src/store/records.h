@@ -1,0 +1,107 @@
+// The records the Store keeps: namespaces, functions with their versions'
+// configuration, and invocation records (the function log). Plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/json.h"
+
+namespace yunfn::store {
+
+inline constexpr const char* kLatest = "$LATEST";
+inline constexpr const char* kDefaultNamespace = "default";
+
+struct NamespaceRecord {
+  std::string name;
+  std::string description;
+  int64_t add_time_ms = 0;
+  int64_t mod_time_ms = 0;
+};
+
+// The configuration of one function version (code + settings). `$LATEST` is
+// mutable; published versions are immutable snapshots of it.
+struct FunctionConfig {
+  std::string runtime;       // SCF runtime name, e.g. "Python3.9"
+  std::string handler;       // "index.main_handler"
+  std::string description;
+  std::string type = "Event";  // "Event" or "HTTP" (web function)
+  int memory_mb = 128;
+  int timeout_s = 3;
+  int init_timeout_s = 65;
+  std::vector<std::pair<std::string, std::string>> environment;
+  std::string code_sha256;  // content address of the zip in the CodeStore
+  uint64_t code_size = 0;   // zip size in bytes
+  bool async_run_enable = false;
+  bool trace_enable = false;
+  bool public_net = true;
+};
+
+Json to_json(const FunctionConfig& c);
+FunctionConfig function_config_from_json(const Json& j);
+
+// One version of a function (`$LATEST` or a published number) and its state.
+struct VersionRecord {
+  std::string version;        // "$LATEST", "1", "2", ...
+  FunctionConfig config;
+  std::string status;         // Creating, Active, CreateFailed, Updating, UpdateFailed, ...
+  std::string status_desc;    // reason when failed
+  int64_t generation = 0;     // bumped on every change of $LATEST: instances of older ones retire
+  int64_t add_time_ms = 0;
+  int64_t mod_time_ms = 0;
+};
+
+struct FunctionRecord {
+  std::string ns;
+  std::string name;
+  std::string function_id;
+  int64_t add_time_ms = 0;
+  VersionRecord latest;
+};
+
+struct FunctionListQuery {
+  std::string ns = kDefaultNamespace;
+  std::string search_key;   // fuzzy name match
+  std::string description;  // fuzzy description match
+  std::string order_by = "AddTime";  // AddTime | ModTime | FunctionName
+  bool ascending = false;
+  int offset = 0;
+  int limit = 20;
+};
+
+// One invocation as the function log keeps it.
+struct InvocationRecord {
+  std::string request_id;
+  std::string ns;
+  std::string function_name;
+  std::string qualifier;
+  int64_t start_time_ms = 0;
+  double duration_ms = 0;
+  int64_t bill_duration_ms = 0;
+  int64_t mem_usage_bytes = 0;
+  int ret_code = 0;          // FunctionLog RetCode: 0 ok, 2 running, 3 interrupted, other failed
+  int status_code = 200;     // SCF invocation status code (200, 430, 433, ...)
+  std::string ret_msg;
+  std::string log;
+  int retry_num = 0;
+  bool cold_start = false;
+};
+
+struct InvocationQuery {
+  std::string ns = kDefaultNamespace;
+  std::string function_name;
+  std::string request_id;        // exact, empty = any
+  std::string ret_code_filter;   // "", "is0", "not0", "TimeLimitExceeded", "ResourceLimitExceeded", "UserCodeException"
+  std::string qualifier;         // empty = any
+  int64_t start_time_ms = -1;    // inclusive, -1 = unbounded
+  int64_t end_time_ms = -1;      // inclusive, -1 = unbounded
+  std::string order_by = "start_time";  // function_name | duration | mem_usage | start_time
+  bool ascending = false;
+  int offset = 0;
+  int limit = 10;
+};
+
+}  // namespace yunfn::store

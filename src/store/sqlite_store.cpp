@@ -1,0 +1,327 @@
+// SqliteStore: the embedded Store over one SQLite database in WAL mode.
+// synchronous=NORMAL: a commit survives a crash of the server process
+// (kill -9); only a power loss can take the last commits.
+#include <stdexcept>
+
+#include "common/clock.h"
+#include "store/migrations.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace yunfn::store {
+namespace {
+
+constexpr const char* kVersionColumns =
+    "version, config, status, status_desc, generation, add_time, mod_time";
+
+VersionRecord read_version(const Statement& s, int col) {
+  VersionRecord v;
+  v.version = s.text(col);
+  v.config = function_config_from_json(Json::parse(s.text(col + 1)));
+  v.status = s.text(col + 2);
+  v.status_desc = s.text(col + 3);
+  v.generation = s.int64(col + 4);
+  v.add_time_ms = s.int64(col + 5);
+  v.mod_time_ms = s.int64(col + 6);
+  return v;
+}
+
+// Escapes LIKE wildcards so a search key matches literally.
+std::string like_pattern(const std::string& text) {
+  std::string out = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const std::string& path) : db_(path) {
+    db_.exec("PRAGMA journal_mode=WAL");
+    db_.exec("PRAGMA synchronous=NORMAL");
+    db_.exec("PRAGMA foreign_keys=ON");
+    migrate();
+    seed_default_namespace();
+  }
+
+  Status create_namespace(const NamespaceRecord& ns) override {
+    if (get_namespace(ns.name)) {
+      return make_error("ResourceInUse.Namespace", "Namespace " + ns.name + " already exists");
+    }
+    Statement(db_.handle(),
+              "INSERT INTO namespaces(name, description, add_time, mod_time) VALUES(?,?,?,?)")
+        .bind(1, ns.name).bind(2, ns.description).bind(3, ns.add_time_ms).bind(4, ns.mod_time_ms)
+        .run();
+    return ok_status();
+  }
+
+  std::optional<NamespaceRecord> get_namespace(const std::string& name) override {
+    Statement s(db_.handle(),
+                "SELECT name, description, add_time, mod_time FROM namespaces WHERE name=?");
+    s.bind(1, name);
+    if (!s.step()) return std::nullopt;
+    return NamespaceRecord{s.text(0), s.text(1), s.int64(2), s.int64(3)};
+  }
+
+  std::vector<NamespaceRecord> list_namespaces() override {
+    Statement s(db_.handle(),
+                "SELECT name, description, add_time, mod_time FROM namespaces ORDER BY add_time");
+    std::vector<NamespaceRecord> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.int64(2), s.int64(3)});
+    return out;
+  }
+
+  Status delete_namespace(const std::string& name) override {
+    Statement(db_.handle(), "DELETE FROM namespaces WHERE name=?").bind(1, name).run();
+    return ok_status();
+  }
+
+  Status create_function(const FunctionRecord& fn) override {
+    Transaction tx(db_);
+    Statement exists(db_.handle(), "SELECT 1 FROM functions WHERE namespace=? AND name=?");
+    exists.bind(1, fn.ns).bind(2, fn.name);
+    if (exists.step()) {
+      return make_error("ResourceInUse.Function",
+                        "Function " + fn.name + " already exists in namespace " + fn.ns);
+    }
+    Statement(db_.handle(),
+              "INSERT INTO functions(namespace, name, function_id, add_time) VALUES(?,?,?,?)")
+        .bind(1, fn.ns).bind(2, fn.name).bind(3, fn.function_id).bind(4, fn.add_time_ms).run();
+    write_version(fn.ns, fn.name, fn.latest);
+    tx.commit();
+    return ok_status();
+  }
+
+  std::optional<FunctionRecord> get_function(const std::string& ns,
+                                             const std::string& name) override {
+    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, ") +
+                                  prefixed_version_columns() +
+                                  " FROM functions f JOIN versions v ON v.namespace=f.namespace "
+                                  "AND v.function_name=f.name AND v.version='$LATEST' "
+                                  "WHERE f.namespace=? AND f.name=?");
+    s.bind(1, ns).bind(2, name);
+    if (!s.step()) return std::nullopt;
+    return read_function(s);
+  }
+
+  std::pair<std::vector<FunctionRecord>, int> list_functions(const FunctionListQuery& q) override {
+    std::string where =
+        " FROM functions f JOIN versions v ON v.namespace=f.namespace AND v.function_name=f.name "
+        "AND v.version='$LATEST' WHERE f.namespace=?1 AND f.name LIKE ?2 ESCAPE '\\' "
+        "AND json_extract(v.config, '$.description') LIKE ?3 ESCAPE '\\'";
+    Statement count(db_.handle(), "SELECT COUNT(*)" + where);
+    count.bind(1, q.ns).bind(2, like_pattern(q.search_key)).bind(3, like_pattern(q.description));
+    count.step();
+    int total = static_cast<int>(count.int64(0));
+
+    std::string order = q.order_by == "FunctionName" ? "f.name"
+                        : q.order_by == "ModTime"    ? "v.mod_time"
+                                                     : "f.add_time";
+    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, ") +
+                                  prefixed_version_columns() + where + " ORDER BY " + order +
+                                  (q.ascending ? " ASC" : " DESC") + ", f.name LIMIT ?4 OFFSET ?5");
+    s.bind(1, q.ns).bind(2, like_pattern(q.search_key)).bind(3, like_pattern(q.description));
+    s.bind(4, q.limit).bind(5, q.offset);
+    std::vector<FunctionRecord> out;
+    while (s.step()) out.push_back(read_function(s));
+    return {std::move(out), total};
+  }
+
+  int count_functions(const std::string& ns) override {
+    Statement s(db_.handle(), "SELECT COUNT(*) FROM functions WHERE namespace=?");
+    s.bind(1, ns);
+    s.step();
+    return static_cast<int>(s.int64(0));
+  }
+
+  Status put_version(const std::string& ns, const std::string& name,
+                     const VersionRecord& v) override {
+    write_version(ns, name, v);
+    return ok_status();
+  }
+
+  std::optional<VersionRecord> get_version(const std::string& ns, const std::string& name,
+                                           const std::string& version) override {
+    Statement s(db_.handle(), std::string("SELECT ") + kVersionColumns +
+                                  " FROM versions WHERE namespace=? AND function_name=? AND "
+                                  "version=?");
+    s.bind(1, ns).bind(2, name).bind(3, version);
+    if (!s.step()) return std::nullopt;
+    return read_version(s, 0);
+  }
+
+  Status delete_function(const std::string& ns, const std::string& name) override {
+    Transaction tx(db_);
+    Statement(db_.handle(), "DELETE FROM versions WHERE namespace=? AND function_name=?")
+        .bind(1, ns).bind(2, name).run();
+    Statement(db_.handle(), "DELETE FROM functions WHERE namespace=? AND name=?")
+        .bind(1, ns).bind(2, name).run();
+    Statement(db_.handle(), "DELETE FROM invocations WHERE namespace=? AND function_name=?")
+        .bind(1, ns).bind(2, name).run();
+    tx.commit();
+    return ok_status();
+  }
+
+  std::vector<FunctionRecord> all_functions() override {
+    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, ") +
+                                  prefixed_version_columns() +
+                                  " FROM functions f JOIN versions v ON v.namespace=f.namespace "
+                                  "AND v.function_name=f.name AND v.version='$LATEST'");
+    std::vector<FunctionRecord> out;
+    while (s.step()) out.push_back(read_function(s));
+    return out;
+  }
+
+  Status insert_invocation(const InvocationRecord& r) override {
+    Statement(db_.handle(),
+              "INSERT OR REPLACE INTO invocations(request_id, namespace, function_name, qualifier, "
+              "start_time, duration_ms, bill_duration_ms, mem_usage_bytes, ret_code, status_code, "
+              "ret_msg, log, retry_num, cold_start) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, r.request_id).bind(2, r.ns).bind(3, r.function_name).bind(4, r.qualifier)
+        .bind(5, r.start_time_ms).bind(6, r.duration_ms).bind(7, r.bill_duration_ms)
+        .bind(8, r.mem_usage_bytes).bind(9, r.ret_code).bind(10, r.status_code)
+        .bind(11, r.ret_msg).bind(12, r.log).bind(13, r.retry_num)
+        .bind(14, static_cast<int64_t>(r.cold_start))
+        .run();
+    return ok_status();
+  }
+
+  std::pair<std::vector<InvocationRecord>, int> query_invocations(
+      const InvocationQuery& q) override {
+    std::string where =
+        " FROM invocations WHERE namespace=?1 AND function_name=?2 AND (?3='' OR request_id=?3) "
+        "AND (?4='' OR qualifier=?4) AND (?5<0 OR start_time>=?5) AND (?6<0 OR start_time<=?6)" +
+        ret_code_condition(q.ret_code_filter);
+    auto bind_all = [&](Statement& s) {
+      s.bind(1, q.ns).bind(2, q.function_name).bind(3, q.request_id).bind(4, q.qualifier);
+      s.bind(5, q.start_time_ms).bind(6, q.end_time_ms);
+    };
+    Statement count(db_.handle(), "SELECT COUNT(*)" + where);
+    bind_all(count);
+    count.step();
+    int total = static_cast<int>(count.int64(0));
+
+    std::string order = q.order_by == "duration"        ? "duration_ms"
+                        : q.order_by == "mem_usage"     ? "mem_usage_bytes"
+                        : q.order_by == "function_name" ? "function_name"
+                                                        : "start_time";
+    Statement s(db_.handle(),
+                "SELECT request_id, namespace, function_name, qualifier, start_time, duration_ms, "
+                "bill_duration_ms, mem_usage_bytes, ret_code, status_code, ret_msg, log, "
+                "retry_num, cold_start" +
+                    where + " ORDER BY " + order + (q.ascending ? " ASC" : " DESC") +
+                    ", rowid" + (q.ascending ? " ASC" : " DESC") + " LIMIT ?7 OFFSET ?8");
+    bind_all(s);
+    s.bind(7, q.limit).bind(8, q.offset);
+    std::vector<InvocationRecord> out;
+    while (s.step()) {
+      InvocationRecord r;
+      r.request_id = s.text(0);
+      r.ns = s.text(1);
+      r.function_name = s.text(2);
+      r.qualifier = s.text(3);
+      r.start_time_ms = s.int64(4);
+      r.duration_ms = s.real(5);
+      r.bill_duration_ms = s.int64(6);
+      r.mem_usage_bytes = s.int64(7);
+      r.ret_code = static_cast<int>(s.int64(8));
+      r.status_code = static_cast<int>(s.int64(9));
+      r.ret_msg = s.text(10);
+      r.log = s.text(11);
+      r.retry_num = static_cast<int>(s.int64(12));
+      r.cold_start = s.int64(13) != 0;
+      out.push_back(std::move(r));
+    }
+    return {std::move(out), total};
+  }
+
+  int purge_invocations_before(int64_t unix_ms) override {
+    Statement(db_.handle(), "DELETE FROM invocations WHERE start_time<?").bind(1, unix_ms).run();
+    return static_cast<int>(db_.changes());
+  }
+
+  std::optional<std::string> get_setting(const std::string& key) override {
+    Statement s(db_.handle(), "SELECT value FROM settings WHERE key=?");
+    s.bind(1, key);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+  }
+
+  Status put_setting(const std::string& key, const std::string& value) override {
+    Statement(db_.handle(), "INSERT OR REPLACE INTO settings(key, value) VALUES(?,?)")
+        .bind(1, key).bind(2, value).run();
+    return ok_status();
+  }
+
+ private:
+  static std::string prefixed_version_columns() {
+    return "v.version, v.config, v.status, v.status_desc, v.generation, v.add_time, v.mod_time";
+  }
+
+  static FunctionRecord read_function(const Statement& s) {
+    FunctionRecord f;
+    f.ns = s.text(0);
+    f.name = s.text(1);
+    f.function_id = s.text(2);
+    f.add_time_ms = s.int64(3);
+    f.latest = read_version(s, 4);
+    return f;
+  }
+
+  static std::string ret_code_condition(const std::string& filter) {
+    if (filter == "is0") return " AND ret_code=0";
+    if (filter == "not0") return " AND ret_code<>0";
+    if (filter == "TimeLimitExceeded") return " AND status_code=433";
+    if (filter == "ResourceLimitExceeded") return " AND status_code=432";
+    if (filter == "UserCodeException") return " AND status_code IN (430,443)";
+    return "";
+  }
+
+  void write_version(const std::string& ns, const std::string& name, const VersionRecord& v) {
+    Statement(db_.handle(),
+              std::string("INSERT OR REPLACE INTO versions(namespace, function_name, ") +
+                  kVersionColumns + ") VALUES(?,?,?,?,?,?,?,?,?)")
+        .bind(1, ns).bind(2, name).bind(3, v.version).bind(4, to_json(v.config).dump())
+        .bind(5, v.status).bind(6, v.status_desc).bind(7, v.generation).bind(8, v.add_time_ms)
+        .bind(9, v.mod_time_ms)
+        .run();
+  }
+
+  void migrate() {
+    db_.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    Statement s(db_.handle(), "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    s.step();
+    auto current = static_cast<size_t>(s.int64(0));
+    const auto& all = sqlite_migrations();
+    if (current > all.size()) {
+      throw std::runtime_error("database schema version " + std::to_string(current) +
+                               " is newer than this yunfn (" + std::to_string(all.size()) + ")");
+    }
+    for (size_t i = current; i < all.size(); ++i) {
+      Transaction tx(db_);
+      db_.exec(all[i]);
+      Statement(db_.handle(), "INSERT INTO schema_version(version) VALUES(?)")
+          .bind(1, static_cast<int64_t>(i + 1))
+          .run();
+      tx.commit();
+    }
+  }
+
+  void seed_default_namespace() {
+    if (get_namespace(kDefaultNamespace)) return;
+    int64_t now = to_unix_ms(std::chrono::system_clock::now());
+    (void)create_namespace({kDefaultNamespace, "default namespace", now, now});
+  }
+
+  Db db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+  return std::make_unique<SqliteStore>(path);
+}
+
+}  // namespace yunfn::store

@@ -1,0 +1,63 @@
+// Store: the durable state of the platform (namespaces, functions and their
+// versions, invocation records, settings). SqliteStore is the embedded default;
+// a PostgreSQL implementation can stand behind the same interface.
+// Implementations are not thread-safe: the owner (the server's loop thread)
+// makes every call. Every mutating call is durable when it returns.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "store/records.h"
+
+namespace yunfn::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Namespaces. create fails with ResourceInUse.Namespace when it exists.
+  virtual Status create_namespace(const NamespaceRecord& ns) = 0;
+  virtual std::optional<NamespaceRecord> get_namespace(const std::string& name) = 0;
+  virtual std::vector<NamespaceRecord> list_namespaces() = 0;
+  virtual Status delete_namespace(const std::string& name) = 0;
+
+  // Functions. create inserts the function with its $LATEST version in one
+  // transaction; fails with ResourceInUse.Function when the name is taken.
+  virtual Status create_function(const FunctionRecord& fn) = 0;
+  virtual std::optional<FunctionRecord> get_function(const std::string& ns,
+                                                     const std::string& name) = 0;
+  // Returns the page and the total count matching the query.
+  virtual std::pair<std::vector<FunctionRecord>, int> list_functions(
+      const FunctionListQuery& q) = 0;
+  virtual int count_functions(const std::string& ns) = 0;
+  // Replaces the stored state of one version of an existing function.
+  virtual Status put_version(const std::string& ns, const std::string& name,
+                             const VersionRecord& v) = 0;
+  virtual std::optional<VersionRecord> get_version(const std::string& ns, const std::string& name,
+                                                   const std::string& version) = 0;
+  // Deletes the function, its versions and its invocation records.
+  virtual Status delete_function(const std::string& ns, const std::string& name) = 0;
+  // Every function of every namespace (for start-up and code collection).
+  virtual std::vector<FunctionRecord> all_functions() = 0;
+
+  // Invocation records (the function log).
+  virtual Status insert_invocation(const InvocationRecord& r) = 0;
+  virtual std::pair<std::vector<InvocationRecord>, int> query_invocations(
+      const InvocationQuery& q) = 0;
+  // Deletes invocation records that started before the given time; returns how many.
+  virtual int purge_invocations_before(int64_t unix_ms) = 0;
+
+  // Small key/value settings (account quotas, generated keys, ...).
+  virtual std::optional<std::string> get_setting(const std::string& key) = 0;
+  virtual Status put_setting(const std::string& key, const std::string& value) = 0;
+};
+
+// Opens (creating and migrating as needed) the SQLite store at path.
+// Throws std::runtime_error on start-up failure (unreadable file, newer schema).
+std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+
+}  // namespace yunfn::store

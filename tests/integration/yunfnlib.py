@@ -1,0 +1,632 @@
+"""Helpers for the yunfn integration tests (Python 3 standard library only).
+
+What is here:
+- `Server`: starts a real `yunfn server` on a free port and a temporary data directory,
+  waits until `/healthz` answers, stops it with SIGTERM (or `kill -9` for crash tests)
+  and keeps its stdout/stderr in files that are printed when a test fails.
+- `Client`: a TencentCloud API v3 client that signs with TC3-HMAC-SHA256 (hashlib/hmac)
+  and returns the `Response` object of each call.
+- `zip_b64` / `make_zip`: build code packages from a dict {path: content}.
+- `create_function`, `wait_active`, `unique_name`, `run_cli`.
+- `ServerTestCase`: a TestCase base class with one server per class.
+
+Environment: YUNFN_BIN (the server binary), YUNFN_REPO (repository root). Optional:
+YUNFN_ITEST_ISOLATION (passed as --isolation), YUNFN_ITEST_KEEP=1 keeps data directories.
+"""
+
+import base64
+import datetime
+import hashlib
+import hmac
+import http.client
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+import zipfile
+
+REPO = os.environ.get("YUNFN_REPO") or os.path.abspath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+BIN = os.environ.get("YUNFN_BIN") or os.path.join(REPO, "build", "yunfn")
+
+TEST_SECRET_ID = "AKIDyunfnIntegrationTest0000000001"
+TEST_SECRET_KEY = "yunfnIntegrationTestSecretKey00001"
+REGION = "ap-guangzhou"
+API_VERSION = "2018-04-16"
+
+# Runtime names the tests deploy with (SCF names, scf-contract.md section 5.2).
+PY_RUNTIME = "Python3.9"
+NODE_RUNTIME = "Nodejs18.15"
+CUSTOM_RUNTIME = "CustomRuntime"
+
+# Generous client-side timeout for one API call (sync invokes include cold starts).
+CALL_TIMEOUT = 120
+
+
+# ----------------------------------------------------------------------------------------
+# Code packages
+# ----------------------------------------------------------------------------------------
+
+class Symlink:
+    """A zip entry that is a symbolic link to `target`."""
+
+    def __init__(self, target):
+        self.target = target
+
+
+def make_zip(files):
+    """Zips {path: content} into bytes.
+
+    content is str/bytes (regular file, mode 0644), (content, mode) for another mode
+    (e.g. 0o755 for executables) or Symlink(target). Paths are used verbatim, so a test
+    can put `../x` or `/abs` entries in the archive.
+    """
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, value in files.items():
+            info = zipfile.ZipInfo(path, date_time=(2024, 1, 1, 0, 0, 0))
+            info.create_system = 3  # unix: external_attr carries the st_mode
+            if isinstance(value, Symlink):
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                data = value.target.encode()
+                info.compress_type = zipfile.ZIP_STORED
+            else:
+                mode = 0o644
+                if isinstance(value, tuple):
+                    value, mode = value
+                data = value.encode("utf-8") if isinstance(value, str) else value
+                if path.endswith("/"):
+                    info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10
+                else:
+                    info.external_attr = (stat.S_IFREG | mode) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    return buf.getvalue()
+
+
+def zip_b64(files):
+    """make_zip(files) as base64 text, the form of Code.ZipFile."""
+    return base64.b64encode(make_zip(files)).decode("ascii")
+
+
+# ----------------------------------------------------------------------------------------
+# API client
+# ----------------------------------------------------------------------------------------
+
+class ApiError(Exception):
+    """An SCF error envelope ({"Error": {"Code", "Message"}})."""
+
+    def __init__(self, action, code, message, response):
+        super().__init__("%s failed: %s: %s" % (action, code, message))
+        self.code = code
+        self.message = message
+        self.response = response
+
+
+def _sha256_hex(data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _hmac(key, msg):
+    return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).digest()
+
+
+def tc3_authorization(secret_id, secret_key, host, body, timestamp, service="scf",
+                      content_type="application/json"):
+    """The TC3-HMAC-SHA256 Authorization header value (scf-contract.md section 1.2)."""
+    date = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime("%Y-%m-%d")
+    canonical_headers = "content-type:%s\nhost:%s\n" % (content_type.lower(), host.lower())
+    signed_headers = "content-type;host"
+    canonical_request = "\n".join(
+        ["POST", "/", "", canonical_headers, signed_headers, _sha256_hex(body)])
+    scope = "%s/%s/tc3_request" % (date, service)
+    string_to_sign = "\n".join(
+        ["TC3-HMAC-SHA256", str(timestamp), scope, _sha256_hex(canonical_request)])
+    k_date = _hmac(("TC3" + secret_key).encode("utf-8"), date)
+    k_service = _hmac(k_date, service)
+    k_signing = _hmac(k_service, "tc3_request")
+    signature = hmac.new(k_signing, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return "TC3-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
+        secret_id, scope, signed_headers, signature)
+
+
+class Client:
+    """Signed JSON client of one yunfn API endpoint."""
+
+    def __init__(self, host, port, secret_id=TEST_SECRET_ID, secret_key=TEST_SECRET_KEY,
+                 region=REGION):
+        self.host = host
+        self.port = port
+        self.secret_id = secret_id
+        self.secret_key = secret_key
+        self.region = region
+
+    # -- raw transport ------------------------------------------------------------------
+
+    def raw(self, action, body, sign=True, timestamp=None, secret_id=None, secret_key=None,
+            headers=None, drop_headers=(), region=None, timeout=CALL_TIMEOUT):
+        """POSTs `body` (bytes) as `action`; returns (http status, parsed JSON or text).
+
+        sign=False sends no Authorization header; headers/drop_headers adjust the
+        otherwise standard header set (for negative tests).
+        """
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        ts = int(time.time()) if timestamp is None else int(timestamp)
+        host_header = "%s:%d" % (self.host, self.port)
+        hdrs = {
+            "Host": host_header,
+            "Content-Type": "application/json",
+            "X-TC-Action": action,
+            "X-TC-Version": API_VERSION,
+            "X-TC-Region": region or self.region,
+            "X-TC-Timestamp": str(ts),
+        }
+        if sign:
+            hdrs["Authorization"] = tc3_authorization(
+                secret_id or self.secret_id, secret_key or self.secret_key,
+                host_header, body, ts)
+        hdrs.update(headers or {})
+        for name in drop_headers:
+            hdrs.pop(name, None)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request("POST", "/", body=body, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        try:
+            return resp.status, json.loads(data.decode("utf-8"))
+        except ValueError:
+            return resp.status, data.decode("utf-8", errors="replace")
+
+    # -- JSON API -----------------------------------------------------------------------
+
+    def call(self, action, params=None, region=None, **kwargs):
+        """Calls `action` with `params` and returns the Response dict (maybe with Error)."""
+        body = json.dumps(params or {}).encode("utf-8")
+        status, doc = self.raw(action, body, region=region, **kwargs)
+        if status != 200 or not isinstance(doc, dict) or "Response" not in doc:
+            raise AssertionError("%s: HTTP %d, not an API v3 envelope: %.500r"
+                                 % (action, status, doc))
+        return doc["Response"]
+
+    def ok(self, action, params=None, **kwargs):
+        """Like call() but raises ApiError when the response is an error."""
+        resp = self.call(action, params, **kwargs)
+        if "Error" in resp:
+            err = resp["Error"]
+            raise ApiError(action, err.get("Code"), err.get("Message"), resp)
+        return resp
+
+    def error(self, action, params=None, **kwargs):
+        """Calls `action`, which must fail; returns the Error dict {Code, Message}."""
+        resp = self.call(action, params, **kwargs)
+        if "Error" not in resp:
+            raise AssertionError("%s was expected to fail but returned %.800r"
+                                 % (action, resp))
+        if not resp.get("RequestId"):
+            raise AssertionError("%s error response has no RequestId: %r" % (action, resp))
+        return resp["Error"]
+
+    # -- conveniences -------------------------------------------------------------------
+
+    def invoke(self, name, event=None, log_type="Tail", namespace=None, qualifier=None,
+               timeout=CALL_TIMEOUT):
+        """Sync Invoke; returns the Result dict. event is any JSON value (None = {})."""
+        params = {"FunctionName": name, "InvocationType": "RequestResponse",
+                  "ClientContext": json.dumps({} if event is None else event),
+                  "LogType": log_type}
+        if namespace:
+            params["Namespace"] = namespace
+        if qualifier:
+            params["Qualifier"] = qualifier
+        return self.ok("Invoke", params, timeout=timeout)["Result"]
+
+    def get_function(self, name, namespace=None):
+        params = {"FunctionName": name}
+        if namespace:
+            params["Namespace"] = namespace
+        return self.ok("GetFunction", params)
+
+    def list_all_functions(self, namespace=None, search_key=None):
+        """All functions (follows Offset/Limit paging) as a list of Function dicts."""
+        out, offset = [], 0
+        while True:
+            params = {"Offset": offset, "Limit": 100}
+            if namespace:
+                params["Namespace"] = namespace
+            if search_key:
+                params["SearchKey"] = search_key
+            resp = self.ok("ListFunctions", params)
+            page = resp.get("Functions") or []
+            out.extend(page)
+            offset += len(page)
+            if not page or offset >= resp.get("TotalCount", 0):
+                return out
+
+    def delete_function(self, name, namespace=None, missing_ok=True):
+        params = {"FunctionName": name}
+        if namespace:
+            params["Namespace"] = namespace
+        resp = self.call("DeleteFunction", params)
+        if "Error" in resp and not (missing_ok and resp["Error"].get("Code", "").startswith(
+                "ResourceNotFound")):
+            raise ApiError("DeleteFunction", resp["Error"].get("Code"),
+                           resp["Error"].get("Message"), resp)
+
+
+def result_text(result):
+    """RetMsg, ErrMsg and Log of an invoke Result joined, for message searches."""
+    return "\n".join(str(result.get(k) or "") for k in ("RetMsg", "ErrMsg", "Log"))
+
+
+_name_counter = [0]
+
+
+def unique_name(prefix="fn"):
+    """A valid, unique function name: prefix-<pid-ish random>-<counter>."""
+    _name_counter[0] += 1
+    return "%s-%s-%d" % (prefix, uuid.uuid4().hex[:8], _name_counter[0])
+
+
+def wait_active(client, name, namespace=None, timeout=60, allow_failed=False):
+    """Polls GetFunction until Status leaves Creating/Updating; returns that response.
+
+    Raises AssertionError on timeout, or when the final Status is not Active (unless
+    allow_failed).
+    """
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = client.get_function(name, namespace)
+        status = last.get("Status")
+        if status not in ("Creating", "Updating", "Publishing"):
+            if status != "Active" and not allow_failed:
+                raise AssertionError("function %s ended in status %s: %s %s" % (
+                    name, status, last.get("StatusDesc"), last.get("StatusReasons")))
+            return last
+        time.sleep(0.1)
+    raise AssertionError("function %s still %s after %ss" % (
+        name, last and last.get("Status"), timeout))
+
+
+def create_function(client, name, files=None, code_b64=None, runtime=PY_RUNTIME,
+                    handler="index.main_handler", memory=None, timeout=None, env=None,
+                    namespace=None, description=None, init_timeout=None, wait=True,
+                    extra=None):
+    """CreateFunction (+ wait until Active); returns the GetFunction response.
+
+    files: {path: content} zipped into Code.ZipFile (or pass code_b64). env: dict of user
+    variables. Raises ApiError when CreateFunction fails.
+    """
+    params = {"FunctionName": name, "Runtime": runtime,
+              "Code": {"ZipFile": code_b64 if code_b64 is not None else zip_b64(files or {})}}
+    if handler is not None:
+        params["Handler"] = handler
+    if memory is not None:
+        params["MemorySize"] = memory
+    if timeout is not None:
+        params["Timeout"] = timeout
+    if init_timeout is not None:
+        params["InitTimeout"] = init_timeout
+    if env:
+        params["Environment"] = {"Variables": [{"Key": k, "Value": v} for k, v in env.items()]}
+    if namespace:
+        params["Namespace"] = namespace
+    if description is not None:
+        params["Description"] = description
+    params.update(extra or {})
+    client.ok("CreateFunction", params)
+    if not wait:
+        return None
+    return wait_active(client, name, namespace)
+
+
+def scf_time(ts):
+    """Unix seconds -> "YYYY-MM-DD HH:MM:SS" (UTC), the SCF time format of the API."""
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# ----------------------------------------------------------------------------------------
+# Server process
+# ----------------------------------------------------------------------------------------
+
+_LISTEN_RE = re.compile(r"API listening on http://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
+
+
+def server_env(with_keys=True, extra=None):
+    """The environment for the server and CLI: keys set (or removed)."""
+    env = dict(os.environ)
+    for k in ("YUNFN_SECRET_ID", "YUNFN_SECRET_KEY", "YUNFN_ENDPOINT"):
+        env.pop(k, None)
+    if with_keys:
+        env["YUNFN_SECRET_ID"] = TEST_SECRET_ID
+        env["YUNFN_SECRET_KEY"] = TEST_SECRET_KEY
+    env.update(extra or {})
+    return env
+
+
+class Server:
+    """One `yunfn server` process on 127.0.0.1:<free port> and a data directory.
+
+    The working directory (data dir, logs) is a fresh temp dir unless `data_dir` is
+    given. stdout is read by a thread (to find the listen line) and copied to
+    `stdout_path`; stderr goes to `stderr_path`.
+    """
+
+    def __init__(self, data_dir=None, with_keys=True, extra_args=(), env_extra=None):
+        self.workdir = tempfile.mkdtemp(prefix="yunfn-itest-")
+        self.data_dir = data_dir or os.path.join(self.workdir, "data")
+        self.with_keys = with_keys
+        self.extra_args = list(extra_args)
+        self.env_extra = env_extra
+        self.proc = None
+        self.port = None
+        self.stdout_lines = []
+        self.starts = 0
+        self._listen_event = threading.Event()
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    @property
+    def stdout_path(self):
+        return os.path.join(self.workdir, "server-%d.stdout" % self.starts)
+
+    @property
+    def stderr_path(self):
+        return os.path.join(self.workdir, "server-%d.stderr" % self.starts)
+
+    def start(self, timeout=30):
+        """Starts the server (again) on the same data dir; returns self once /healthz is 200."""
+        if not os.path.exists(BIN):
+            raise unittest.SkipTest("server binary %s does not exist (set YUNFN_BIN)" % BIN)
+        self.starts += 1
+        self.stdout_lines = []
+        self._listen_event.clear()
+        self.port = None
+        args = [BIN, "server", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
+        iso = os.environ.get("YUNFN_ITEST_ISOLATION")
+        if iso:
+            args += ["--isolation", iso]
+        args += self.extra_args
+        self._stderr_file = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr_file,
+            env=server_env(self.with_keys, self.env_extra), cwd=self.workdir,
+            start_new_session=True)
+        reader = threading.Thread(target=self._read_stdout, args=(self.proc,), daemon=True)
+        reader.start()
+        deadline = time.time() + timeout
+        while not self._listen_event.wait(0.05):
+            if self.proc.poll() is not None or time.time() > deadline:
+                reader.join(1)
+                self._fail_start("no 'API listening on' line (exit code %s)" % self.proc.poll())
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                self._fail_start("server exited with %s" % self.proc.returncode)
+            try:
+                status, _ = http_get(self.host, self.port, "/healthz", timeout=2)
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self._fail_start("/healthz did not answer 200 within %ss" % timeout)
+
+    def _fail_start(self, why):
+        self.kill()
+        raise AssertionError("yunfn server failed to start: %s\n%s" % (why, self.diagnostics()))
+
+    def _read_stdout(self, proc):
+        with open(self.stdout_path, "wb") as copy:
+            for raw in iter(proc.stdout.readline, b""):
+                copy.write(raw)
+                copy.flush()
+                line = raw.decode("utf-8", errors="replace").rstrip("\n")
+                self.stdout_lines.append(line)
+                m = _LISTEN_RE.search(line)
+                if m and self.port is None:
+                    self.port = int(m.group(2))
+                    self._listen_event.set()
+
+    @property
+    def host(self):
+        return "127.0.0.1"
+
+    @property
+    def endpoint(self):
+        return "%s:%d" % (self.host, self.port)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=20):
+        """SIGTERM and wait; returns the exit code (kills with SIGKILL after timeout -> None)."""
+        if self.proc is None:
+            return None
+        code = None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                code = self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+                code = None
+        else:
+            code = self.proc.returncode
+        self._close()
+        return code
+
+    def kill(self):
+        """kill -9 the server process (only it: instances it started are not signalled)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._close()
+
+    def _close(self):
+        if self.proc is not None and self.proc.stdout:
+            try:
+                self.proc.stdout.close()
+            except OSError:
+                pass
+        f = getattr(self, "_stderr_file", None)
+        if f:
+            f.close()
+
+    def cleanup(self):
+        """Stops the server and removes the temp dir (kept if YUNFN_ITEST_KEEP=1)."""
+        self.stop()
+        if os.environ.get("YUNFN_ITEST_KEEP") == "1":
+            sys.stderr.write("keeping yunfn test dir %s\n" % self.workdir)
+            return
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def client(self, **kwargs):
+        return Client(self.host, self.port, **kwargs)
+
+    def stderr_text(self):
+        texts = []
+        for i in range(1, self.starts + 1):
+            path = os.path.join(self.workdir, "server-%d.stderr" % i)
+            try:
+                with open(path, "rb") as f:
+                    texts.append(f.read().decode("utf-8", errors="replace"))
+            except OSError:
+                pass
+        return "\n".join(texts)
+
+    def diagnostics(self, tail_lines=150):
+        """The last lines of the server's stdout and stderr, for failure reports."""
+        out = "\n".join(self.stdout_lines[-40:])
+        err = self.stderr_text().splitlines()[-tail_lines:]
+        return ("---- yunfn server stdout (last lines) ----\n%s\n"
+                "---- yunfn server stderr (last %d lines) ----\n%s\n"
+                "---- end of server output ----" % (out, tail_lines, "\n".join(err)))
+
+
+def http_get(host, port, path, timeout=5):
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def cli_command(server, *args):
+    """argv for `yunfn <args>` talking to `server` (None: no --endpoint option)."""
+    cmd = [BIN] + list(args)
+    if server is not None:
+        cmd += ["--endpoint", server.endpoint]
+    return cmd
+
+
+def run_cli(server, *args, input=None, env_extra=None, with_keys=True, timeout=120,
+            endpoint=True):
+    """Runs `yunfn <args>` against `server`; returns CompletedProcess (text mode).
+
+    The endpoint is passed as `--endpoint HOST:PORT` after the command's own arguments
+    unless endpoint=False; keys come from the environment (YUNFN_SECRET_ID/KEY).
+    """
+    cmd = cli_command(server if endpoint else None, *args)
+    return subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout,
+                          env=server_env(with_keys, env_extra), cwd=server.workdir)
+
+
+def is_root():
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+# ----------------------------------------------------------------------------------------
+# Test base class
+# ----------------------------------------------------------------------------------------
+
+class ServerTestCase(unittest.TestCase):
+    """One server per test class; its output is printed for every failing test."""
+
+    server = None
+    client = None
+    server_kwargs = {}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = Server(**cls.server_kwargs)
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+        cls.client = cls.server.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.server is not None:
+            cls.server.cleanup()
+        super().tearDownClass()
+
+    def run(self, result=None):
+        before = self._problem_count(result)
+        outcome = super().run(result)
+        if result is not None and self._problem_count(result) > before and self.server:
+            sys.stderr.write("\n%s failed; server output:\n%s\n"
+                             % (self.id(), self.server.diagnostics()))
+        return outcome
+
+    @staticmethod
+    def _problem_count(result):
+        if result is None:
+            return 0
+        return len(result.failures) + len(result.errors) + len(
+            getattr(result, "unexpectedSuccesses", []))
+
+    # -- assertions ---------------------------------------------------------------------
+
+    def assertErrorCode(self, err, codes, field=None):
+        """err is an Error dict; its Code must be one of codes (a str or a tuple of
+        accepted codes; an entry ending in '.' accepts any code with that prefix) and,
+        if field is given, its Message must name the field (one of several if a tuple)."""
+        if isinstance(codes, str):
+            codes = (codes,)
+        code = err.get("Code", "")
+        ok = any(code == c or (c.endswith(".") and code.startswith(c)) for c in codes)
+        self.assertTrue(ok, "error code %r not in %r (message %r)"
+                        % (code, codes, err.get("Message")))
+        if field is not None:
+            fields = (field,) if isinstance(field, str) else field
+            msg = (err.get("Message") or "").lower()
+            self.assertTrue(any(f.lower() in msg for f in fields),
+                            "error message %r does not name %r" % (err.get("Message"), fields))
+
+    def assertLogHasRequestLines(self, log, request_id):
+        """log must hold START, END and Report lines for request_id, in that order."""
+        start = re.search(r"START RequestId:\s*%s" % re.escape(request_id), log)
+        end = re.search(r"END RequestId:\s*%s" % re.escape(request_id), log)
+        report = re.search(r"Report RequestId:\s*%s.*Duration:?\s*[0-9.]+\s*ms.*Memory:?\s*\d+\s*MB"
+                           % re.escape(request_id), log)
+        self.assertIsNotNone(start, "no START line for %s in log:\n%s" % (request_id, log))
+        self.assertIsNotNone(end, "no END line for %s in log:\n%s" % (request_id, log))
+        self.assertIsNotNone(report, "no Report line for %s in log:\n%s" % (request_id, log))
+        self.assertLess(start.start(), end.start(), log)
+        self.assertLess(end.start(), report.start(), log)
+        return start.end(), end.start()

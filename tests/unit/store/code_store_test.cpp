@@ -1,0 +1,300 @@
+// Tests for the content-addressed code store. The store treats packages as
+// opaque bytes, so these tests use a small extractor that writes the bytes into
+// one read-only file; the zip extractor is exercised with the store in
+// tests/unit/control/code_package_test.cpp.
+#include "store/code_store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/crypto.h"
+
+namespace yunfn::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ = (fs::temp_directory_path() / "yunfn-store-XXXXXX").string();
+    EXPECT_NE(::mkdtemp(templ.data()), nullptr);
+    path_ = templ;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(path_, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_directory() && !it->is_symlink())
+        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add);
+    }
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct stat stat_of(const fs::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
+  return st;
+}
+
+// Names in a directory (none if it does not exist).
+std::vector<std::string> list(const fs::path& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    out.push_back(it->path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Writes the package bytes to dest/content and seals the tree read-only;
+// counts its calls and can be slowed down or made to fail.
+struct TestExtractor {
+  std::atomic<int> calls{0};
+  std::atomic<int> delay_ms{0};
+  std::atomic<bool> fail{false};
+
+  CodeExtractor function() {
+    return [this](std::string_view zip, const fs::path& dest) -> Status {
+      ++calls;
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.load()));
+      if (::mkdir(dest.c_str(), 0700) != 0) return make_error("InternalError.System", "mkdir");
+      { std::ofstream(dest / "content", std::ios::binary) << zip; }
+      if (fail) return make_error("InvalidParameterValue.ZipFile", "ZipFile is broken");
+      fs::permissions(dest / "content", fs::perms(0444));
+      fs::permissions(dest, fs::perms(0555));
+      return ok_status();
+    };
+  }
+};
+
+class CodeStoreTest : public ::testing::Test {
+ protected:
+  CodeStoreTest() : store_(tmp_.path() / "code", extractor_.function()) {}
+
+  fs::path root() const { return tmp_.path() / "code"; }
+
+  TempDir tmp_;
+  TestExtractor extractor_;
+  CodeStore store_;
+};
+
+TEST(CodeSha256, AcceptsOnlyLowercaseHexDigests) {
+  EXPECT_TRUE(is_code_sha256(crypto::sha256_hex("x")));
+  EXPECT_FALSE(is_code_sha256(""));
+  EXPECT_FALSE(is_code_sha256(std::string(64, 'A')));
+  EXPECT_FALSE(is_code_sha256(std::string(63, 'a')));
+  EXPECT_FALSE(is_code_sha256("../../../../etc/passwd" + std::string(42, 'a')));
+}
+
+TEST_F(CodeStoreTest, PutStoresTheBytesUnderTheirHash) {
+  auto sha = store_.put("package one");
+  ASSERT_TRUE(sha.ok()) << sha.error().message;
+  EXPECT_EQ(*sha, crypto::sha256_hex("package one"));
+  const fs::path blob = root() / "blobs" / sha->substr(0, 2) / (*sha + ".zip");
+  EXPECT_EQ(store_.blob_path(*sha), blob);
+  EXPECT_EQ(read_text(blob), "package one");
+  EXPECT_EQ(stat_of(blob).st_mode & 0777, 0444u);
+  EXPECT_TRUE(store_.has(*sha));
+  // No temporaries are left behind.
+  EXPECT_EQ(list(blob.parent_path()), std::vector<std::string>{*sha + ".zip"});
+}
+
+TEST_F(CodeStoreTest, PutIsIdempotent) {
+  auto first = store_.put("same bytes");
+  ASSERT_TRUE(first.ok());
+  const struct stat before = stat_of(store_.blob_path(*first));
+  auto second = store_.put("same bytes");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*first, *second);
+  const struct stat after = stat_of(store_.blob_path(*first));
+  EXPECT_EQ(before.st_ino, after.st_ino);  // not rewritten
+
+  auto other = store_.put("other bytes");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(*other, *first);
+}
+
+TEST_F(CodeStoreTest, GetReturnsTheBytesAndChecksThem) {
+  const std::string bytes("\0binary\xff zip", 12);
+  auto sha = store_.put(bytes);
+  ASSERT_TRUE(sha.ok());
+  auto got = store_.get(*sha);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(*got, bytes);
+
+  const std::string absent = crypto::sha256_hex("never stored");
+  EXPECT_FALSE(store_.has(absent));
+  auto missing = store_.get(absent);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "ResourceNotFound");
+
+  auto bad = store_.get("../../etc/passwd");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "InvalidParameterValue");
+  EXPECT_FALSE(store_.has("../../etc/passwd"));
+
+  // Damage on disk is detected rather than served.
+  const fs::path blob = store_.blob_path(*sha);
+  fs::permissions(blob, fs::perms(0644));
+  { std::ofstream(blob, std::ios::binary) << "tampered"; }
+  auto damaged = store_.get(*sha);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.error().code, "InternalError.System");
+}
+
+TEST_F(CodeStoreTest, UnpackedExtractsOnceIntoAReadOnlyDirectory) {
+  auto sha = store_.put("tree bytes");
+  ASSERT_TRUE(sha.ok());
+  auto dir = store_.unpacked(*sha);
+  ASSERT_TRUE(dir.ok()) << dir.error().message;
+  EXPECT_EQ(*dir, root() / "unpacked" / *sha);
+  EXPECT_EQ(read_text(*dir / "content"), "tree bytes");
+  EXPECT_EQ(stat_of(*dir).st_mode & 0777, 0555u);
+  const struct stat before = stat_of(*dir / "content");
+
+  auto again = store_.unpacked(*sha);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *dir);
+  EXPECT_EQ(extractor_.calls.load(), 1);
+  const struct stat after = stat_of(*dir / "content");
+  EXPECT_EQ(before.st_ino, after.st_ino);
+  EXPECT_EQ(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
+  EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+  EXPECT_EQ(list(root() / "unpacked"), std::vector<std::string>{*sha});
+}
+
+TEST_F(CodeStoreTest, ConcurrentUnpackedCallsShareOneExtraction) {
+  auto sha = store_.put("raced bytes");
+  ASSERT_TRUE(sha.ok());
+  extractor_.delay_ms = 200;
+  constexpr int kThreads = 6;
+  std::vector<Result<fs::path>> results(kThreads, make_error("unset", ""));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&, i] { results[i] = store_.unpacked(*sha); });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(extractor_.calls.load(), 1);
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(*r, root() / "unpacked" / *sha);
+  }
+  EXPECT_EQ(list(root() / "unpacked"), std::vector<std::string>{*sha});
+}
+
+TEST_F(CodeStoreTest, FailedExtractionLeavesNothingAndCanBeRetried) {
+  auto sha = store_.put("broken bytes");
+  ASSERT_TRUE(sha.ok());
+  extractor_.fail = true;
+  auto r = store_.unpacked(*sha);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "InvalidParameterValue.ZipFile");
+  EXPECT_TRUE(list(root() / "unpacked").empty());
+
+  extractor_.fail = false;
+  auto retry = store_.unpacked(*sha);
+  ASSERT_TRUE(retry.ok()) << retry.error().message;
+  EXPECT_EQ(extractor_.calls.load(), 2);
+}
+
+TEST_F(CodeStoreTest, UnpackedNeedsAStoredPackage) {
+  auto r = store_.unpacked(crypto::sha256_hex("not stored"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "ResourceNotFound");
+  EXPECT_EQ(extractor_.calls.load(), 0);
+  auto bad = store_.unpacked("../escape");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "InvalidParameterValue");
+}
+
+TEST_F(CodeStoreTest, LeftoverTemporariesAreIgnoredThenCleaned) {
+  auto sha = store_.put("crash bytes");
+  ASSERT_TRUE(sha.ok());
+  // What a crash in the middle of an extraction and of a put leaves behind.
+  const fs::path stale_tree = root() / "unpacked" / (".tmp-" + *sha + "-deadbeef");
+  fs::create_directories(stale_tree / "half");
+  { std::ofstream(stale_tree / "half" / "file") << "partial"; }
+  fs::permissions(stale_tree / "half", fs::perms(0555));
+  const fs::path stale_blob =
+      store_.blob_path(*sha).parent_path() / (".tmp-" + *sha + "-deadbeef.zip");
+  { std::ofstream(stale_blob) << "partial"; }
+
+  auto dir = store_.unpacked(*sha);
+  ASSERT_TRUE(dir.ok()) << dir.error().message;
+  EXPECT_EQ(read_text(*dir / "content"), "crash bytes");
+
+  ASSERT_TRUE(store_.remove_unreferenced({*sha}).ok());
+  EXPECT_FALSE(fs::exists(stale_tree));
+  EXPECT_FALSE(fs::exists(stale_blob));
+  EXPECT_TRUE(store_.has(*sha));
+  EXPECT_TRUE(fs::is_directory(*dir));
+}
+
+TEST_F(CodeStoreTest, RemoveUnreferencedKeepsOnlyReferencedPackages) {
+  // Nothing stored yet: nothing to do.
+  ASSERT_TRUE(store_.remove_unreferenced({}).ok());
+
+  auto keep = store_.put("keep me");
+  auto drop = store_.put("drop me");
+  ASSERT_TRUE(keep.ok() && drop.ok());
+  ASSERT_TRUE(store_.unpacked(*keep).ok());
+  ASSERT_TRUE(store_.unpacked(*drop).ok());
+  const fs::path foreign = root() / "unpacked" / "README";
+  { std::ofstream(foreign) << "not a package"; }
+
+  ASSERT_TRUE(store_.remove_unreferenced({*keep}).ok());
+  EXPECT_TRUE(store_.has(*keep));
+  EXPECT_TRUE(fs::is_directory(store_.unpacked_path(*keep)));
+  EXPECT_FALSE(store_.has(*drop));
+  EXPECT_FALSE(fs::exists(store_.unpacked_path(*drop)));
+  EXPECT_TRUE(fs::exists(foreign));  // names the store did not make are left alone
+
+  // A removed package can be stored again.
+  auto again = store_.put("drop me");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *drop);
+  EXPECT_EQ(*store_.get(*drop), "drop me");
+}
+
+TEST_F(CodeStoreTest, ConcurrentPutsOfTheSameBytesAgree) {
+  constexpr int kThreads = 4;
+  const std::string bytes(1 << 20, 'c');
+  std::vector<std::string> shas(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = store_.put(bytes);
+      shas[i] = r.ok() ? *r : r.error().message;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : shas) EXPECT_EQ(s, crypto::sha256_hex(bytes));
+  EXPECT_EQ(*store_.get(shas[0]), bytes);
+  EXPECT_EQ(list(store_.blob_path(shas[0]).parent_path()).size(), 1u);
+}
+
+}  // namespace
+}  // namespace yunfn::store
