@@ -1,5 +1,7 @@
 #include "api/api_server.h"
 
+#include "api/params.h"
+
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"

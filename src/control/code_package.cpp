@@ -409,29 +409,41 @@ void describe_root(const LoadedPackage& pkg, CodePackageInfo* info) {
 
 // ---- extraction ----
 
-// Opens (creating when asked) the package directory `dir` below root, one
-// component at a time, never following a symlink.
-Result<UniqueFd> open_dir_beneath(int root_fd, std::string_view dir, bool create) {
-  UniqueFd current(::fcntl(root_fd, F_DUPFD_CLOEXEC, 0));
-  if (current.get() < 0) {
-    const int err = errno;
-    return system_error("cannot duplicate a directory descriptor", err);
-  }
-  for (const std::string& name : split_path(dir)) {
-    if (create && ::mkdirat(current.get(), name.c_str(), kWritingDirMode) != 0 &&
-        errno != EEXIST) {
+// Directory descriptors of one extraction, by package path, so that entries
+// of the same folder do not walk the tree again. Every directory is opened
+// relative to its parent with O_NOFOLLOW, so a symlink is never traversed.
+class DirCache {
+ public:
+  explicit DirCache(int root_fd) : root_fd_(root_fd) {}
+
+  // The descriptor of package directory `dir` ("" = root), created first when
+  // `create`. Valid until the next call.
+  Result<int> open(std::string_view dir, bool create) {
+    if (dir.empty()) return root_fd_;
+    if (auto it = fds_.find(dir); it != fds_.end()) return it->second.get();
+    YUNFN_TRY(parent, open(parent_of(dir), create));
+    const std::string name(base_name(dir));
+    if (create && ::mkdirat(parent, name.c_str(), kWritingDirMode) != 0 && errno != EEXIST) {
       const int err = errno;
       return system_error("cannot create directory " + quote_name(dir), err);
     }
-    int fd = ::openat(current.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
+    UniqueFd fd(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) {
       const int err = errno;
       return system_error("cannot open directory " + quote_name(dir), err);
     }
-    current = UniqueFd(fd);
+    // Bounded: the process shares its descriptor limit with everything else.
+    if (fds_.size() >= kMaxCachedDirs) fds_.clear();
+    const int raw = fd.get();
+    fds_.emplace(std::string(dir), std::move(fd));
+    return raw;
   }
-  return current;
-}
+
+ private:
+  static constexpr size_t kMaxCachedDirs = 32;
+  const int root_fd_;
+  std::map<std::string, UniqueFd, std::less<>> fds_;
+};
 
 Status write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -446,17 +458,17 @@ Status write_all(int fd, std::string_view data) {
   return ok_status();
 }
 
-Status write_file(zip_t* za, int root_fd, const PackageEntry& e) {
-  YUNFN_TRY(parent, open_dir_beneath(root_fd, parent_of(e.path), /*create=*/true));
+Status write_file(zip_t* za, DirCache& dirs, const PackageEntry& e) {
+  YUNFN_TRY(parent, dirs.open(parent_of(e.path), /*create=*/true));
   const std::string name(base_name(e.path));
   if (e.kind == EntryKind::kSymlink) {
-    if (::symlinkat(e.link_target.c_str(), parent.get(), name.c_str()) != 0) {
+    if (::symlinkat(e.link_target.c_str(), parent, name.c_str()) != 0) {
       const int err = errno;
       return system_error("cannot create symlink " + quote_name(e.path), err);
     }
     return ok_status();
   }
-  UniqueFd out(::openat(parent.get(), name.c_str(),
+  UniqueFd out(::openat(parent, name.c_str(),
                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (out.get() < 0) {
     const int err = errno;
@@ -475,14 +487,15 @@ Status write_file(zip_t* za, int root_fd, const PackageEntry& e) {
 
 // Sets every directory of the package to its final read-only mode, deepest
 // first so that parents are still writable while their children change.
-Status seal_directories(int root_fd, const std::vector<std::string>& directories) {
+Status seal_directories(DirCache& cache, int root_fd,
+                        const std::vector<std::string>& directories) {
   std::vector<std::pair<size_t, std::string_view>> ordered;
   for (const std::string& dir : directories)
     ordered.emplace_back(std::count(dir.begin(), dir.end(), '/'), dir);
   std::sort(ordered.begin(), ordered.end(), std::greater<>());
   for (const auto& [depth, dir] : ordered) {
-    YUNFN_TRY(fd, open_dir_beneath(root_fd, dir, /*create=*/false));
-    if (::fchmod(fd.get(), kFinalDirMode) != 0) {
+    YUNFN_TRY(fd, cache.open(dir, /*create=*/false));
+    if (::fchmod(fd, kFinalDirMode) != 0) {
       const int err = errno;
       return system_error("cannot set the mode of " + quote_name(dir), err);
     }
@@ -496,14 +509,15 @@ Status seal_directories(int root_fd, const std::vector<std::string>& directories
 
 Status write_package(const LoadedPackage& pkg, int root_fd) {
   zip_t* za = pkg.archive->get();
+  DirCache cache(root_fd);
   for (const PackageEntry& e : pkg.entries) {
     if (e.kind == EntryKind::kDirectory) {
-      YUNFN_TRY(dir, open_dir_beneath(root_fd, e.path, /*create=*/true));
+      YUNFN_TRY(dir, cache.open(e.path, /*create=*/true));
       continue;
     }
-    YUNFN_TRY_STATUS(write_file(za, root_fd, e));
+    YUNFN_TRY_STATUS(write_file(za, cache, e));
   }
-  return seal_directories(root_fd, pkg.directories);
+  return seal_directories(cache, root_fd, pkg.directories);
 }
 
 // Creates dest, or accepts an existing empty directory (never a symlink).

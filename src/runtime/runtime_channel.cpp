@@ -1,5 +1,7 @@
 #include "runtime/runtime_channel.h"
 
+#include "common/json.h"
+
 namespace yunfn::runtime {
 namespace {
 

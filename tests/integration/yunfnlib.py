@@ -534,19 +534,22 @@ def http_get(host, port, path, timeout=5):
 
 
 def cli_command(server, *args):
-    """argv for `yunfn <args>` talking to `server` (None: no --endpoint option)."""
-    cmd = [BIN] + list(args)
+    """argv for `yunfn [--endpoint HOST:PORT] <args>` (server None: no --endpoint).
+
+    --endpoint is a global option, so it goes before the command name.
+    """
+    cmd = [BIN]
     if server is not None:
         cmd += ["--endpoint", server.endpoint]
-    return cmd
+    return cmd + list(args)
 
 
 def run_cli(server, *args, input=None, env_extra=None, with_keys=True, timeout=120,
             endpoint=True):
     """Runs `yunfn <args>` against `server`; returns CompletedProcess (text mode).
 
-    The endpoint is passed as `--endpoint HOST:PORT` after the command's own arguments
-    unless endpoint=False; keys come from the environment (YUNFN_SECRET_ID/KEY).
+    The endpoint is passed as the global option `--endpoint HOST:PORT` unless
+    endpoint=False; keys come from the environment (YUNFN_SECRET_ID/KEY).
     """
     cmd = cli_command(server if endpoint else None, *args)
     return subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout,
