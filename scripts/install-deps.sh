@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages yunfn builds, runs and tests with.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config ccache
+  libboost1.81-dev libsqlite3-dev libssl-dev libzip-dev libspdlog-dev libfmt-dev
+  libcli11-dev nlohmann-json3-dev libgtest-dev libseccomp-dev
+  python3 nodejs npm curl zip unzip wrk
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+# node may come from elsewhere (e.g. a newer Node.js); only install Debian's when absent.
+if command -v node >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ "${#missing[@]}" -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
