@@ -12,13 +12,16 @@
 #include <zip.h>
 
 #include <algorithm>
-#include <functional>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
+#include <string>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "common/crypto.h"
 
@@ -31,13 +34,13 @@ constexpr char kZipFileError[] = "InvalidParameterValue.ZipFile";
 constexpr char kLimitError[] = "LimitExceeded";
 constexpr char kSystemError[] = "InternalError.System";
 
-constexpr size_t kMaxPathBytes = 4096;       // PATH_MAX
-constexpr size_t kMaxComponentBytes = 255;   // NAME_MAX
-constexpr size_t kMaxDepth = 128;            // bounds the per-entry directory walk
+constexpr size_t kMaxPathBytes = 4096;      // PATH_MAX
+constexpr size_t kMaxComponentBytes = 255;  // NAME_MAX
+constexpr size_t kMaxDepth = 128;           // bounds the per-entry directory walk
 constexpr uint64_t kMaxLinkTargetBytes = 4096;
 constexpr int kMaxLinkHops = 8;
 constexpr size_t kChunkBytes = 64 * 1024;
-constexpr mode_t kWritingDirMode = 0700;     // while extracting
+constexpr mode_t kWritingDirMode = 0700;  // while extracting
 constexpr mode_t kFinalDirMode = 0555;
 
 Error zip_file_error(const std::string& detail) {
@@ -102,13 +105,13 @@ enum class EntryKind { kFile, kDirectory, kSymlink };
 
 // One validated zip entry.
 struct PackageEntry {
-  zip_uint64_t index = 0;               // position in the zip
-  std::string path;                     // package path, never empty
+  zip_uint64_t index = 0;  // position in the zip
+  std::string path;        // package path, never empty
   EntryKind kind = EntryKind::kFile;
-  bool executable = false;              // a regular file with an x bit in its unix mode
-  uint64_t size = 0;                    // uncompressed bytes (declared)
-  std::string link_target;              // symlinks: the target as stored
-  std::string link_resolved;            // symlinks: target as a package path ("" = root)
+  bool executable = false;    // a regular file with an x bit in its unix mode
+  uint64_t size = 0;          // uncompressed bytes (declared)
+  std::string link_target;    // symlinks: the target as stored
+  std::string link_resolved;  // symlinks: target as a package path ("" = root)
 };
 
 // Owns an open, read-only archive over a caller-owned buffer.
@@ -136,9 +139,14 @@ struct LoadedPackage {
 class UniqueFd {
  public:
   explicit UniqueFd(int fd = -1) : fd_(fd) {}
-  ~UniqueFd() { if (fd_ >= 0) ::close(fd_); }
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   UniqueFd(UniqueFd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  UniqueFd& operator=(UniqueFd&& o) noexcept { std::swap(fd_, o.fd_); return *this; }
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
   int get() const { return fd_; }
 
  private:
@@ -184,9 +192,8 @@ Result<std::string> normalize_entry_name(std::string_view name, bool* directory)
   size_t depth = 0;
   while (true) {
     size_t slash = name.find_first_of("/\\", start);
-    std::string_view comp = name.substr(start, slash == std::string_view::npos
-                                                   ? std::string_view::npos
-                                                   : slash - start);
+    std::string_view comp = name.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (comp.empty()) return zip_file_error("entry name has an empty component: " + q);
     if (comp == "." || comp == "..")
       return zip_file_error("entry name has a '" + std::string(comp) + "' component: " + q);
@@ -295,8 +302,8 @@ Status check_entry_paths(LoadedPackage* pkg, const CodePackageLimits& limits) {
       if (!parent_dirs.insert(dir).second) break;
     }
     if (parent_dirs.size() > limits.max_entries)
-      return make_error(kLimitError, "ZipFile has more than " +
-                                         std::to_string(limits.max_entries) + " directories");
+      return make_error(kLimitError, "ZipFile has more than " + std::to_string(limits.max_entries) +
+                                         " directories");
   }
   for (const auto& [path, kind] : explicit_paths) {
     if (kind != EntryKind::kDirectory && parent_dirs.count(path) != 0)
@@ -355,7 +362,8 @@ Status check_symlinks(zip_t* za, std::vector<PackageEntry>& entries) {
 // Reads no file data other than symlink targets.
 Result<LoadedPackage> load_package(std::string_view zip_bytes, const CodePackageLimits& limits) {
   if (zip_bytes.size() > limits.max_zip_bytes)
-    return make_error(kLimitError, "ZipFile is larger than " + describe_bytes(limits.max_zip_bytes));
+    return make_error(kLimitError,
+                      "ZipFile is larger than " + describe_bytes(limits.max_zip_bytes));
   LoadedPackage pkg;
   YUNFN_TRY(archive, open_archive(zip_bytes));
   pkg.archive = std::move(archive);
@@ -368,8 +376,8 @@ Result<LoadedPackage> load_package(std::string_view zip_bytes, const CodePackage
   for (zip_uint64_t i = 0; i < static_cast<zip_uint64_t>(count); ++i) {
     YUNFN_TRY(entry, read_entry_header(za, i));
     if (entry.size > limits.max_unpacked_bytes - pkg.unpacked_size)
-      return make_error(kLimitError, "ZipFile unpacks to more than " +
-                                         describe_bytes(limits.max_unpacked_bytes));
+      return make_error(
+          kLimitError, "ZipFile unpacks to more than " + describe_bytes(limits.max_unpacked_bytes));
     pkg.unpacked_size += entry.size;
     pkg.entries.push_back(std::move(entry));
   }
@@ -379,8 +387,7 @@ Result<LoadedPackage> load_package(std::string_view zip_bytes, const CodePackage
 }
 
 // Whether the root entry `name` is, or links to, an executable file.
-bool is_executable_at(const std::map<std::string, const PackageEntry*>& by_path,
-                      std::string name) {
+bool is_executable_at(const std::map<std::string, const PackageEntry*>& by_path, std::string name) {
   for (int hop = 0; hop < kMaxLinkHops; ++hop) {
     auto it = by_path.find(name);
     if (it == by_path.end()) return false;
@@ -468,15 +475,14 @@ Status write_file(zip_t* za, DirCache& dirs, const PackageEntry& e) {
     }
     return ok_status();
   }
-  UniqueFd out(::openat(parent, name.c_str(),
-                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd out(
+      ::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (out.get() < 0) {
     const int err = errno;
     return system_error("cannot create file " + quote_name(e.path), err);
   }
-  YUNFN_TRY_STATUS(read_entry_data(za, e, [&](std::string_view chunk) {
-    return write_all(out.get(), chunk);
-  }));
+  YUNFN_TRY_STATUS(
+      read_entry_data(za, e, [&](std::string_view chunk) { return write_all(out.get(), chunk); }));
   const mode_t mode = e.executable ? 0555 : 0444;
   if (::fchmod(out.get(), mode) != 0) {
     const int err = errno;
@@ -487,8 +493,7 @@ Status write_file(zip_t* za, DirCache& dirs, const PackageEntry& e) {
 
 // Sets every directory of the package to its final read-only mode, deepest
 // first so that parents are still writable while their children change.
-Status seal_directories(DirCache& cache, int root_fd,
-                        const std::vector<std::string>& directories) {
+Status seal_directories(DirCache& cache, int root_fd, const std::vector<std::string>& directories) {
   std::vector<std::pair<size_t, std::string_view>> ordered;
   for (const std::string& dir : directories)
     ordered.emplace_back(std::count(dir.begin(), dir.end(), '/'), dir);
@@ -512,7 +517,7 @@ Status write_package(const LoadedPackage& pkg, int root_fd) {
   DirCache cache(root_fd);
   for (const PackageEntry& e : pkg.entries) {
     if (e.kind == EntryKind::kDirectory) {
-      YUNFN_TRY(dir, cache.open(e.path, /*create=*/true));
+      YUNFN_TRY_STATUS(cache.open(e.path, /*create=*/true));
       continue;
     }
     YUNFN_TRY_STATUS(write_file(za, cache, e));
@@ -532,8 +537,8 @@ Status prepare_destination(const fs::path& dest, bool* created) {
   if (err != EEXIST) return system_error("cannot create " + dest.string(), err);
   std::error_code ec;
   if (!fs::is_directory(fs::symlink_status(dest, ec)) || !fs::is_empty(dest, ec) || ec)
-    return make_error(kSystemError, "extraction target exists and is not an empty directory: " +
-                                        dest.string());
+    return make_error(kSystemError,
+                      "extraction target exists and is not an empty directory: " + dest.string());
   return ok_status();
 }
 
@@ -544,8 +549,9 @@ void discard_extraction(const fs::path& dest, bool created) {
   fs::permissions(dest, fs::perms::owner_all, fs::perm_options::add, ec);
   for (auto it = fs::recursive_directory_iterator(dest, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_directory(ec) && !it->is_symlink(ec))
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    std::error_code ignored;
+    if (it->is_directory(ignored) && !it->is_symlink(ignored))
+      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ignored);
   }
   if (created) {
     fs::remove_all(dest, ec);
@@ -567,8 +573,8 @@ Result<CodePackageInfo> inspect_code_package(std::string_view zip_bytes,
   // first invocation.
   for (const PackageEntry& e : pkg.entries) {
     if (e.kind != EntryKind::kFile) continue;
-    YUNFN_TRY_STATUS(read_entry_data(pkg.archive->get(), e,
-                                     [](std::string_view) { return ok_status(); }));
+    YUNFN_TRY_STATUS(
+        read_entry_data(pkg.archive->get(), e, [](std::string_view) { return ok_status(); }));
   }
   CodePackageInfo info;
   info.sha256_hex = crypto::sha256_hex(zip_bytes);

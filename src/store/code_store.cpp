@@ -50,7 +50,9 @@ class ScopeExit {
 class UniqueFd {
  public:
   explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { if (fd_ >= 0) ::close(fd_); }
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
   int get() const { return fd_; }
@@ -186,9 +188,7 @@ fs::path CodeStore::blob_path(const std::string& sha) const {
   return root_ / "blobs" / sha.substr(0, 2) / (sha + ".zip");
 }
 
-fs::path CodeStore::unpacked_path(const std::string& sha) const {
-  return root_ / "unpacked" / sha;
-}
+fs::path CodeStore::unpacked_path(const std::string& sha) const { return root_ / "unpacked" / sha; }
 
 void CodeStore::mark_busy(const std::string& sha) {
   std::lock_guard lock(mu_);

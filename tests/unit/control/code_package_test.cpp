@@ -3,6 +3,7 @@
 // bytes afterwards.
 #include "control/code_package.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
@@ -13,8 +14,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common/crypto.h"
 #include "store/code_store.h"
@@ -28,8 +27,8 @@ namespace fs = std::filesystem;
 class ZipBuilder {
  public:
   ZipBuilder& file(std::string name, std::string data, mode_t mode = 0644) {
-    items_.push_back({Kind::kFile, std::move(name), std::move(data), S_IFREG | mode,
-                      ZIP_OPSYS_UNIX});
+    items_.push_back(
+        {Kind::kFile, std::move(name), std::move(data), S_IFREG | mode, ZIP_OPSYS_UNIX});
     return *this;
   }
   // A file stored without compression, so tests can find and damage its data.
@@ -48,8 +47,8 @@ class ZipBuilder {
     return *this;
   }
   ZipBuilder& symlink(std::string name, std::string target) {
-    items_.push_back({Kind::kFile, std::move(name), std::move(target), S_IFLNK | 0777,
-                      ZIP_OPSYS_UNIX});
+    items_.push_back(
+        {Kind::kFile, std::move(name), std::move(target), S_IFLNK | 0777, ZIP_OPSYS_UNIX});
     return *this;
   }
   // An entry with an arbitrary unix mode (e.g. a FIFO).
@@ -76,7 +75,8 @@ class ZipBuilder {
         if (index < 0) zip_source_free(src);
       }
       EXPECT_GE(index, 0) << item.name << ": " << zip_strerror(za);
-      if (item.stored) zip_set_file_compression(za, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0);
+      if (item.stored)
+        zip_set_file_compression(za, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0);
       zip_file_set_external_attributes(za, static_cast<zip_uint64_t>(index), 0, item.opsys,
                                        static_cast<zip_uint32_t>(item.mode) << 16);
     }
@@ -184,7 +184,8 @@ TEST(InspectCodePackage, DescribesANormalPackage) {
   EXPECT_EQ(info->sha256_hex, crypto::sha256_hex(zip));
   EXPECT_EQ(info->zip_size, zip.size());
   EXPECT_EQ(info->entry_count, 4u);
-  const uint64_t expected = std::string("def main_handler(event, context):\n    return 'hi'\n").size() + 6 + 1;
+  const uint64_t expected =
+      std::string("def main_handler(event, context):\n    return 'hi'\n").size() + 6 + 1;
   EXPECT_EQ(info->unpacked_size, expected);
   EXPECT_FALSE(info->has_bootstrap);
   EXPECT_FALSE(info->has_scf_bootstrap);
@@ -273,16 +274,11 @@ TEST(InspectCodePackage, RejectsAnEmptyArchive) {
 
 TEST(InspectCodePackage, RejectsPathsThatEscapeOrAreNotPlain) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"../evil", "'..' component"},
-      {"/abs", "absolute path"},
-      {"a/../../x", "'..' component"},
-      {"a/..", "'..' component"},
-      {"..\\evil", "'..' component"},
-      {"a\\..\\..\\evil", "'..' component"},
-      {"\\abs", "absolute path"},
-      {"./index.py", "'.' component"},
-      {"a//b", "empty component"},
-      {std::string(300, 'n'), "component is too long"},
+      {"../evil", "'..' component"},   {"/abs", "absolute path"},
+      {"a/../../x", "'..' component"}, {"a/..", "'..' component"},
+      {"..\\evil", "'..' component"},  {"a\\..\\..\\evil", "'..' component"},
+      {"\\abs", "absolute path"},      {"./index.py", "'.' component"},
+      {"a//b", "empty component"},     {std::string(300, 'n'), "component is too long"},
   };
   for (const auto& [name, fragment] : cases) {
     SCOPED_TRACE(name);
@@ -295,7 +291,9 @@ TEST(InspectCodePackage, RejectsPathsThatEscapeOrAreNotPlain) {
 TEST(InspectCodePackage, RejectsDeepNesting) {
   std::string deep;
   for (int i = 0; i < 128; ++i) deep += "d/";
-  EXPECT_TRUE(inspect_code_package(ZipBuilder().file(deep.substr(0, deep.size() - 2) + "f", "x").build()).ok());
+  EXPECT_TRUE(
+      inspect_code_package(ZipBuilder().file(deep.substr(0, deep.size() - 2) + "f", "x").build())
+          .ok());
   expect_zip_error(inspect_code_package(ZipBuilder().file(deep + "f", "x").build()),
                    "InvalidParameterValue.ZipFile", "nested too deeply");
 }
@@ -304,9 +302,8 @@ TEST(InspectCodePackage, ReadsBackslashesAsSeparators) {
   auto info = inspect_code_package(ZipBuilder().file("lib\\util.py", "x").build());
   ASSERT_TRUE(info.ok()) << info.error().message;
   EXPECT_EQ(info->root_files, std::vector<std::string>{"lib/"});
-  expect_zip_error(
-      inspect_code_package(ZipBuilder().file("a\\b", "x").file("a/b", "y").build()),
-      "InvalidParameterValue.ZipFile", "duplicate entries");
+  expect_zip_error(inspect_code_package(ZipBuilder().file("a\\b", "x").file("a/b", "y").build()),
+                   "InvalidParameterValue.ZipFile", "duplicate entries");
 }
 
 TEST(InspectCodePackage, NulByteInANameNeverYieldsAnEscapingPath) {
@@ -337,10 +334,9 @@ TEST(InspectCodePackage, RejectsDuplicateAndConflictingEntries) {
   expect_zip_error(inspect_code_package(ZipBuilder().file("f", "x").file("f/inner", "y").build()),
                    "InvalidParameterValue.ZipFile", "inside the non-directory");
   // A symlink used as a folder would let later entries be written through it.
-  expect_zip_error(
-      inspect_code_package(
-          ZipBuilder().dir("sub").symlink("link", "sub").file("link/x", "y").build()),
-      "InvalidParameterValue.ZipFile", "inside the non-directory");
+  expect_zip_error(inspect_code_package(
+                       ZipBuilder().dir("sub").symlink("link", "sub").file("link/x", "y").build()),
+                   "InvalidParameterValue.ZipFile", "inside the non-directory");
 }
 
 TEST(InspectCodePackage, RejectsSymlinksThatLeaveThePackage) {
@@ -353,9 +349,8 @@ TEST(InspectCodePackage, RejectsSymlinksThatLeaveThePackage) {
   };
   for (const auto& [target, fragment] : cases) {
     SCOPED_TRACE(target);
-    expect_zip_error(
-        inspect_code_package(ZipBuilder().dir("sub").symlink("link", target).build()),
-        "InvalidParameterValue.ZipFile", fragment);
+    expect_zip_error(inspect_code_package(ZipBuilder().dir("sub").symlink("link", target).build()),
+                     "InvalidParameterValue.ZipFile", fragment);
   }
   // Nested link climbing one level too far.
   expect_zip_error(
@@ -526,16 +521,13 @@ TEST_F(ExtractCodePackage, RejectsEscapingEntriesWithoutWritingAnything) {
   expect_rejected(ZipBuilder().file("ok.txt", "ok").symlink("s", "/etc/passwd").build());
   expect_rejected(ZipBuilder().file("ok.txt", "ok").symlink("s", "../../x").build());
   expect_rejected(ZipBuilder().file("ok.txt", "ok").symlink("s", "../sibling").build());
-  expect_rejected(
-      ZipBuilder().symlink("out", "../sibling").file("out/evil", "x").build());
+  expect_rejected(ZipBuilder().symlink("out", "../sibling").file("out/evil", "x").build());
 }
 
 TEST_F(ExtractCodePackage, RemovesPartialOutputWhenDataIsCorrupt) {
   const std::string payload(4096, 'p');
-  std::string zip = ZipBuilder()
-                        .file("first.txt", "fine")
-                        .stored_file("second.bin", "MARKER" + payload)
-                        .build();
+  std::string zip =
+      ZipBuilder().file("first.txt", "fine").stored_file("second.bin", "MARKER" + payload).build();
   const size_t pos = zip.find("MARKER");
   ASSERT_NE(pos, std::string::npos);
   zip[pos] = 'N';

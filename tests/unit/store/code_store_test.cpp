@@ -4,6 +4,7 @@
 // tests/unit/control/code_package_test.cpp.
 #include "store/code_store.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,8 +14,6 @@
 #include <sstream>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common/crypto.h"
 
