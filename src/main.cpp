@@ -22,6 +22,21 @@ int server_main(int argc, char** argv) {
   app.add_option("--idle-timeout", idle_timeout, "seconds an idle instance is kept")->check(CLI::Range(1, 86400));
   app.add_option("--log-retention-days", config.log_retention_days, "days invocation logs are kept")
       ->check(CLI::Range(1, 3650));
+  app.add_option("--account-quota-mb", config.account_quota_mb,
+                 "account concurrency quota in MB (PutTotalConcurrencyConfig overrides)")
+      ->check(CLI::Range(128, 100000000));
+  app.add_option("--unreserved-floor-mb", config.unreserved_floor_mb,
+                 "quota kept for functions without a reserved quota")
+      ->check(CLI::Range(0, 100000000));
+  app.add_option("--scale-burst", config.scale_burst, "cold starts allowed at once")
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--scale-per-minute", config.scale_per_minute,
+                 "new instances per minute after the burst")
+      ->check(CLI::Range(1, 1000000));
+  int scale_wait_ms = 1000;
+  app.add_option("--scale-wait-ms", scale_wait_ms,
+                 "how long a request waits for an instance before it is throttled")
+      ->check(CLI::Range(0, 600000));
   app.add_option("--isolation", isolation, "instance isolation: auto, none or namespace")
       ->check(CLI::IsMember({"auto", "none", "namespace"}));
   try {
@@ -38,6 +53,7 @@ int server_main(int argc, char** argv) {
   config.listen_port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
   config.data_dir = data_dir;
   config.idle_timeout = std::chrono::seconds(idle_timeout);
+  config.scale_wait = std::chrono::milliseconds(scale_wait_ms);
   config.isolation = isolation == "none"        ? yunfn::server::Isolation::kNone
                      : isolation == "namespace" ? yunfn::server::Isolation::kNamespace
                                                 : yunfn::server::Isolation::kAuto;

@@ -339,8 +339,7 @@ async function reportInitError(err) {
   await post('/runtime/init/error', outcome.body);
 }
 
-async function serve(handler) {
-  const fixed = fixedContext();
+async function serve(handler, fixed) {
   while (phase === 'serving') {
     const next = await send('GET', NEXT);
     if (next.status !== 200) throw new Error(`next answered ${next.status}`);
@@ -358,6 +357,7 @@ async function main() {
   process.on('uncaughtException', failFatally);
   process.on('unhandledRejection', failFatally);
   waitForEmptyLoop();
+  const fixed = fixedContext();  // before user code can change process.env
   let handler;
   try {
     handler = await loadHandler(env._HANDLER || '', process.cwd());
@@ -370,7 +370,7 @@ async function main() {
   phase = 'serving';
   try {
     await post('/runtime/init/ready', '{}');
-    await serve(handler);
+    await serve(handler, fixed);
   } catch (_) {
     // The platform closed this instance's channel: nothing left to report to.
     if (phase !== 'exiting') process.exit(0);

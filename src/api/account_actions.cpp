@@ -5,10 +5,18 @@
 namespace yunfn::api {
 namespace {
 
-// The account's total concurrency quota in MB (SCF's default region quota).
-constexpr int kTotalConcurrencyMem = 128000;
+int provisioned_mb(ApiContext& ctx, const std::string& ns) {
+  int mb = 0;
+  for (const auto& p : ctx.store.list_provisioned(ns, "")) {
+    if (auto v = ctx.store.get_version(ns, p.function_name, p.version)) {
+      mb += p.count * v->config.memory_mb;
+    }
+  }
+  return mb;
+}
 
 Task<Result<Json>> get_account(ApiContext& ctx, const Json&) {
+  const int total_mem = ctx.quota.total_mb();
   Json usage_ns = Json::array();
   Json limit_ns = Json::array();
   auto namespaces = ctx.store.list_namespaces();
@@ -22,15 +30,15 @@ Task<Result<Json>> get_account(ApiContext& ctx, const Json&) {
     usage_ns.push_back({{"Namespace", ns.name},
                         {"Functions", names},
                         {"FunctionsCount", total},
-                        {"TotalConcurrencyMem", kTotalConcurrencyMem},
-                        {"TotalAllocatedConcurrencyMem", 0},
-                        {"TotalAllocatedProvisionedMem", 0}});
+                        {"TotalConcurrencyMem", total_mem},
+                        {"TotalAllocatedConcurrencyMem", ctx.quota.reserved_sum_mb()},
+                        {"TotalAllocatedProvisionedMem", provisioned_mb(ctx, ns.name)}});
     limit_ns.push_back({{"Namespace", ns.name},
                         {"FunctionsCount", control::kMaxFunctionsPerNamespace},
                         {"Trigger", {{"Cos", 10}, {"Timer", 10}, {"Cmq", 10}, {"Total", 110},
                                      {"Ckafka", 10}, {"Apigw", 10}, {"Cls", 10}, {"Clb", 10},
                                      {"Mps", 10}, {"Cm", 10}, {"Vod", 10}, {"Eb", 10}}},
-                        {"ConcurrentExecutions", kTotalConcurrencyMem / 128},
+                        {"ConcurrentExecutions", total_mem / 128},
                         {"TimeoutLimit", control::kMaxTimeoutS},
                         {"InitTimeoutLimit", control::kMaxInitTimeoutS},
                         {"TestModelLimit", 20},
@@ -42,9 +50,11 @@ Task<Result<Json>> get_account(ApiContext& ctx, const Json&) {
       {"AccountUsage",
        {{"NamespacesCount", namespaces.size()},
         {"Namespace", usage_ns},
-        {"TotalConcurrencyMem", kTotalConcurrencyMem},
-        {"TotalAllocatedConcurrencyMem", 0},
-        {"UserConcurrencyMemLimit", kTotalConcurrencyMem}}},
+        {"TotalConcurrencyMem", total_mem},
+        {"TotalAllocatedConcurrencyMem", ctx.quota.reserved_sum_mb()},
+        {"UserConcurrencyMemLimit", total_mem},
+        {"UnreservedFloorMem", ctx.quota.unreserved_floor_mb()},
+        {"ConcurrencyMemInUse", ctx.quota.used_mb()}}},
       {"AccountLimit", {{"NamespacesCount", control::kMaxNamespaces}, {"Namespace", limit_ns}}}};
 }
 

@@ -12,6 +12,8 @@
 #include "common/json.h"
 #include "common/result.h"
 #include "control/function_service.h"
+#include "control/version_service.h"
+#include "invoke/concurrency.h"
 #include "invoke/invoker.h"
 #include "pool/pool_manager.h"
 #include "store/store.h"
@@ -24,6 +26,9 @@ struct ApiContext {
   invoke::Invoker& invoker;
   pool::PoolManager& pools;
   const Clock& clock;
+  control::VersionService& versions;
+  invoke::Quota& quota;
+  invoke::ConcurrencyService& concurrency;
 };
 
 // An action handler gets the request parameters and returns the fields of the
@@ -37,6 +42,13 @@ void register_invoke_actions(ActionRegistry& r);
 void register_log_actions(ActionRegistry& r);
 void register_namespace_actions(ActionRegistry& r);
 void register_account_actions(ActionRegistry& r);
+void register_version_actions(ActionRegistry& r);
+void register_alias_actions(ActionRegistry& r);
+void register_concurrency_actions(ActionRegistry& r);
+
+// Deletes one published version (DeleteFunction with a Qualifier, DeleteFunctionVersion).
+Status delete_function_version(ApiContext& ctx, const std::string& ns, const std::string& fn,
+                               const std::string& version);
 
 // The namespace parameter (default "default").
 Result<std::string> namespace_param(const Json& params);

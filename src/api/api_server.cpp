@@ -41,6 +41,9 @@ ApiServer::ApiServer(asio::any_io_executor ex, ApiServerConfig config, ApiContex
   register_log_actions(actions_);
   register_namespace_actions(actions_);
   register_account_actions(actions_);
+  register_version_actions(actions_);
+  register_alias_actions(actions_);
+  register_concurrency_actions(actions_);
 }
 
 void ApiServer::start() { http_.start(); }

@@ -29,7 +29,7 @@ Json function_summary(const store::FunctionRecord& fn) {
           {"Tags", Json::array()},
           {"StatusReasons", Json::array()},
           {"TotalProvisionedConcurrencyMem", 0},
-          {"ReservedConcurrencyMem", nullptr},
+          {"ReservedConcurrencyMem", fn.reserved_mem_mb ? Json(*fn.reserved_mem_mb) : Json(nullptr)},
           {"AsyncRunEnable", c.async_run_enable ? "TRUE" : "FALSE"},
           {"TraceEnable", c.trace_enable ? "TRUE" : "FALSE"}};
 }
@@ -151,7 +151,9 @@ Task<Result<Json>> get_function(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(qualifier, p.string("Qualifier", store::kLatest));
   YUNFN_CO_TRY(fn, ctx.functions.get_function(ns, name));
   if (!qualifier.empty() && qualifier != store::kLatest) {
-    co_return make_error("ResourceNotFound.Qualifier", "Qualifier " + qualifier + " does not exist");
+    auto v = ctx.versions.find_version(ns, name, qualifier);
+    if (!v) co_return make_error("ResourceNotFound.Qualifier", "Qualifier " + qualifier + " does not exist");
+    fn.latest = *v;  // the detail of that version
   }
   co_return function_detail(fn);
 }
@@ -223,7 +225,9 @@ Task<Result<Json>> delete_function(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(name, p.required_string("FunctionName"));
   YUNFN_CO_TRY(qualifier, p.string("Qualifier"));
   if (!qualifier.empty() && qualifier != store::kLatest) {
-    co_return make_error("ResourceNotFound.Qualifier", "Qualifier " + qualifier + " does not exist");
+    YUNFN_CO_TRY(fn, ctx.functions.get_function(ns, name));
+    YUNFN_CO_TRY_STATUS(delete_function_version(ctx, ns, name, qualifier));
+    co_return Json::object();
   }
   YUNFN_CO_TRY_STATUS(ctx.functions.delete_function(ns, name));
   co_return Json::object();

@@ -30,6 +30,20 @@ Task<Result<Json>> run(ApiContext& ctx, const Json& params, const char* event_fi
   YUNFN_CO_TRY(log_type, p.string("LogType", "None"));
   YUNFN_CO_TRY(invocation_type, p.string("InvocationType", "RequestResponse"));
   YUNFN_CO_TRY(event, p.string(event_field, "{}"));
+  std::string routing_key;
+  if (p.has("RoutingKey")) {
+    const Json& rk = params["RoutingKey"];
+    if (rk.is_string()) {
+      routing_key = rk.get<std::string>();
+    } else if (rk.is_object()) {
+      routing_key = rk.dump();
+    } else {
+      co_return invalid_value("RoutingKey", "must be a JSON object of strings");
+    }
+    if (routing_key.size() > 1024 || !Json::parse(routing_key, nullptr, false).is_object()) {
+      co_return invalid_value("RoutingKey", "must be a JSON object of at most 1024 bytes");
+    }
+  }
   if (log_type != "None" && log_type != "Tail" && !log_type.empty()) {
     co_return invalid_value("LogType", "must be None or Tail");
   }
@@ -54,6 +68,7 @@ Task<Result<Json>> run(ApiContext& ctx, const Json& params, const char* event_fi
   req.function_name = name;
   req.qualifier = qualifier;
   req.event = std::move(event);
+  req.routing_key = std::move(routing_key);
   YUNFN_CO_TRY(result, co_await ctx.invoker.invoke(std::move(req)));
   co_return result_json(result, log_type == "Tail");
 }

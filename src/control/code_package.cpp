@@ -39,7 +39,7 @@ constexpr size_t kMaxComponentBytes = 255;  // NAME_MAX
 constexpr size_t kMaxDepth = 128;           // bounds the per-entry directory walk
 constexpr uint64_t kMaxLinkTargetBytes = 4096;
 constexpr int kMaxLinkHops = 8;
-constexpr size_t kChunkBytes = 64 * 1024;
+constexpr size_t kChunkBytes = size_t{64} * 1024;
 constexpr mode_t kWritingDirMode = 0700;  // while extracting
 constexpr mode_t kFinalDirMode = 0555;
 
@@ -63,7 +63,7 @@ std::string quote_name(std::string_view name) {
 }
 
 std::string describe_bytes(uint64_t n) {
-  constexpr uint64_t kMiB = 1024 * 1024;
+  constexpr uint64_t kMiB = uint64_t{1024} * 1024;
   if (n % kMiB == 0) return std::to_string(n / kMiB) + " MB";
   return std::to_string(n) + " bytes";
 }
@@ -495,6 +495,7 @@ Status write_file(zip_t* za, DirCache& dirs, const PackageEntry& e) {
 // first so that parents are still writable while their children change.
 Status seal_directories(DirCache& cache, int root_fd, const std::vector<std::string>& directories) {
   std::vector<std::pair<size_t, std::string_view>> ordered;
+  ordered.reserve(directories.size());
   for (const std::string& dir : directories)
     ordered.emplace_back(std::count(dir.begin(), dir.end(), '/'), dir);
   std::sort(ordered.begin(), ordered.end(), std::greater<>());

@@ -146,7 +146,7 @@ Task<void> FunctionService::finish_unpack(std::string ns, std::string name, int6
   }
   current->mod_time_ms = now_ms();
   (void)store_.put_version(ns, name, *current);
-  if (on_change_) on_change_(ns, name);
+  if (on_change_) on_change_(ns, name, FunctionChange::kLatestUpdated);
 }
 
 Status FunctionService::update_configuration(const std::string& ns, const std::string& name,
@@ -162,14 +162,14 @@ Status FunctionService::update_configuration(const std::string& ns, const std::s
   v.generation += 1;
   v.mod_time_ms = now_ms();
   YUNFN_TRY_STATUS(store_.put_version(ns, name, v));
-  if (on_change_) on_change_(ns, name);
+  if (on_change_) on_change_(ns, name, FunctionChange::kLatestUpdated);
   return ok_status();
 }
 
 Status FunctionService::delete_function(const std::string& ns, const std::string& name) {
   YUNFN_TRY(fn, get_function(ns, name));
   YUNFN_TRY_STATUS(store_.delete_function(ns, name));
-  if (on_change_) on_change_(ns, name);
+  if (on_change_) on_change_(ns, name, FunctionChange::kDeleted);
   return ok_status();
 }
 

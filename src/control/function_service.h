@@ -25,8 +25,10 @@ struct CreateFunctionInput {
   std::string zip_base64;
 };
 
+enum class FunctionChange { kLatestUpdated, kDeleted };
 // Called after a function's $LATEST changed or the function was deleted.
-using FunctionChanged = std::function<void(const std::string& ns, const std::string& name)>;
+using FunctionChanged =
+    std::function<void(const std::string& ns, const std::string& name, FunctionChange change)>;
 
 class FunctionService {
  public:

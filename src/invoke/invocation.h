@@ -15,6 +15,7 @@ struct InvocationRequest {
   std::string event = "{}";   // JSON text
   std::string request_id;     // generated when empty
   std::string source = "api"; // api, apigw, timer, ...
+  std::string routing_key;    // Invoke RoutingKey (JSON object text) for rule-based aliases
 };
 
 struct InvocationResult {
@@ -28,6 +29,7 @@ struct InvocationResult {
   int64_t bill_duration_ms = 0;
   int64_t mem_usage_bytes = 0;
   bool cold_start = false;
+  std::string version;        // the version that ran (after alias routing)
 };
 
 }  // namespace yunfn::invoke

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/ids.h"
+#include "control/routing.h"
 #include "logs/invocation_log.h"
 
 namespace yunfn::invoke {
@@ -14,11 +15,27 @@ int invoke_result_of(int status_code) {
   return -1;
 }
 
+// Keeps the concurrency count of one invocation.
+struct ConcurrencyScope {
+  VersionMetrics& m;
+  explicit ConcurrencyScope(VersionMetrics& metrics) : m(metrics) {
+    m.max_concurrent = std::max(m.max_concurrent, ++m.concurrent);
+  }
+  ~ConcurrencyScope() { --m.concurrent; }
+};
+
 }  // namespace
 
 Invoker::Invoker(store::Store& store, store::CodeStore& code, pool::PoolManager& pools,
-                 pool::RuntimePaths paths, const Clock& clock)
-    : store_(store), code_(code), pools_(pools), paths_(std::move(paths)), clock_(clock) {}
+                 control::VersionService& versions, Quota& quota, pool::RuntimePaths paths,
+                 const Clock& clock)
+    : store_(store),
+      code_(code),
+      pools_(pools),
+      versions_(versions),
+      quota_(quota),
+      paths_(std::move(paths)),
+      clock_(clock) {}
 
 Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& fn,
                                                   const store::VersionRecord& version) {
@@ -41,6 +58,34 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
   return spec;
 }
 
+Result<std::shared_ptr<pool::Pool>> Invoker::pool_for(const store::FunctionRecord& fn,
+                                                      const store::VersionRecord& version) {
+  if (auto existing = pools_.find(fn.ns, fn.name, version.version);
+      existing && version.version != store::kLatest) {
+    return existing;  // published versions never change
+  }
+  YUNFN_TRY(spec, instance_spec(fn, version));
+  return pools_.pool_for(spec, version.generation);
+}
+
+Result<store::VersionRecord> Invoker::resolve(const std::string& ns, const std::string& fn,
+                                              const std::string& qualifier,
+                                              const std::string& routing_key) {
+  std::string q = qualifier.empty() ? store::kLatest : qualifier;
+  if (q != store::kLatest && !control::is_version_number(q)) {
+    auto alias = versions_.get_alias(ns, fn, q);
+    if (!alias.ok()) {
+      return make_error("ResourceNotFound.Qualifier", "Qualifier " + q + " does not exist");
+    }
+    Json key = routing_key.empty() ? Json() : Json::parse(routing_key, nullptr, false);
+    double r = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+    q = control::pick_version(alias->function_version, alias->routing_config, key, r);
+  }
+  auto v = versions_.find_version(ns, fn, q);
+  if (!v) return make_error("ResourceNotFound.Qualifier", "Qualifier " + q + " does not exist");
+  return std::move(*v);
+}
+
 Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
   if (req.request_id.empty()) req.request_id = new_request_id();
   auto fn = store_.get_function(req.ns, req.function_name);
@@ -49,13 +94,7 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
                          "Function " + req.function_name + " does not exist in namespace " +
                              req.ns);
   }
-  // Until versions and aliases exist, $LATEST and the default alias are the same.
-  if (req.qualifier.empty() || req.qualifier == "$DEFAULT") req.qualifier = store::kLatest;
-  if (req.qualifier != store::kLatest) {
-    co_return make_error("ResourceNotFound.Qualifier",
-                         "Qualifier " + req.qualifier + " does not exist");
-  }
-  const store::VersionRecord& version = fn->latest;
+  YUNFN_CO_TRY(version, resolve(req.ns, req.function_name, req.qualifier, req.routing_key));
   if (version.status != "Active") {
     co_return make_error("FailedOperation.FunctionStatusError",
                          "Function " + req.function_name + " is " + version.status +
@@ -64,26 +103,46 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
   int64_t start_ms = to_unix_ms(clock_.now());
   InvocationResult result;
   result.request_id = req.request_id;
+  result.version = version.version;
   logs::LogFrame frame;
   frame.request_id = req.request_id;
   frame.memory_mb = version.config.memory_mb;
+  auto& m = metrics_.at(req.ns, req.function_name, version.version);
 
-  auto spec = instance_spec(*fn, version);
-  if (!spec.ok()) {
+  auto pool = pool_for(*fn, version);
+  if (!pool.ok()) {
     result.status_code = 500;
-    result.err_msg = spec.error().message;
+    result.err_msg = pool.error().message;
   } else {
-    auto pool = pools_.pool_for(*spec, version.generation);
+    // An idle provisioned instance is already counted in the quota.
+    const std::string quota_key = req.ns + "/" + req.function_name;
+    bool on_demand = !(*pool)->has_idle_provisioned();
+    if (on_demand) {
+      auto admitted = quota_.admit(quota_key, req.function_name, version.config.memory_mb);
+      if (!admitted.ok()) {
+        ++m.throttles;
+        result.status_code = 432;
+        result.err_msg = admitted.error().message;
+        result.invoke_result = -1;
+        result.ret_msg = result.err_msg;
+        frame.error = result.err_msg;
+        result.log = logs::format_invocation_log(frame);
+        record(req, result, start_ms);
+        co_return admitted.error();
+      }
+    }
+    ConcurrencyScope scope(m);
     pool::InitFailure failure;
-    auto lease = co_await pool->acquire(&failure);
+    auto lease = co_await (*pool)->acquire(&failure);
     if (!lease.ok()) {
       result.status_code = failure.status_code;
       result.err_msg = failure.message;
       frame.user_output = failure.log;
-      frame.cold_start = true;
+      frame.cold_start = failure.status_code != pool::kScaleLimitStatus;
+      if (failure.status_code == pool::kScaleLimitStatus) ++m.throttles;
     } else {
       auto outcome = co_await lease->instance->invoke(req.request_id, req.event);
-      pool->release(lease->instance);
+      (*pool)->release(lease->instance);
       result.status_code = outcome.status_code;
       result.ret_msg = std::move(outcome.ret_msg);
       result.err_msg = std::move(outcome.err_msg);
@@ -94,11 +153,21 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
       frame.cold_start = lease->cold_start;
       frame.init_duration_ms = lease->init_duration_ms;
     }
+    if (on_demand) quota_.release(quota_key, version.config.memory_mb);
+    if (failure.status_code == pool::kScaleLimitStatus) {
+      record(req, result, start_ms);
+      co_return make_error("RequestLimitExceeded", failure.message);
+    }
   }
+  ++m.invocations;
+  if (result.status_code != 200) ++m.errors;
+  if (result.cold_start) ++m.cold_starts;
   result.invoke_result = invoke_result_of(result.status_code);
   if (result.invoke_result == -1) result.ret_msg = result.err_msg;
   result.bill_duration_ms = static_cast<int64_t>(std::ceil(result.duration_ms));
-  frame.error = result.status_code == 200 ? "" : (result.err_msg.empty() ? result.ret_msg : result.err_msg);
+  frame.error = result.status_code == 200 ? ""
+                : result.err_msg.empty()  ? result.ret_msg
+                                          : result.err_msg;
   frame.duration_ms = result.duration_ms;
   frame.mem_usage_bytes = result.mem_usage_bytes;
   result.log = logs::format_invocation_log(frame);
@@ -112,7 +181,7 @@ void Invoker::record(const InvocationRequest& req, const InvocationResult& resul
   r.request_id = result.request_id;
   r.ns = req.ns;
   r.function_name = req.function_name;
-  r.qualifier = req.qualifier;
+  r.qualifier = result.version.empty() ? req.qualifier : result.version;
   r.start_time_ms = start_ms;
   r.duration_ms = result.duration_ms;
   r.bill_duration_ms = result.bill_duration_ms;

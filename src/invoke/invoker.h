@@ -1,16 +1,22 @@
 // Invoker: the one way into running a function. Every entry point builds an
-// InvocationRequest and calls invoke(); the Invoker resolves the function
-// version, takes an instance from its pool (warm or cold), runs the event,
-// frames and stores the log, and returns the result.
+// InvocationRequest and calls invoke(); the Invoker resolves the qualifier to
+// a version (following alias routing), admits the invocation against the
+// concurrency quota, takes an instance from the version's pool (warm, or cold
+// within the scale-up limit), runs the event, frames and stores the log, and
+// returns the result.
 // Owned by the server; invoke() runs on the loop thread.
 #pragma once
 
 #include <memory>
+#include <random>
 
 #include "common/asio.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "control/version_service.h"
 #include "invoke/invocation.h"
+#include "invoke/metrics.h"
+#include "invoke/quota.h"
 #include "pool/pool_manager.h"
 #include "pool/runtime_command.h"
 #include "store/code_store.h"
@@ -21,13 +27,24 @@ namespace yunfn::invoke {
 class Invoker {
  public:
   Invoker(store::Store& store, store::CodeStore& code, pool::PoolManager& pools,
-          pool::RuntimePaths paths, const Clock& clock);
+          control::VersionService& versions, Quota& quota, pool::RuntimePaths paths,
+          const Clock& clock);
 
   // Runs one synchronous invocation. Errors are invocation-level rejections
-  // (function or qualifier missing, function not active); everything that
+  // (function or qualifier missing, function not active, throttled); what
   // happens inside the function (exceptions, timeouts, crashes, OOM, init
   // failures) is an InvocationResult with a non-200 status.
   Task<Result<InvocationResult>> invoke(InvocationRequest req);
+
+  // The version a qualifier resolves to for one request (alias routing applied).
+  Result<store::VersionRecord> resolve(const std::string& ns, const std::string& fn,
+                                       const std::string& qualifier, const std::string& routing_key);
+  // The pool that runs a version (created if needed).
+  Result<std::shared_ptr<pool::Pool>> pool_for(const store::FunctionRecord& fn,
+                                               const store::VersionRecord& version);
+
+  const InvocationMetrics& metrics() const { return metrics_; }
+  InvocationMetrics& metrics() { return metrics_; }
 
  private:
   Result<pool::InstanceSpec> instance_spec(const store::FunctionRecord& fn,
@@ -37,8 +54,12 @@ class Invoker {
   store::Store& store_;
   store::CodeStore& code_;
   pool::PoolManager& pools_;
+  control::VersionService& versions_;
+  Quota& quota_;
   pool::RuntimePaths paths_;
   const Clock& clock_;
+  InvocationMetrics metrics_;
+  std::mt19937_64 random_{std::random_device{}()};
 };
 
 }  // namespace yunfn::invoke

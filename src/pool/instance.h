@@ -70,6 +70,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   State state() const { return state_; }
   void set_state(State s) { state_ = s; }
   const std::string& id() const { return id_; }
+  pid_t pid() const { return process_ ? process_->pid() : 0; }
+  // Provisioned instances are kept (never reaped) and replaced when they die.
+  bool provisioned() const { return provisioned_; }
+  void set_provisioned(bool p) { provisioned_ = p; }
   double init_duration_ms() const { return init_duration_ms_; }
   std::chrono::steady_clock::time_point last_used() const { return last_used_; }
   // Called once when the process exits (from the exit watcher).
@@ -102,6 +106,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   bool killed_for_timeout_ = false;
   std::chrono::steady_clock::time_point last_used_;
   std::function<void()> on_exit_;
+  bool provisioned_ = false;
 };
 
 // Log bytes kept per invocation; the rest is cut with a note.

@@ -4,26 +4,33 @@
 
 namespace yunfn::pool {
 
-Pool::Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, InstanceSpec spec)
-    : ex_(ex), sandbox_(sandbox), spec_(std::move(spec)) {}
+Pool::Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, ScaleLimiter& limiter,
+           std::chrono::milliseconds scale_wait, InstanceSpec spec)
+    : ex_(ex),
+      sandbox_(sandbox),
+      limiter_(limiter),
+      scale_wait_(scale_wait),
+      spec_(std::move(spec)) {}
 
-Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
-  auto self = shared_from_this();
+std::shared_ptr<Instance> Pool::take_idle() {
   while (!idle_.empty()) {
     auto inst = idle_.back();
     idle_.pop_back();
     if (inst->state() != Instance::State::kIdle) continue;  // died while idle
     inst->set_state(Instance::State::kBusy);
     busy_.insert(inst);
-    co_return Lease{inst, false, 0};
+    return inst;
   }
-  // Cold start. The id names the instance's cgroup, so it is unique per server run.
-  auto inst = std::make_shared<Instance>(ex_, spec_, "i-" + new_request_id().substr(0, 18));
-  ++starting_;
-  auto started = co_await inst->start(sandbox_, failure);
-  --starting_;
-  if (!started.ok()) co_return started.error();
-  std::weak_ptr<Pool> weak = self;
+  return nullptr;
+}
+
+std::shared_ptr<Instance> Pool::new_instance() {
+  // The id names the instance's cgroup, so it is unique per server run.
+  return std::make_shared<Instance>(ex_, spec_, "i-" + new_request_id().substr(0, 18));
+}
+
+void Pool::watch(const std::shared_ptr<Instance>& inst) {
+  std::weak_ptr<Pool> weak = shared_from_this();
   std::weak_ptr<Instance> weak_inst = inst;
   inst->on_exit([weak, weak_inst] {
     auto pool = weak.lock();
@@ -31,7 +38,33 @@ Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
     if (!pool || !dead) return;
     // A dead idle instance is dropped here; a busy one when it is released.
     std::erase(pool->idle_, dead);
+    if (dead->provisioned()) pool->ensure_provisioned();
   });
+}
+
+Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
+  auto self = shared_from_this();
+  if (auto inst = take_idle()) co_return Lease{inst, false, 0};
+  auto deadline = std::chrono::steady_clock::now() + scale_wait_;
+  asio::steady_timer timer(ex_);
+  while (!limiter_.try_take(std::chrono::steady_clock::now())) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      *failure = {kScaleLimitStatus,
+                  "instance scale-up limit reached: no idle instance and no new instance "
+                  "allowed now (429 ResourceLimit)",
+                  ""};
+      co_return make_error("RequestLimitExceeded", failure->message);
+    }
+    timer.expires_after(std::chrono::milliseconds(10));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (auto inst = take_idle()) co_return Lease{inst, false, 0};
+  }
+  auto inst = new_instance();
+  ++starting_;
+  auto started = co_await inst->start(sandbox_, failure);
+  --starting_;
+  if (!started.ok()) co_return started.error();
+  watch(inst);
   inst->set_state(Instance::State::kBusy);
   busy_.insert(inst);
   co_return Lease{inst, true, inst->init_duration_ms()};
@@ -43,20 +76,24 @@ void Pool::release(const std::shared_ptr<Instance>& instance) {
     instance->kill();
     return;
   }
+  if (instance->provisioned() && provisioned_available() > provisioned_target_) {
+    instance->set_provisioned(false);  // the target was lowered: an ordinary instance now
+  }
   instance->set_state(Instance::State::kIdle);
   idle_.push_back(instance);
 }
 
 void Pool::reap_idle(std::chrono::steady_clock::time_point cutoff) {
-  // The front holds the least recently used instances.
-  while (!idle_.empty() && idle_.front()->last_used() < cutoff) {
-    idle_.front()->kill();
-    idle_.pop_front();
-  }
+  std::erase_if(idle_, [cutoff](const std::shared_ptr<Instance>& inst) {
+    if (inst->provisioned() || inst->last_used() >= cutoff) return false;
+    inst->kill();
+    return true;
+  });
 }
 
 void Pool::retire() {
   retired_ = true;
+  provisioned_target_ = 0;
   for (auto& inst : idle_) inst->kill();
   idle_.clear();
 }
@@ -64,6 +101,74 @@ void Pool::retire() {
 void Pool::kill_all() {
   retire();
   for (const auto& inst : busy_) inst->kill();
+}
+
+std::vector<pid_t> Pool::instance_pids() const {
+  std::vector<pid_t> out;
+  for (const auto& inst : idle_) out.push_back(inst->pid());
+  for (const auto& inst : busy_) out.push_back(inst->pid());
+  return out;
+}
+
+int Pool::provisioned_available() const {
+  int n = 0;
+  for (const auto& inst : idle_) n += inst->provisioned() && inst->state() != Instance::State::kDead;
+  for (const auto& inst : busy_) n += inst->provisioned() && inst->state() != Instance::State::kDead;
+  return n;
+}
+
+bool Pool::has_idle_provisioned() const {
+  for (const auto& inst : idle_) {
+    if (inst->provisioned() && inst->state() == Instance::State::kIdle) return true;
+  }
+  return false;
+}
+
+void Pool::set_provisioned(int target) {
+  provisioned_target_ = target;
+  // Lowered: idle provisioned instances beyond the target stop now.
+  int excess = provisioned_available() - target;
+  std::erase_if(idle_, [&excess](const std::shared_ptr<Instance>& inst) {
+    if (excess <= 0 || !inst->provisioned()) return false;
+    --excess;
+    inst->kill();
+    return true;
+  });
+  ensure_provisioned();
+}
+
+void Pool::ensure_provisioned() {
+  if (retired_) return;
+  int missing = provisioned_target_ - provisioned_available() - provisioned_starting_;
+  for (int i = 0; i < missing; ++i) {
+    ++provisioned_starting_;
+    asio::co_spawn(ex_, start_provisioned(), Detached{});
+  }
+}
+
+Task<void> Pool::start_provisioned() {
+  auto self = shared_from_this();
+  auto inst = new_instance();
+  InitFailure failure;
+  auto started = co_await inst->start(sandbox_, &failure);
+  --provisioned_starting_;
+  if (!started.ok()) {
+    provisioned_error_ = failure.message;
+    // Retry later rather than spin on a function that cannot start.
+    asio::steady_timer timer(ex_, std::chrono::seconds(5));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    ensure_provisioned();
+    co_return;
+  }
+  if (retired_ || provisioned_available() >= provisioned_target_) {
+    inst->kill();
+    co_return;
+  }
+  provisioned_error_.clear();
+  inst->set_provisioned(true);
+  watch(inst);
+  inst->set_state(Instance::State::kIdle);
+  idle_.push_back(inst);
 }
 
 }  // namespace yunfn::pool

@@ -1,7 +1,9 @@
 // Pool: the instances of one function version (one generation of its code and
 // configuration). Idle instances are reused most recently used first; new ones
-// are cold-started through the Sandbox; idle ones are reaped after the idle
-// timeout. Owned by the PoolManager (shared_ptr); loop thread only.
+// are cold-started through the Sandbox within the scale-up limit; idle
+// on-demand ones are reaped after the idle timeout; provisioned ones are
+// started ahead of traffic, kept, and replaced when they die.
+// Owned by the PoolManager (shared_ptr); loop thread only.
 #pragma once
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include <string>
 
 #include "pool/instance.h"
+#include "pool/scale_limiter.h"
 
 namespace yunfn::pool {
 
@@ -20,37 +23,63 @@ struct Lease {
   double init_duration_ms = 0;
 };
 
+// Status code an acquire failure carries when the scale-up limit throttled it.
+inline constexpr int kScaleLimitStatus = 429;
+
 class Pool : public std::enable_shared_from_this<Pool> {
  public:
-  Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, InstanceSpec spec);
+  Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, ScaleLimiter& limiter,
+       std::chrono::milliseconds scale_wait, InstanceSpec spec);
 
-  // An idle instance marked busy, or a newly started one. On a start failure
-  // the error is returned and *failure says why (with the init log).
+  // An idle instance marked busy, or a newly started one. When no instance is
+  // idle and the scale-up limit allows no cold start, waits up to scale_wait
+  // for either; then fails with status kScaleLimitStatus. On a start failure
+  // *failure says why (with the init log).
   Task<Result<Lease>> acquire(InitFailure* failure);
   // Gives a busy instance back: idle again if alive and the pool is current.
   void release(const std::shared_ptr<Instance>& instance);
-  // Kills idle instances unused since before `cutoff`.
+  // Kills idle on-demand instances unused since before `cutoff`.
   void reap_idle(std::chrono::steady_clock::time_point cutoff);
   // The function changed: kill idle instances now, busy ones when released.
   void retire();
   // Kills every instance (server shutdown, function deleted).
   void kill_all();
 
+  // Provisioned instances: the target count, how many are ready, whether an
+  // idle one is waiting, and the last start failure.
+  void set_provisioned(int target);
+  int provisioned_target() const { return provisioned_target_; }
+  int provisioned_available() const;
+  bool has_idle_provisioned() const;
+  const std::string& provisioned_error() const { return provisioned_error_; }
+
   bool retired() const { return retired_; }
   size_t idle_count() const { return idle_.size(); }
   size_t busy_count() const { return busy_.size(); }
   size_t starting_count() const { return starting_; }
   const InstanceSpec& spec() const { return spec_; }
+  // Pids of live instances (for diagnostics and tests).
+  std::vector<pid_t> instance_pids() const;
 
  private:
+  std::shared_ptr<Instance> take_idle();
+  std::shared_ptr<Instance> new_instance();
+  void watch(const std::shared_ptr<Instance>& inst);
+  void ensure_provisioned();
+  Task<void> start_provisioned();
+
   asio::any_io_executor ex_;
   sandbox::Sandbox& sandbox_;
+  ScaleLimiter& limiter_;
+  std::chrono::milliseconds scale_wait_;
   InstanceSpec spec_;
   std::deque<std::shared_ptr<Instance>> idle_;   // back = most recently used
   std::set<std::shared_ptr<Instance>> busy_;
   size_t starting_ = 0;
+  int provisioned_target_ = 0;
+  int provisioned_starting_ = 0;
+  std::string provisioned_error_;
   bool retired_ = false;
-  uint64_t next_instance_ = 0;
 };
 
 }  // namespace yunfn::pool

@@ -4,7 +4,10 @@ namespace yunfn::pool {
 
 PoolManager::PoolManager(asio::any_io_executor ex, sandbox::Sandbox& sandbox,
                          PoolManagerConfig config)
-    : ex_(ex), sandbox_(sandbox), config_(config) {}
+    : ex_(ex),
+      sandbox_(sandbox),
+      config_(config),
+      limiter_(config.scale, std::chrono::steady_clock::now()) {}
 
 PoolManager::~PoolManager() {
   *alive_ = false;
@@ -24,9 +27,28 @@ std::shared_ptr<Pool> PoolManager::pool_for(const InstanceSpec& spec, int64_t ge
     retired_.push_back(it->second.pool);
     versions.erase(it);
   }
-  auto pool = std::make_shared<Pool>(ex_, sandbox_, spec);
+  auto pool = std::make_shared<Pool>(ex_, sandbox_, limiter_, config_.scale_wait, spec);
   versions.emplace(spec.version, Entry{generation, pool});
   return pool;
+}
+
+std::shared_ptr<Pool> PoolManager::find(const std::string& ns, const std::string& fn,
+                                       const std::string& version) const {
+  auto it = pools_.find(function_key(ns, fn));
+  if (it == pools_.end()) return nullptr;
+  auto v = it->second.find(version);
+  return v == it->second.end() ? nullptr : v->second.pool;
+}
+
+void PoolManager::retire_version(const std::string& ns, const std::string& fn,
+                                 const std::string& version) {
+  auto it = pools_.find(function_key(ns, fn));
+  if (it == pools_.end()) return;
+  auto v = it->second.find(version);
+  if (v == it->second.end()) return;
+  v->second.pool->retire();
+  retired_.push_back(v->second.pool);
+  it->second.erase(v);
 }
 
 void PoolManager::retire_function(const std::string& ns, const std::string& function_name) {

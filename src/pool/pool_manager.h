@@ -13,6 +13,8 @@ namespace yunfn::pool {
 
 struct PoolManagerConfig {
   std::chrono::seconds idle_timeout{600};  // idle instances older than this are stopped
+  ScaleLimiterConfig scale;                // scale-up limit for on-demand instances
+  std::chrono::milliseconds scale_wait{1000};  // how long a request waits for capacity
 };
 
 class PoolManager {
@@ -23,6 +25,11 @@ class PoolManager {
   // The pool for (ns, function, version) at `generation`; pools of older
   // generations are retired.
   std::shared_ptr<Pool> pool_for(const InstanceSpec& spec, int64_t generation);
+  // The current pool of a function version, if one exists.
+  std::shared_ptr<Pool> find(const std::string& ns, const std::string& fn,
+                             const std::string& version) const;
+  // Retires the pool of one version (the version was deleted).
+  void retire_version(const std::string& ns, const std::string& fn, const std::string& version);
   // Retires every pool of a function (updated or deleted).
   void retire_function(const std::string& ns, const std::string& function_name);
   // Kills all instances (shutdown).
@@ -39,6 +46,7 @@ class PoolManager {
   asio::any_io_executor ex_;
   sandbox::Sandbox& sandbox_;
   PoolManagerConfig config_;
+  ScaleLimiter limiter_;
   struct Entry {
     int64_t generation;
     std::shared_ptr<Pool> pool;

@@ -10,6 +10,8 @@
 #include "api/api_server.h"
 #include "control/code_package.h"
 #include "control/function_service.h"
+#include "control/version_service.h"
+#include "invoke/concurrency.h"
 #include "invoke/invoker.h"
 #include "pool/pool_manager.h"
 #include "sandbox/sandbox.h"
@@ -88,18 +90,32 @@ int run_server(const ServerConfig& config) {
   asio::io_context io;
   asio::thread_pool workers(static_cast<size_t>(config.worker_threads));
   auto sandbox = sandbox::make_process_sandbox({self_exe(), /*use_cgroups=*/true});
-  pool::PoolManager pools(io.get_executor(), *sandbox, {config.idle_timeout});
-  invoke::Invoker invoker(*store, code, pools, pool::find_runtime_paths(bootstraps), clock);
+  pool::PoolManager pools(
+      io.get_executor(), *sandbox,
+      {config.idle_timeout, {config.scale_burst, config.scale_per_minute}, config.scale_wait});
+  control::VersionService versions(*store, clock);
+  invoke::Quota quota({config.account_quota_mb, config.unreserved_floor_mb});
+  invoke::Invoker invoker(*store, code, pools, versions, quota,
+                          pool::find_runtime_paths(bootstraps), clock);
+  invoke::ConcurrencyService concurrency(*store, quota, invoker, clock);
   control::FunctionService functions(
       io.get_executor(), workers, *store, code, clock,
-      [&pools](const std::string& ns, const std::string& name) {
-        pools.retire_function(ns, name);
+      [&pools, &concurrency](const std::string& ns, const std::string& name,
+                             control::FunctionChange change) {
+        if (change == control::FunctionChange::kDeleted) {
+          pools.retire_function(ns, name);
+          concurrency.function_deleted(ns, name);
+        } else {
+          pools.retire_version(ns, name, store::kLatest);
+        }
       });
   api::ApiServer api(io.get_executor(),
                      {config.listen_host, config.listen_port, {keys.secret_id, keys.secret_key}},
-                     api::ApiContext{*store, functions, invoker, pools, clock});
+                     api::ApiContext{*store, functions, invoker, pools, clock, versions, quota,
+                                     concurrency});
   api.start();
   functions.resume_pending();
+  concurrency.load();
   pools.start_reaper();
   auto alive = std::make_shared<bool>(true);
   asio::co_spawn(io, purge_logs(*store, clock, config.log_retention_days, alive), Detached{});

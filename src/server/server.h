@@ -20,6 +20,11 @@ struct ServerConfig {
   int log_retention_days = 7;
   Isolation isolation = Isolation::kAuto;
   int worker_threads = 2;
+  int account_quota_mb = 128000;     // default account concurrency quota
+  int unreserved_floor_mb = 12800;   // kept for functions without a reserved quota
+  int scale_burst = 1000;            // cold starts allowed at once
+  int scale_per_minute = 500;        // new instances per minute after the burst
+  std::chrono::milliseconds scale_wait{1000};  // wait for capacity before throttling
 };
 
 // Runs the server; returns the process exit code.

@@ -209,9 +209,10 @@ Result<std::string> CodeStore::put(std::string_view zip_bytes) {
   mark_busy(sha);
   ScopeExit unmark([this, sha] { unmark_busy(sha); });  // sha by value: it may be moved out
   const fs::path path = blob_path(sha);
+  // Already stored: keep it, unless it was damaged on disk (then rewrite it).
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-      static_cast<uint64_t>(st.st_size) == zip_bytes.size()) {
+      static_cast<uint64_t>(st.st_size) == zip_bytes.size() && get(sha).ok()) {
     return sha;
   }
   const fs::path dir = path.parent_path();

@@ -55,6 +55,30 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 )sql",
+      // 2: published versions counter, aliases, concurrency settings.
+      R"sql(
+ALTER TABLE functions ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE functions ADD COLUMN reserved_mem INTEGER;
+CREATE TABLE aliases (
+  namespace TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  function_version TEXT NOT NULL,
+  routing_config TEXT NOT NULL DEFAULT '{}',
+  description TEXT NOT NULL DEFAULT '',
+  add_time INTEGER NOT NULL,
+  mod_time INTEGER NOT NULL,
+  PRIMARY KEY (namespace, function_name, name)
+);
+CREATE TABLE provisioned (
+  namespace TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  mod_time INTEGER NOT NULL,
+  PRIMARY KEY (namespace, function_name, version)
+);
+)sql",
   };
   return migrations;
 }

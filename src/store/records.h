@@ -60,6 +60,27 @@ struct FunctionRecord {
   std::string function_id;
   int64_t add_time_ms = 0;
   VersionRecord latest;
+  std::optional<int> reserved_mem_mb;  // "max exclusive" quota; nullopt = none
+};
+
+// An alias: a name for a main version, with optional routing of some traffic
+// to one additional version (by weight or by rules on a routing key).
+struct AliasRecord {
+  std::string name;
+  std::string function_version;
+  Json routing_config = Json::object();  // SCF RoutingConfig as given
+  std::string description;
+  int64_t add_time_ms = 0;
+  int64_t mod_time_ms = 0;
+};
+
+// Provisioned instances requested for one published version.
+struct ProvisionedRecord {
+  std::string ns;
+  std::string function_name;
+  std::string version;
+  int count = 0;
+  int64_t mod_time_ms = 0;
 };
 
 struct FunctionListQuery {

@@ -31,6 +31,7 @@ class Statement {
   int64_t int64(int col) const;
   double real(int col) const;
   std::string text(int col) const;
+  bool is_null(int col) const;
 
  private:
   sqlite3* db_;

@@ -96,7 +96,7 @@ class SqliteStore final : public Store {
 
   std::optional<FunctionRecord> get_function(const std::string& ns,
                                              const std::string& name) override {
-    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, ") +
+    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, ") +
                                   prefixed_version_columns() +
                                   " FROM functions f JOIN versions v ON v.namespace=f.namespace "
                                   "AND v.function_name=f.name AND v.version='$LATEST' "
@@ -119,7 +119,7 @@ class SqliteStore final : public Store {
     std::string order = q.order_by == "FunctionName" ? "f.name"
                         : q.order_by == "ModTime"    ? "v.mod_time"
                                                      : "f.add_time";
-    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, ") +
+    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, ") +
                                   prefixed_version_columns() + where + " ORDER BY " + order +
                                   (q.ascending ? " ASC" : " DESC") + ", f.name LIMIT ?4 OFFSET ?5");
     s.bind(1, q.ns).bind(2, like_pattern(q.search_key)).bind(3, like_pattern(q.description));
@@ -158,19 +158,135 @@ class SqliteStore final : public Store {
         .bind(1, ns).bind(2, name).run();
     Statement(db_.handle(), "DELETE FROM functions WHERE namespace=? AND name=?")
         .bind(1, ns).bind(2, name).run();
-    Statement(db_.handle(), "DELETE FROM invocations WHERE namespace=? AND function_name=?")
-        .bind(1, ns).bind(2, name).run();
+    for (const char* table : {"invocations", "aliases", "provisioned"}) {
+      Statement(db_.handle(), std::string("DELETE FROM ") + table +
+                                  " WHERE namespace=? AND function_name=?")
+          .bind(1, ns).bind(2, name).run();
+    }
     tx.commit();
     return ok_status();
   }
 
   std::vector<FunctionRecord> all_functions() override {
-    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, ") +
+    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, ") +
                                   prefixed_version_columns() +
                                   " FROM functions f JOIN versions v ON v.namespace=f.namespace "
                                   "AND v.function_name=f.name AND v.version='$LATEST'");
     std::vector<FunctionRecord> out;
     while (s.step()) out.push_back(read_function(s));
+    return out;
+  }
+
+  Result<std::string> publish_version(const std::string& ns, const std::string& name,
+                                      VersionRecord snapshot) override {
+    Transaction tx(db_);
+    Statement next(db_.handle(),
+                   "UPDATE functions SET last_version=last_version+1 WHERE namespace=? AND name=? "
+                   "RETURNING last_version");
+    next.bind(1, ns).bind(2, name);
+    if (!next.step()) {
+      return make_error("ResourceNotFound.Function", "Function " + name + " does not exist");
+    }
+    snapshot.version = std::to_string(next.int64(0));
+    while (next.step()) {
+    }
+    write_version(ns, name, snapshot);
+    tx.commit();
+    return snapshot.version;
+  }
+
+  std::vector<VersionRecord> list_versions(const std::string& ns,
+                                           const std::string& name) override {
+    Statement s(db_.handle(), std::string("SELECT ") + kVersionColumns +
+                                  " FROM versions WHERE namespace=? AND function_name=? "
+                                  "ORDER BY add_time, CAST(version AS INTEGER)");
+    s.bind(1, ns).bind(2, name);
+    std::vector<VersionRecord> out;
+    while (s.step()) out.push_back(read_version(s, 0));
+    return out;
+  }
+
+  Status delete_version(const std::string& ns, const std::string& name,
+                        const std::string& version) override {
+    Transaction tx(db_);
+    Statement(db_.handle(), "DELETE FROM versions WHERE namespace=? AND function_name=? AND version=?")
+        .bind(1, ns).bind(2, name).bind(3, version).run();
+    Statement(db_.handle(), "DELETE FROM provisioned WHERE namespace=? AND function_name=? AND version=?")
+        .bind(1, ns).bind(2, name).bind(3, version).run();
+    tx.commit();
+    return ok_status();
+  }
+
+  Status put_alias(const std::string& ns, const std::string& fn, const AliasRecord& a) override {
+    Statement(db_.handle(),
+              "INSERT OR REPLACE INTO aliases(namespace, function_name, name, function_version, "
+              "routing_config, description, add_time, mod_time) VALUES(?,?,?,?,?,?,?,?)")
+        .bind(1, ns).bind(2, fn).bind(3, a.name).bind(4, a.function_version)
+        .bind(5, a.routing_config.dump()).bind(6, a.description).bind(7, a.add_time_ms)
+        .bind(8, a.mod_time_ms)
+        .run();
+    return ok_status();
+  }
+
+  std::optional<AliasRecord> get_alias(const std::string& ns, const std::string& fn,
+                                       const std::string& name) override {
+    auto all = query_aliases(ns, fn, name);
+    if (all.empty()) return std::nullopt;
+    return all.front();
+  }
+
+  std::vector<AliasRecord> list_aliases(const std::string& ns, const std::string& fn) override {
+    return query_aliases(ns, fn, "");
+  }
+
+  Status delete_alias(const std::string& ns, const std::string& fn,
+                      const std::string& name) override {
+    Statement(db_.handle(), "DELETE FROM aliases WHERE namespace=? AND function_name=? AND name=?")
+        .bind(1, ns).bind(2, fn).bind(3, name).run();
+    return ok_status();
+  }
+
+  Status set_reserved_mem(const std::string& ns, const std::string& fn,
+                          std::optional<int> mb) override {
+    if (mb) {
+      Statement(db_.handle(), "UPDATE functions SET reserved_mem=? WHERE namespace=? AND name=?")
+          .bind(1, *mb).bind(2, ns).bind(3, fn).run();
+    } else {
+      Statement(db_.handle(), "UPDATE functions SET reserved_mem=NULL WHERE namespace=? AND name=?")
+          .bind(1, ns).bind(2, fn).run();
+    }
+    return ok_status();
+  }
+
+  Status put_provisioned(const ProvisionedRecord& p) override {
+    Statement(db_.handle(),
+              "INSERT OR REPLACE INTO provisioned(namespace, function_name, version, count, "
+              "mod_time) VALUES(?,?,?,?,?)")
+        .bind(1, p.ns).bind(2, p.function_name).bind(3, p.version).bind(4, p.count)
+        .bind(5, p.mod_time_ms)
+        .run();
+    return ok_status();
+  }
+
+  Status delete_provisioned(const std::string& ns, const std::string& fn,
+                            const std::string& version) override {
+    Statement(db_.handle(),
+              "DELETE FROM provisioned WHERE namespace=? AND function_name=? AND version=?")
+        .bind(1, ns).bind(2, fn).bind(3, version).run();
+    return ok_status();
+  }
+
+  std::vector<ProvisionedRecord> list_provisioned(const std::string& ns,
+                                                  const std::string& fn) override {
+    Statement s(db_.handle(),
+                "SELECT namespace, function_name, version, count, mod_time FROM provisioned "
+                "WHERE (?1='' OR namespace=?1) AND (?2='' OR function_name=?2) "
+                "ORDER BY namespace, function_name, CAST(version AS INTEGER)");
+    s.bind(1, ns).bind(2, fn);
+    std::vector<ProvisionedRecord> out;
+    while (s.step()) {
+      out.push_back({s.text(0), s.text(1), s.text(2), static_cast<int>(s.int64(3)), s.int64(4)});
+    }
     return out;
   }
 
@@ -266,7 +382,8 @@ class SqliteStore final : public Store {
     f.name = s.text(1);
     f.function_id = s.text(2);
     f.add_time_ms = s.int64(3);
-    f.latest = read_version(s, 4);
+    if (!s.is_null(4)) f.reserved_mem_mb = static_cast<int>(s.int64(4));
+    f.latest = read_version(s, 5);
     return f;
   }
 
@@ -277,6 +394,21 @@ class SqliteStore final : public Store {
     if (filter == "ResourceLimitExceeded") return " AND status_code=432";
     if (filter == "UserCodeException") return " AND status_code IN (430,443)";
     return "";
+  }
+
+  std::vector<AliasRecord> query_aliases(const std::string& ns, const std::string& fn,
+                                         const std::string& name) {
+    Statement s(db_.handle(),
+                "SELECT name, function_version, routing_config, description, add_time, mod_time "
+                "FROM aliases WHERE namespace=?1 AND function_name=?2 AND (?3='' OR name=?3) "
+                "ORDER BY add_time, name");
+    s.bind(1, ns).bind(2, fn).bind(3, name);
+    std::vector<AliasRecord> out;
+    while (s.step()) {
+      out.push_back({s.text(0), s.text(1), Json::parse(s.text(2), nullptr, false), s.text(3),
+                     s.int64(4), s.int64(5)});
+    }
+    return out;
   }
 
   void write_version(const std::string& ns, const std::string& name, const VersionRecord& v) {

@@ -44,6 +44,34 @@ class Store {
   // Every function of every namespace (for start-up and code collection).
   virtual std::vector<FunctionRecord> all_functions() = 0;
 
+  // Published versions. publish_version numbers the snapshot (1, 2, ...,
+  // never reused) and stores it; returns the number.
+  virtual Result<std::string> publish_version(const std::string& ns, const std::string& name,
+                                              VersionRecord snapshot) = 0;
+  // Every version of a function including $LATEST, oldest first.
+  virtual std::vector<VersionRecord> list_versions(const std::string& ns,
+                                                   const std::string& name) = 0;
+  virtual Status delete_version(const std::string& ns, const std::string& name,
+                                const std::string& version) = 0;
+
+  // Aliases of a function.
+  virtual Status put_alias(const std::string& ns, const std::string& fn, const AliasRecord& a) = 0;
+  virtual std::optional<AliasRecord> get_alias(const std::string& ns, const std::string& fn,
+                                               const std::string& name) = 0;
+  virtual std::vector<AliasRecord> list_aliases(const std::string& ns, const std::string& fn) = 0;
+  virtual Status delete_alias(const std::string& ns, const std::string& fn,
+                              const std::string& name) = 0;
+
+  // Concurrency settings.
+  virtual Status set_reserved_mem(const std::string& ns, const std::string& fn,
+                                  std::optional<int> mb) = 0;
+  virtual Status put_provisioned(const ProvisionedRecord& p) = 0;
+  virtual Status delete_provisioned(const std::string& ns, const std::string& fn,
+                                    const std::string& version) = 0;
+  // All provisioned settings (every function when fn is empty).
+  virtual std::vector<ProvisionedRecord> list_provisioned(const std::string& ns,
+                                                          const std::string& fn) = 0;
+
   // Invocation records (the function log).
   virtual Status insert_invocation(const InvocationRecord& r) = 0;
   virtual std::pair<std::vector<InvocationRecord>, int> query_invocations(

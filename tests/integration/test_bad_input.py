@@ -211,7 +211,7 @@ class BadInputTest(ServerTestCase):
         params = self.params(name=name, Code={"ZipFile": code})
         err = self.client.error("CreateFunction", params, timeout=300)
         self.assertErrorCode(err, self.ZIP_CODES + (
-            "InvalidParameter.RequestTooLarge", "LimitExceeded.Code", "LimitExceeded."),
+            "InvalidParameter.RequestTooLarge", "LimitExceeded", "LimitExceeded."),
             ("ZipFile", "Code", "MB", "size", "large", "limit"))
         self.assertNotCreated(name)
 
@@ -248,7 +248,7 @@ class BadInputTest(ServerTestCase):
     # -- transport and envelope -------------------------------------------------------------
 
     def test_malformed_json_body(self):
-        for body in (b"{not json", b"", b"[1,2,3]", b"\"string\""):
+        for body in (b"{not json", b"[1,2,3]", b"\"string\"", b"{\"Limit\": 1}}"):
             with self.subTest(body=body):
                 status, doc = self.client.raw("ListFunctions", body)
                 self.assertEqual(status, 200)

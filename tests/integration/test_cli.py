@@ -40,15 +40,18 @@ def code_dir(parent, version, data="data"):
     return d
 
 
-class CliTest(ServerTestCase):
+class CliTestCase(ServerTestCase):
+    """A server per class plus helpers to run the CLI against it."""
 
     def cli(self, *args, **kw):
-        proc = run_cli(self.server, *args, **kw)
-        return proc
+        return run_cli(self.server, *args, **kw)
 
     def assertCliOk(self, proc):
         self.assertEqual(proc.returncode, 0, "yunfn %s failed (%d)\nstdout:\n%s\nstderr:\n%s"
                          % (" ".join(proc.args[1:]), proc.returncode, proc.stdout, proc.stderr))
+
+
+class CliTest(CliTestCase):
 
     def deploy(self, name, directory, *extra):
         proc = self.cli("deploy", directory, "--name", name, "--runtime", PY_RUNTIME,
@@ -99,23 +102,14 @@ class CliTest(ServerTestCase):
                          "ResourceNotFound.Function")
 
 
-class CliInvokeTest(ServerTestCase):
+class CliInvokeTest(CliTestCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.name = unique_name("cli-echo")
-        d = code_dir(cls.server.workdir, "echo")
-        files = {"index.py": open(os.path.join(d, "index.py")).read(),
-                 "sub/data.txt": "data"}
+        files = {"index.py": "VERSION = 'echo'\n" + ECHO_CODE, "sub/data.txt": "data"}
         create_function(cls.client, cls.name, files)
-
-    def cli(self, *args, **kw):
-        return run_cli(self.server, *args, **kw)
-
-    def assertCliOk(self, proc):
-        self.assertEqual(proc.returncode, 0, "stdout:\n%s\nstderr:\n%s"
-                         % (proc.stdout, proc.stderr))
 
     def test_invoke_event_file(self):
         event = {"from": "file", "n": [1, 2, 3], "s": "ünïcode"}
@@ -205,7 +199,8 @@ class CliInvokeTest(ServerTestCase):
         t.start()
         try:
             time.sleep(1)
-            self.assertIsNone(proc.poll(), "logs -f exited: %s" % proc.stderr.read())
+            if proc.poll() is not None:
+                self.fail("logs -f exited with %s: %s" % (proc.returncode, proc.stderr.read()))
             self.client.invoke(self.name, {"print": marker})
             self.assertTrue(found.wait(15), "logs -f did not show the new invocation; got:\n%s"
                             % "".join(lines))

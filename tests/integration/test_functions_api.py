@@ -61,7 +61,7 @@ class FunctionLifecycleTest(ServerTestCase):
         self.assertEqual(fn["MemorySize"], 128)
         self.assertEqual(fn["Timeout"], 3)
         self.assertEqual(fn["Namespace"], "default")
-        self.assertIn(fn.get("InitTimeout", 65), (65,))
+        self.assertEqual(fn["InitTimeout"], 65)
 
     def test_list_paging_and_search_key(self):
         prefix = "api-list-%s" % unique_name("p").split("-")[1]

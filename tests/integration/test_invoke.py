@@ -5,13 +5,14 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 import unittest
 import uuid
 
 from yunfnlib import (CUSTOM_RUNTIME, NODE_RUNTIME, PY_RUNTIME, ServerTestCase,
                       create_function, is_root, result_text, unique_name, wait_active,
-                      zip_b64)
+                      wait_gone, yunfn_cgroup_dirs, zip_b64)
 
 PY_PROBE = r'''
 import json
@@ -52,6 +53,9 @@ def main_handler(event, context):
     if op == "count":
         COUNTER += 1
         return {"count": COUNTER, "token": TOKEN}
+    if op == "cgroup":
+        with open("/proc/self/cgroup") as f:
+            return f.read()
     if op == "raise":
         raise ValueError("probe failure " + event["marker"])
     if op == "print":
@@ -266,6 +270,53 @@ class PythonInvokeTest(ServerTestCase):
         quiet = self.invoke({"op": "print", "marker": marker + "q"}, log_type="None")
         self.assertNotIn(marker + "q", quiet.get("Log") or "")
 
+    def test_cold_start_log_layout(self):
+        """SCF layout: START, init output, Init Report, handler output, END, Report."""
+        name = unique_name("py-cold")
+        create_function(self.client, name, {"index.py": (
+            "print('init marker')\n"
+            "def main_handler(event, context):\n"
+            "    print('handler marker')\n"
+            "    return 1\n")})
+        res = self.client.invoke(name, {})
+        rid, log = res["FunctionRequestId"], res["Log"]
+        begin, end = self.assertLogHasRequestLines(log, rid)
+        init_report = re.search(r"(?m)^Init Report RequestId:\s*%s.*InitDuration:?\s*[0-9.]+\s*ms"
+                                % re.escape(rid), log)
+        self.assertIsNotNone(init_report, log)
+        positions = [begin, log.index("init marker"), init_report.start(),
+                     log.index("handler marker"), end]
+        self.assertEqual(positions, sorted(positions), "log lines out of order:\n" + log)
+        warm = self.client.invoke(name, {})["Log"]
+        self.assertNotIn("Init Report", warm)
+        self.assertNotIn("init marker", warm)
+        self.assertIn("handler marker", warm)
+
+    def test_concurrent_invocations_run_in_parallel(self):
+        """An instance serves one event at a time, so concurrent calls get more instances."""
+        name = unique_name("py-conc")
+        create_function(self.client, name, {"index.py": PY_PROBE}, timeout=10)
+        results, errors = [], []
+
+        def call():
+            try:
+                self.client.invoke(name, {"op": "sleep", "seconds": 1.5})
+                results.append(json.loads(self.client.invoke(name, {"op": "count"})["RetMsg"]))
+            except Exception as err:  # reported below
+                errors.append(err)
+
+        t0 = time.time()
+        threads = [threading.Thread(target=call) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        elapsed = time.time() - t0
+        self.assertEqual(errors, [])
+        self.assertEqual(len(results), 3)
+        self.assertLess(elapsed, 4.4, "three 1.5 s invocations were serialised")
+        self.assertGreaterEqual(len({r["token"] for r in results}), 2)
+
     def test_invoke_function_action(self):
         resp = self.client.ok("InvokeFunction", {
             "FunctionName": self.name, "Event": json.dumps({"op": "return", "value": "via IF"}),
@@ -413,6 +464,10 @@ class FailureTest(ServerTestCase):
 
     def _check_crash(self, name):
         before = json.loads(self.client.invoke(name, {"op": "count"})["RetMsg"])
+        cgroups = []
+        if name.startswith("py-"):
+            cgroups = yunfn_cgroup_dirs(json.loads(
+                self.client.invoke(name, {"op": "cgroup"})["RetMsg"]))
         res = self.client.invoke(name, {"op": "crash"})
         self.assertNotEqual(res["InvokeResult"], 0, res)
         self.assertRegex(result_text(res), re.compile(r"exit", re.I))
@@ -422,6 +477,8 @@ class FailureTest(ServerTestCase):
         after = json.loads(after["RetMsg"])
         self.assertNotEqual(after["token"], before["token"], "the crashed instance was reused")
         self.assertEqual(after["count"], 1)
+        # The dead instance's cgroups are removed.
+        self.assertEqual(wait_gone(cgroups), [], "cgroups of the crashed instance remain")
 
     def test_python_crash_replaces_instance(self):
         name = unique_name("py-crash")
@@ -441,6 +498,10 @@ class FailureTest(ServerTestCase):
             self.skipTest("no writable memory cgroup controller on this machine")
         name = unique_name("py-oom")
         create_function(self.client, name, {"index.py": PY_PROBE}, memory=128, timeout=20)
+        cgroups = yunfn_cgroup_dirs(
+            json.loads(self.client.invoke(name, {"op": "cgroup"})["RetMsg"]))
+        self.assertTrue(any("memory" in d for d in cgroups),
+                        "the instance is not in a yunfn memory cgroup: %s" % cgroups)
         small = self.client.invoke(name, {"op": "oom", "mb": 16})
         self.assertEqual(small["RetMsg"], str(16 << 20), "16 MB must fit in 128 MB")
         res = self.client.invoke(name, {"op": "oom", "mb": 300})
@@ -449,6 +510,7 @@ class FailureTest(ServerTestCase):
         self.assertRegex(result_text(res), re.compile(r"memory", re.I))
         after = self.client.invoke(name, {"op": "count"})
         self.assertEqual(after["InvokeResult"], 0, after)
+        self.assertEqual(wait_gone(cgroups), [], "cgroups of the killed instance remain")
 
     # -- init failures ------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ kept in the data dir; a clean stop leaves no instance processes behind."""
 
 import json
 import os
+import signal
 import stat
 import sys
 import time
@@ -10,7 +11,8 @@ import unittest
 import uuid
 
 from yunfnlib import (NODE_RUNTIME, TEST_SECRET_ID, TEST_SECRET_KEY, Client, Server,
-                      create_function, run_cli, unique_name, wait_active)
+                      create_function, run_cli, unique_name, wait_active, wait_gone,
+                      yunfn_cgroup_dirs)
 
 PY_CODE = r'''
 import os
@@ -52,6 +54,16 @@ def wait_no_processes(name, timeout):
         if not pids or time.time() > deadline:
             return pids
         time.sleep(0.2)
+
+
+def kill_processes_of_functions(*names):
+    """SIGKILLs leftover instances of these (uniquely named) test functions, by pid."""
+    for name in names:
+        for pid in processes_of_function(name):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 class RestartTest(unittest.TestCase):
@@ -101,9 +113,8 @@ class RestartTest(unittest.TestCase):
         self.assertTrue(self.get_log(client, node, r_node["FunctionRequestId"], ns))
 
         server.kill()
-        # Instances of the dead server do not linger.
-        self.assertEqual(wait_no_processes(py, 10), [], "python instance survived kill -9")
-        self.assertEqual(wait_no_processes(node, 10), [], "node instance survived kill -9")
+        # (test_instances_exit_when_server_is_killed checks that these go away.)
+        self.addCleanup(kill_processes_of_functions, py, node)
 
         server.start()
         client = server.client()
@@ -138,18 +149,38 @@ class RestartTest(unittest.TestCase):
         self.assertEqual(wait_active(client, py)["Timeout"], 8)
         client.ok("DeleteFunction", {"FunctionName": node, "Namespace": ns})
 
+    def test_instances_exit_when_server_is_killed(self):
+        server = self.start_server()
+        client = server.client()
+        py, node = unique_name("orphan-py"), unique_name("orphan-node")
+        self.addCleanup(kill_processes_of_functions, py, node)
+        create_function(client, py, {"index.py": PY_CODE})
+        create_function(client, node, {"index.js": NODE_CODE}, runtime=NODE_RUNTIME)
+        client.invoke(py, {"marker": "warm"})
+        client.invoke(node, {"marker": "warm"})
+        self.assertTrue(processes_of_function(py), "no python instance found while warm")
+        self.assertTrue(processes_of_function(node), "no node instance found while warm")
+        server.kill()
+        self.assertEqual(wait_no_processes(py, 10), [], "python instance outlived kill -9")
+        self.assertEqual(wait_no_processes(node, 10), [], "node instance outlived kill -9")
+
     def test_sigterm_stops_cleanly_without_leftover_instances(self):
         server = self.start_server()
         client = server.client()
         name = unique_name("stop-py")
         create_function(client, name, {"index.py": PY_CODE})
         client.invoke(name, {"marker": "warm"})
-        self.assertTrue(processes_of_function(name), "no instance process found while warm")
+        pids = processes_of_function(name)
+        self.assertTrue(pids, "no instance process found while warm")
+        with open("/proc/%d/cgroup" % pids[0]) as f:
+            cgroups = yunfn_cgroup_dirs(f.read())
         t0 = time.time()
         code = server.stop(timeout=20)
         self.assertEqual(code, 0, "server did not exit with 0 on SIGTERM")
         self.assertLess(time.time() - t0, 15)
+        self.addCleanup(kill_processes_of_functions, name)
         self.assertEqual(wait_no_processes(name, 5), [], "instances outlived the server")
+        self.assertEqual(wait_gone(cgroups), [], "instance cgroups outlived the server")
 
     def test_generated_credentials_are_kept(self):
         server = self.start_server(with_keys=False)

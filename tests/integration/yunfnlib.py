@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -556,6 +555,39 @@ def run_cli(server, *args, input=None, env_extra=None, with_keys=True, timeout=1
                           env=server_env(with_keys, env_extra), cwd=server.workdir)
 
 
+def yunfn_cgroup_dirs(proc_cgroup_text):
+    """The cgroup directories under a `yunfn` parent named by a /proc/PID/cgroup text.
+
+    v1 lines `N:memory:/yunfn/i-..` map to /sys/fs/cgroup/memory/yunfn/i-..; the v2
+    line `0::/..` maps to the unified mount (/sys/fs/cgroup or /sys/fs/cgroup/unified).
+    Only existing directories are returned, so call it while the process lives.
+    """
+    dirs = []
+    for line in proc_cgroup_text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3 or "yunfn" not in parts[2]:
+            continue
+        rel = parts[2].lstrip("/")
+        if parts[1]:
+            candidates = [os.path.join("/sys/fs/cgroup", c, rel) for c in parts[1].split(",")
+                          if c and not c.startswith("name=")]
+        else:
+            candidates = [os.path.join("/sys/fs/cgroup", rel),
+                          os.path.join("/sys/fs/cgroup/unified", rel)]
+        dirs += [d for d in candidates if os.path.isdir(d)]
+    return dirs
+
+
+def wait_gone(paths, timeout=5):
+    """Waits until none of paths exists; returns those still present."""
+    deadline = time.time() + timeout
+    while True:
+        left = [p for p in paths if os.path.exists(p)]
+        if not left or time.time() > deadline:
+            return left
+        time.sleep(0.1)
+
+
 def is_root():
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -623,10 +655,11 @@ class ServerTestCase(unittest.TestCase):
 
     def assertLogHasRequestLines(self, log, request_id):
         """log must hold START, END and Report lines for request_id, in that order."""
-        start = re.search(r"START RequestId:\s*%s" % re.escape(request_id), log)
-        end = re.search(r"END RequestId:\s*%s" % re.escape(request_id), log)
-        report = re.search(r"Report RequestId:\s*%s.*Duration:?\s*[0-9.]+\s*ms.*Memory:?\s*\d+\s*MB"
-                           % re.escape(request_id), log)
+        rid = re.escape(request_id)
+        start = re.search(r"(?m)^START RequestId:\s*%s" % rid, log)
+        end = re.search(r"(?m)^END RequestId:\s*%s" % rid, log)
+        report = re.search(r"(?m)^Report RequestId:\s*%s.*Duration:?\s*[0-9.]+\s*ms"
+                           r".*Memory:?\s*\d+\s*MB" % rid, log)
         self.assertIsNotNone(start, "no START line for %s in log:\n%s" % (request_id, log))
         self.assertIsNotNone(end, "no END line for %s in log:\n%s" % (request_id, log))
         self.assertIsNotNone(report, "no Report line for %s in log:\n%s" % (request_id, log))

@@ -159,10 +159,14 @@ TEST_F(CodeStoreTest, GetReturnsTheBytesAndChecksThem) {
   // Damage on disk is detected rather than served.
   const fs::path blob = store_.blob_path(*sha);
   fs::permissions(blob, fs::perms(0644));
-  { std::ofstream(blob, std::ios::binary) << "tampered"; }
+  { std::ofstream(blob, std::ios::binary) << std::string(bytes.size(), 't'); }
   auto damaged = store_.get(*sha);
   ASSERT_FALSE(damaged.ok());
   EXPECT_EQ(damaged.error().code, "InternalError.System");
+
+  // Putting the same bytes again repairs it.
+  ASSERT_TRUE(store_.put(bytes).ok());
+  EXPECT_EQ(*store_.get(*sha), bytes);
 }
 
 TEST_F(CodeStoreTest, UnpackedExtractsOnceIntoAReadOnlyDirectory) {
