@@ -37,6 +37,13 @@ int server_main(int argc, char** argv) {
   app.add_option("--scale-wait-ms", scale_wait_ms,
                  "how long a request waits for an instance before it is throttled")
       ->check(CLI::Range(0, 600000));
+  app.add_option("--async-concurrency", config.async_concurrency,
+                 "async events run at once (the queue's dispatch concurrency)")
+      ->check(CLI::Range(1, 100000));
+  int retry_delay_ms = 60000;
+  app.add_option("--async-retry-delay-ms", retry_delay_ms,
+                 "delay before retrying a failed async event (times the attempt number)")
+      ->check(CLI::Range(0, 3600000));
   app.add_option("--isolation", isolation, "instance isolation: auto, none or namespace")
       ->check(CLI::IsMember({"auto", "none", "namespace"}));
   try {
@@ -54,6 +61,7 @@ int server_main(int argc, char** argv) {
   config.data_dir = data_dir;
   config.idle_timeout = std::chrono::seconds(idle_timeout);
   config.scale_wait = std::chrono::milliseconds(scale_wait_ms);
+  config.async_retry_delay = std::chrono::milliseconds(retry_delay_ms);
   config.isolation = isolation == "none"        ? yunfn::server::Isolation::kNone
                      : isolation == "namespace" ? yunfn::server::Isolation::kNamespace
                                                 : yunfn::server::Isolation::kAuto;

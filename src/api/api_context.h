@@ -13,7 +13,9 @@
 #include "common/result.h"
 #include "control/function_service.h"
 #include "control/version_service.h"
+#include "invoke/async_queue.h"
 #include "invoke/concurrency.h"
+#include "triggers/trigger_types.h"
 #include "invoke/invoker.h"
 #include "pool/pool_manager.h"
 #include "store/store.h"
@@ -29,6 +31,8 @@ struct ApiContext {
   control::VersionService& versions;
   invoke::Quota& quota;
   invoke::ConcurrencyService& concurrency;
+  invoke::AsyncQueue& async;
+  triggers::TriggerRegistry& triggers;
 };
 
 // An action handler gets the request parameters and returns the fields of the
@@ -45,6 +49,8 @@ void register_account_actions(ActionRegistry& r);
 void register_version_actions(ActionRegistry& r);
 void register_alias_actions(ActionRegistry& r);
 void register_concurrency_actions(ActionRegistry& r);
+void register_trigger_actions(ActionRegistry& r);
+void register_async_actions(ActionRegistry& r);
 
 // Deletes one published version (DeleteFunction with a Qualifier, DeleteFunctionVersion).
 Status delete_function_version(ApiContext& ctx, const std::string& ns, const std::string& fn,

@@ -44,6 +44,8 @@ ApiServer::ApiServer(asio::any_io_executor ex, ApiServerConfig config, ApiContex
   register_version_actions(actions_);
   register_alias_actions(actions_);
   register_concurrency_actions(actions_);
+  register_trigger_actions(actions_);
+  register_async_actions(actions_);
 }
 
 void ApiServer::start() { http_.start(); }

@@ -56,6 +56,7 @@ Json function_detail(const store::FunctionRecord& fn) {
             {"Qualifier", v.version},
             {"Environment", environment_json(c)},
             {"Triggers", Json::array()},
+            {"DeadLetterConfig", fn.async_config.value("DeadLetterConfig", Json{{"Type", ""}, {"Name", ""}, {"FilterType", ""}})},
             {"Layers", Json::array()},
             {"VpcConfig", {{"VpcId", ""}, {"SubnetId", ""}}},
             {"PublicNetConfig", {{"PublicNetStatus", c.public_net ? "ENABLE" : "DISABLE"},
@@ -112,6 +113,31 @@ Result<std::string> zip_param(const Params& p) {
   return p.string("ZipFile");
 }
 
+// DeadLetterConfig {Type, Name}: failed async events go to another function
+// (Type "SCF"; SCF's CMQ queue and topic targets are not available).
+Status apply_dead_letter(ApiContext& ctx, const Params& p, const std::string& ns,
+                         const std::string& name) {
+  if (!p.has("DeadLetterConfig")) return ok_status();
+  YUNFN_TRY(dlq, p.object("DeadLetterConfig"));
+  std::string type = dlq.value("Type", "");
+  std::string target = dlq.value("Name", "");
+  auto fn = ctx.store.get_function(ns, name);
+  if (!fn) return make_error("ResourceNotFound.Function", "Function " + name + " does not exist");
+  Json config = fn->async_config;
+  if (target.empty()) {
+    config.erase("DeadLetterConfig");
+  } else {
+    if (type != "SCF" && type != "scf") {
+      return invalid_value("DeadLetterConfig", "Type must be SCF (a function in the same namespace)");
+    }
+    if (target == name || !ctx.store.get_function(ns, target)) {
+      return invalid_value("DeadLetterConfig", "Name must be another existing function");
+    }
+    config["DeadLetterConfig"] = {{"Type", "SCF"}, {"Name", target}};
+  }
+  return ctx.store.set_async_config(ns, name, config);
+}
+
 Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
   Params p(params);
   control::CreateFunctionInput in;
@@ -124,10 +150,6 @@ Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(type, p.string("Type", "Event"));
   YUNFN_CO_TRY(async_run, p.flag("AsyncRunEnable", false));
   YUNFN_CO_TRY(trace, p.flag("TraceEnable", false));
-  if (async_run) {
-    co_return make_error("UnsupportedOperation.AsyncRunEnable",
-                         "AsyncRunEnable is not supported yet by this yunfn version");
-  }
   if (type == "HTTP") {
     co_return make_error("UnsupportedOperation",
                          "Type HTTP (web functions) is not supported yet by this yunfn version");
@@ -139,8 +161,17 @@ Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
   in.config.handler = handler;
   in.config.type = type;
   in.config.trace_enable = trace;
+  in.config.async_run_enable = async_run;
   YUNFN_CO_TRY_STATUS(read_config(p, in.config));
+  if (p.has("DeadLetterConfig")) {
+    YUNFN_CO_TRY(dlq, p.object("DeadLetterConfig"));
+    std::string target = dlq.value("Name", "");
+    if (!target.empty() && (target == name || !ctx.store.get_function(ns, target))) {
+      co_return invalid_value("DeadLetterConfig", "Name must be another existing function");
+    }
+  }
   YUNFN_CO_TRY_STATUS(co_await ctx.functions.create_function(std::move(in)));
+  YUNFN_CO_TRY_STATUS(apply_dead_letter(ctx, p, ns, name));
   co_return Json::object();
 }
 
@@ -216,6 +247,7 @@ Task<Result<Json>> update_function_configuration(ApiContext& ctx, const Json& pa
   }
   YUNFN_CO_TRY_STATUS(read_config(p, config));
   YUNFN_CO_TRY_STATUS(ctx.functions.update_configuration(ns, name, config));
+  YUNFN_CO_TRY_STATUS(apply_dead_letter(ctx, p, ns, name));
   co_return Json::object();
 }
 

@@ -47,11 +47,7 @@ Task<Result<Json>> run(ApiContext& ctx, const Json& params, const char* event_fi
   if (log_type != "None" && log_type != "Tail" && !log_type.empty()) {
     co_return invalid_value("LogType", "must be None or Tail");
   }
-  if (invocation_type == "Event") {
-    co_return make_error("UnsupportedOperation",
-                         "InvocationType Event (async) is not supported yet by this yunfn version");
-  }
-  if (invocation_type != "RequestResponse") {
+  if (invocation_type != "RequestResponse" && invocation_type != "Event") {
     co_return invalid_value("InvocationType", "must be RequestResponse or Event");
   }
   if (event.size() > kMaxSyncEventBytes) {
@@ -69,6 +65,21 @@ Task<Result<Json>> run(ApiContext& ctx, const Json& params, const char* event_fi
   req.qualifier = qualifier;
   req.event = std::move(event);
   req.routing_key = std::move(routing_key);
+  // Async: an explicit Event call, or any call of an async-execution function.
+  auto fn = ctx.store.get_function(ns, name);
+  bool async = invocation_type == "Event" || (fn && fn->latest.config.async_run_enable);
+  if (async) {
+    if (!fn) co_return make_error("ResourceNotFound.Function", "Function " + name + " does not exist in namespace " + ns);
+    if (req.event.size() > invoke::kMaxAsyncEventBytes) {
+      co_return make_error("InvalidParameter.RequestTooLarge",
+                           std::string(event_field) + " is larger than the 128 KB async event limit");
+    }
+    YUNFN_CO_TRY_STATUS(ctx.invoker.resolve(ns, name, req.qualifier, req.routing_key));
+    YUNFN_CO_TRY(id, ctx.async.enqueue(std::move(req), "API"));
+    co_return Json{{"Result", {{"FunctionRequestId", id}, {"RetMsg", "Async run task submitted"},
+                               {"ErrMsg", ""}, {"Log", ""}, {"Duration", 0}, {"BillDuration", 0},
+                               {"MemUsage", 0}, {"InvokeResult", 0}}}};
+  }
   YUNFN_CO_TRY(result, co_await ctx.invoker.invoke(std::move(req)));
   co_return result_json(result, log_type == "Tail");
 }

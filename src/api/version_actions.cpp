@@ -62,6 +62,13 @@ Task<Result<Json>> delete_version_action(ApiContext& ctx, const Json& params) {
 
 Status delete_function_version(ApiContext& ctx, const std::string& ns, const std::string& fn,
                                const std::string& version) {
+  for (const auto& t : ctx.store.list_triggers(ns, fn)) {
+    if (t.qualifier == version) {
+      return make_error("UnsupportedOperation.Trigger",
+                        "Version " + version + " is used by trigger " + t.name +
+                            "; delete or repoint the trigger first");
+    }
+  }
   YUNFN_TRY_STATUS(ctx.versions.delete_version(ns, fn, version));
   ctx.pools.retire_version(ns, fn, version);
   ctx.concurrency.version_deleted(ns, fn, version);

@@ -11,44 +11,13 @@
 #include <thread>
 
 #include "cli/api_client.h"
+#include "cli/cli_common.h"
 #include "cli/zip_dir.h"
 #include "common/crypto.h"
 #include "common/json.h"
 
 namespace yunfn::cli {
 namespace {
-
-struct Globals {
-  std::string endpoint;
-  std::string data_dir = "yunfn-data";
-  std::string ns = "default";
-};
-
-int fail(const Error& e) {
-  std::cerr << "yunfn: " << e.code << ": " << e.message << "\n";
-  return 1;
-}
-
-Result<ApiClient> make_client(const Globals& g) {
-  std::string ep = g.endpoint;
-  if (ep.empty()) {
-    const char* env = std::getenv("YUNFN_ENDPOINT");
-    ep = env && *env ? env : "127.0.0.1:9001";
-  }
-  YUNFN_TRY(endpoint, parse_endpoint(ep));
-  const char* id = std::getenv("YUNFN_SECRET_ID");
-  const char* key = std::getenv("YUNFN_SECRET_KEY");
-  if (id && key && *id && *key) return ApiClient(endpoint, id, key);
-  std::ifstream f(std::filesystem::path(g.data_dir) / "credentials");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto j = Json::parse(ss.str(), nullptr, false);
-  if (!f || !j.is_object() || !j.contains("SecretId")) {
-    return make_error("AuthFailure", "no API keys: set YUNFN_SECRET_ID/YUNFN_SECRET_KEY or pass "
-                                     "--data-dir of the server");
-  }
-  return ApiClient(endpoint, j["SecretId"].get<std::string>(), j["SecretKey"].get<std::string>());
-}
 
 Result<std::string> read_event(const std::string& arg) {
   if (arg.empty()) return std::string("{}");
@@ -129,16 +98,22 @@ int deploy(const Globals& g, const DeployArgs& a) {
   return 0;
 }
 
-int invoke(const Globals& g, const std::string& name, const std::string& event_arg, bool show_log) {
+int invoke(const Globals& g, const std::string& name, const std::string& event_arg, bool show_log,
+           bool async) {
   auto client = make_client(g);
   if (!client.ok()) return fail(client.error());
   auto event = read_event(event_arg);
   if (!event.ok()) return fail(event.error());
   Json params = {{"FunctionName", name}, {"Namespace", g.ns}, {"ClientContext", *event},
-                 {"LogType", show_log ? "Tail" : "None"}};
+                 {"LogType", show_log && !async ? "Tail" : "None"},
+                 {"InvocationType", async ? "Event" : "RequestResponse"}};
   auto r = client->call("Invoke", params);
   if (!r.ok()) return fail(r.error());
   const Json& result = (*r)["Result"];
+  if (async) {
+    std::cout << result.value("FunctionRequestId", "") << "\n";
+    return 0;
+  }
   if (show_log) std::cerr << result.value("Log", "");
   std::cout << result.value("RetMsg", "") << "\n";
   return result.value("InvokeResult", -1) == 0 ? 0 : 1;
@@ -193,6 +168,7 @@ int remove(const Globals& g, const std::string& name) {
 int run_cli(int argc, char** argv) {
   CLI::App app{"yunfn: a self-hosted serverless function platform compatible with Tencent SCF"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
   Globals g;
   app.add_option("--endpoint", g.endpoint, "API address HOST:PORT (default $YUNFN_ENDPOINT or 127.0.0.1:9001)");
   app.add_option("--data-dir", g.data_dir, "server data directory holding generated keys");
@@ -210,11 +186,12 @@ int run_cli(int argc, char** argv) {
   dep->add_option("--env", d.env, "environment variable K=V (repeatable)");
 
   std::string name, event, request_id;
-  bool show_log = false, follow = false;
+  bool show_log = false, follow = false, async = false;
   auto* inv = app.add_subcommand("invoke", "invoke a function synchronously");
   inv->add_option("name", name)->required();
   inv->add_option("--event", event, "event JSON: a file, - for stdin, or inline JSON");
   inv->add_flag("--log", show_log, "print the invocation log to stderr");
+  inv->add_flag("--async", async, "queue the event (InvocationType Event) and print its request id");
 
   auto* lg = app.add_subcommand("logs", "print a function's invocation logs");
   lg->add_option("name", name)->required();
@@ -225,17 +202,21 @@ int run_cli(int argc, char** argv) {
   auto* rm = app.add_subcommand("rm", "delete a function");
   rm->add_option("name", name)->required();
 
+  int rc = 2;
+  add_version_commands(app, g, &rc);
+  add_event_commands(app, g, &rc);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   if (*dep) return deploy(g, d);
-  if (*inv) return invoke(g, name, event, show_log);
+  if (*inv) return invoke(g, name, event, show_log, async);
   if (*lg) return logs(g, name, request_id, follow);
   if (*ls) return list(g);
   if (*rm) return remove(g, name);
-  return 2;
+  return rc;
 }
 
 }  // namespace yunfn::cli

@@ -85,6 +85,13 @@ void HttpServer::start() {
   asio::co_spawn(state_->ex, accept_loop(state_), Detached{});
 }
 
+void HttpServer::start_on(int listening_fd) {
+  auto& a = state_->acceptor;
+  a.assign(asio::ip::tcp::v4(), listening_fd);
+  port_ = a.local_endpoint().port();
+  asio::co_spawn(state_->ex, accept_loop(state_), Detached{});
+}
+
 void HttpServer::stop() {
   if (!state_ || state_->stopped) return;
   state_->stopped = true;

@@ -1,6 +1,7 @@
 // HttpServer: an HTTP/1.1 server (Boost.Beast) that runs one coroutine per
 // connection on the given executor and hands every request to a handler.
-// Used for the SCF API and for each instance's runtime API.
+// Used for the SCF API and for each instance's runtime API (which, under
+// namespace isolation, is served on a socket listening inside the instance).
 // Owned by its creator; all calls and the handler run on the executor's thread.
 #pragma once
 
@@ -30,6 +31,10 @@ class HttpServer {
   // Binds and starts accepting. Throws boost::system::system_error when the
   // address cannot be bound.
   void start();
+  // Starts accepting on an already listening TCP socket instead of binding
+  // config.host/port (ownership of the descriptor passes to the server).
+  // Throws boost::system::system_error when the descriptor is not usable.
+  void start_on(int listening_fd);
   // Stops accepting and closes open connections.
   void stop();
   unsigned short port() const { return port_; }

@@ -4,9 +4,22 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace yunfn::invoke {
+
+// Lets an invocation be stopped from outside (TerminateAsyncEvent): the
+// Invoker installs on_cancel while an instance runs the event.
+struct CancelToken {
+  bool cancelled = false;
+  std::function<void()> on_cancel;
+  void cancel() {
+    cancelled = true;
+    if (on_cancel) on_cancel();
+  }
+};
 
 struct InvocationRequest {
   std::string ns = "default";
@@ -16,6 +29,8 @@ struct InvocationRequest {
   std::string request_id;     // generated when empty
   std::string source = "api"; // api, apigw, timer, ...
   std::string routing_key;    // Invoke RoutingKey (JSON object text) for rule-based aliases
+  std::shared_ptr<CancelToken> cancel;  // optional
+  int retry_num = 0;          // async attempts before this one (shown in logs)
 };
 
 struct InvocationResult {

@@ -137,11 +137,17 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
     if (!lease.ok()) {
       result.status_code = failure.status_code;
       result.err_msg = failure.message;
-      frame.user_output = failure.log;
+      frame.init_output = failure.log;
       frame.cold_start = failure.status_code != pool::kScaleLimitStatus;
       if (failure.status_code == pool::kScaleLimitStatus) ++m.throttles;
     } else {
+      std::weak_ptr<pool::Instance> running = lease->instance;
+      if (req.cancel) req.cancel->on_cancel = [running] {
+        if (auto inst = running.lock()) inst->kill();
+      };
+      if (req.cancel && req.cancel->cancelled) lease->instance->kill();
       auto outcome = co_await lease->instance->invoke(req.request_id, req.event);
+      if (req.cancel) req.cancel->on_cancel = nullptr;
       (*pool)->release(lease->instance);
       result.status_code = outcome.status_code;
       result.ret_msg = std::move(outcome.ret_msg);
@@ -149,6 +155,7 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
       result.duration_ms = outcome.duration_ms;
       result.mem_usage_bytes = outcome.mem_usage_bytes;
       result.cold_start = lease->cold_start;
+      frame.init_output = std::move(outcome.init_log);
       frame.user_output = std::move(outcome.log);
       frame.cold_start = lease->cold_start;
       frame.init_duration_ms = lease->init_duration_ms;
@@ -191,6 +198,7 @@ void Invoker::record(const InvocationRequest& req, const InvocationResult& resul
   r.ret_msg = result.ret_msg;
   r.log = result.log;
   r.cold_start = result.cold_start;
+  r.retry_num = req.retry_num;
   (void)store_.insert_invocation(r);
 }
 

@@ -6,6 +6,8 @@ namespace yunfn::logs {
 
 std::string format_invocation_log(const LogFrame& f) {
   std::string out = fmt::format("START RequestId: {}\n", f.request_id);
+  out += f.init_output;
+  if (!f.init_output.empty() && f.init_output.back() != '\n') out += '\n';
   if (f.cold_start) {
     out += fmt::format("Init Report RequestId: {} InitDuration: {:.2f}ms Memory: {}MB\n",
                        f.request_id, f.init_duration_ms, f.memory_mb);

@@ -10,6 +10,7 @@ namespace yunfn::logs {
 
 struct LogFrame {
   std::string request_id;
+  std::string init_output;     // what the instance wrote during init (cold start)
   std::string user_output;     // what the instance wrote during the invocation
   std::string error;           // platform error text, empty on success
   bool cold_start = false;

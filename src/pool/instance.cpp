@@ -74,8 +74,14 @@ std::vector<std::string> Instance::build_env() const {
 Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure) {
   auto self = shared_from_this();
   auto started = steady::now();
-  channel_ = runtime::RuntimeChannel::create(ex_, "127.0.0.1", kMaxResponseBytes + 1024 * 1024);
+  // Isolated instances reach their API at a fixed address inside their own
+  // network namespace, on a socket their set-up hands over; others at a host port.
+  auto api = sandbox.runtime_api_address();
+  constexpr size_t kMaxApiBody = kMaxResponseBytes + 1024 * 1024;
+  channel_ = api ? runtime::RuntimeChannel::create_unbound(ex_, kMaxApiBody, api->port)
+                 : runtime::RuntimeChannel::create(ex_, "127.0.0.1", kMaxApiBody);
   sandbox::LaunchSpec launch{id_, spec_.argv, build_env(), spec_.code_dir, spec_.memory_mb, 1024};
+  launch.public_net = spec_.public_net;
   auto proc = sandbox.launch(launch);
   if (!proc.ok()) {
     state_ = State::kDead;
@@ -92,6 +98,11 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
 
   std::string init_error;
   auto deadline = started + std::chrono::seconds(spec_.init_timeout_s);
+  if (api) {
+    // A failed set-up ends the process; the exit watcher then aborts the channel.
+    int listener = co_await process_->take_runtime_listener(deadline);
+    if (listener >= 0) channel_->serve_on(listener);
+  }
   auto outcome = co_await channel_->wait_init(deadline, &init_error);
   init_duration_ms_ = ms_since(started);
   if (outcome == runtime::InitOutcome::kReady && !exited_) {
@@ -123,7 +134,8 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
 Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) {
   auto self = shared_from_this();
   auto started = steady::now();
-  invocation_log_ = std::exchange(pending_log_, {});
+  std::string init_log = std::exchange(pending_log_, {});
+  invocation_log_.clear();
   log_truncated_ = false;
   in_invocation_ = true;
   process_->reset_peak_memory();
@@ -133,6 +145,7 @@ Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) 
   auto result = co_await channel_->wait_result(deadline);
 
   InvokeOutcome out;
+  out.init_log = std::move(init_log);
   switch (result.kind) {
     case runtime::ResultKind::kResponse:
       if (result.body.size() > kMaxResponseBytes) {

@@ -32,6 +32,7 @@ struct InstanceSpec {
   std::filesystem::path code_dir;
   std::vector<std::string> argv;  // resolved command (see runtime_command.h)
   std::vector<std::string> extra_env;  // runtime-specific "K=V" entries
+  bool public_net = true;     // outbound network (PublicNetConfig), namespace isolation
 };
 
 // The outcome of one invocation on an instance.
@@ -39,6 +40,7 @@ struct InvokeOutcome {
   int status_code = 200;      // SCF status: 200, 430 (user error), 433, 434, 439, ...
   std::string ret_msg;        // the response body, or the error JSON / message
   std::string err_msg;        // platform error text (empty on success)
+  std::string init_log;       // output written during init (first invocation only)
   std::string log;            // user output captured during the invocation
   double duration_ms = 0;
   int64_t mem_usage_bytes = 0;

@@ -1,5 +1,7 @@
 #include "runtime/runtime_channel.h"
 
+#include <unistd.h>
+
 #include "common/json.h"
 
 namespace yunfn::runtime {
@@ -28,6 +30,30 @@ std::shared_ptr<RuntimeChannel> RuntimeChannel::create(asio::any_io_executor ex,
       [weak](HttpRequest& req) { return serve(weak, req); });
   channel->server_->start();
   return channel;
+}
+
+std::shared_ptr<RuntimeChannel> RuntimeChannel::create_unbound(asio::any_io_executor ex,
+                                                               size_t max_body,
+                                                               unsigned short port) {
+  auto channel = std::make_shared<RuntimeChannel>(ex, max_body);
+  channel->unbound_port_ = port;
+  return channel;
+}
+
+void RuntimeChannel::serve_on(int listening_fd) {
+  if (aborted_ || server_) {
+    ::close(listening_fd);
+    return;
+  }
+  std::weak_ptr<RuntimeChannel> weak = shared_from_this();
+  server_ = std::make_unique<HttpServer>(
+      ex_, HttpServerConfig{"", 0, max_body_, nullptr},
+      [weak](HttpRequest& req) { return serve(weak, req); });
+  try {
+    server_->start_on(listening_fd);
+  } catch (const boost::system::system_error&) {
+    abort();  // the instance cannot reach its API: its start fails
+  }
 }
 
 RuntimeChannel::RuntimeChannel(asio::any_io_executor ex, size_t max_body)

@@ -36,12 +36,21 @@ class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
   // so the owner calls close() before letting go of it.
   static std::shared_ptr<RuntimeChannel> create(asio::any_io_executor ex, const std::string& host,
                                                 size_t max_body);
+  // A channel that does not listen until serve_on() hands it a socket made
+  // elsewhere (inside an isolated instance's network namespace) listening on
+  // `port`.
+  static std::shared_ptr<RuntimeChannel> create_unbound(asio::any_io_executor ex, size_t max_body,
+                                                        unsigned short port);
+  // Serves the API on listening_fd (ownership passes); closes it instead when
+  // the channel is already closed.
+  void serve_on(int listening_fd);
   RuntimeChannel(asio::any_io_executor ex, size_t max_body);
   ~RuntimeChannel();
   // Stops serving and wakes every waiter with kAborted.
   void close();
 
-  unsigned short port() const { return server_->port(); }
+  // The port the API listens on.
+  unsigned short port() const { return server_ ? server_->port() : unbound_port_; }
 
   // Waits for init/ready, init/error (body in *init_error), abort() or the deadline.
   Task<InitOutcome> wait_init(asio::steady_timer::time_point deadline, std::string* init_error);
@@ -64,6 +73,7 @@ class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
   asio::any_io_executor ex_;
   std::unique_ptr<HttpServer> server_;
   size_t max_body_;
+  unsigned short unbound_port_ = 0;
   // State of the single event in flight, if any.
   std::optional<RuntimeEvent> event_;
   bool fetched_ = false;

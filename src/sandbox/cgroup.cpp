@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -55,6 +56,12 @@ bool prepare_dir(const fs::path& p) {
 
 }  // namespace
 
+int64_t cpu_shares_for(int memory_mb) { return std::max<int64_t>(2, memory_mb); }
+
+int64_t cpu_weight_for(int memory_mb) {
+  return std::clamp<int64_t>(int64_t{memory_mb} * 100 / 1024, 1, 10000);
+}
+
 CgroupLayout detect_cgroups() {
   CgroupLayout layout;
   if (geteuid() != 0) return layout;
@@ -64,12 +71,16 @@ CgroupLayout detect_cgroups() {
     std::string controllers = read_file(root / "cgroup.controllers");
     if (controllers.find("memory") != std::string::npos &&
         controllers.find("pids") != std::string::npos) {
-      write_file(root / "cgroup.subtree_control", "+memory +pids");
+      bool cpu = controllers.find("cpu ") != std::string::npos ||
+                 controllers.find("cpu\n") != std::string::npos;
+      std::string enable = cpu ? "+memory +pids +cpu" : "+memory +pids";
+      write_file(root / "cgroup.subtree_control", enable);
       fs::path parent = root / "yunfn";
       if (prepare_dir(parent)) {
-        write_file(parent / "cgroup.subtree_control", "+memory +pids");
+        write_file(parent / "cgroup.subtree_control", enable);
         layout.version = CgroupVersion::kV2;
         layout.v2_root = parent;
+        layout.v2_cpu = cpu && fs::exists(parent / "cpu.weight");
         return layout;
       }
     }
@@ -80,6 +91,10 @@ CgroupLayout detect_cgroups() {
     layout.v1_pids = root / "pids" / "yunfn";
     if (prepare_dir(layout.v1_memory) && prepare_dir(layout.v1_pids)) {
       layout.version = CgroupVersion::kV1;
+      // The cpu controller is optional: without it there is no CPU share.
+      if (fs::exists(root / "cpu" / "cpu.shares") && prepare_dir(root / "cpu" / "yunfn")) {
+        layout.v1_cpu = root / "cpu" / "yunfn";
+      }
     }
   }
   return layout;
@@ -97,13 +112,23 @@ std::optional<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::stri
       write_file(dir / "memory.swap.max", "0");
     }
     write_file(dir / "pids.max", std::to_string(max_pids));
+    if (layout.v2_cpu && memory_mb > 0) {
+      write_file(dir / "cpu.weight", std::to_string(cpu_weight_for(memory_mb)));
+    }
     return cg;
   }
   if (layout.version == CgroupVersion::kV1) {
     fs::path mem = layout.v1_memory / name;
     fs::path pids = layout.v1_pids / name;
     if (!prepare_dir(mem) || !prepare_dir(pids)) return std::nullopt;
-    Cgroup cg(CgroupVersion::kV1, {mem, pids});
+    std::vector<fs::path> dirs = {mem, pids};
+    if (!layout.v1_cpu.empty() && prepare_dir(layout.v1_cpu / name)) {
+      dirs.push_back(layout.v1_cpu / name);
+      if (memory_mb > 0) {
+        write_file(dirs.back() / "cpu.shares", std::to_string(cpu_shares_for(memory_mb)));
+      }
+    }
+    Cgroup cg(CgroupVersion::kV1, dirs);
     if (memory_mb > 0) {
       write_file(mem / "memory.limit_in_bytes", std::to_string(bytes));
       // Swap off: memory+swap limited to the same amount, where accounting exists.
@@ -150,7 +175,9 @@ void Cgroup::kill_all() {
   }
   // v1: kill every listed pid until none are left (new forks may race in).
   for (int round = 0; round < 20; ++round) {
-    std::istringstream in(read_file(dirs_.back() / "cgroup.procs"));
+    // v1: the pids cgroup (every process of the instance is in each of its cgroups).
+    const fs::path& dir = version_ == CgroupVersion::kV1 ? dirs_[1] : dirs_[0];
+    std::istringstream in(read_file(dir / "cgroup.procs"));
     pid_t pid = 0;
     bool any = false;
     while (in >> pid) {

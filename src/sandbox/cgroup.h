@@ -1,5 +1,6 @@
 // Cgroup: the control group of one instance, on cgroup v2 or v1 (memory and
-// pids controllers). Detects the layout once. Used from the loop thread.
+// pids controllers, and cpu when present). Detects the layout once. Used from
+// the loop thread.
 #pragma once
 
 #include <cstdint>
@@ -18,14 +19,22 @@ struct CgroupLayout {
   std::filesystem::path v2_root;      // .../yunfn on a v2 hierarchy with memory+pids
   std::filesystem::path v1_memory;    // /sys/fs/cgroup/memory/yunfn
   std::filesystem::path v1_pids;      // /sys/fs/cgroup/pids/yunfn
+  std::filesystem::path v1_cpu;       // /sys/fs/cgroup/cpu/yunfn, empty when absent
+  bool v2_cpu = false;                // the cpu controller is enabled on v2
 };
+
+// CPU share of an instance, proportional to its memory as SCF allocates CPU:
+// 1024 MB gets the default share (v1 cpu.shares 1024, v2 cpu.weight 100).
+int64_t cpu_shares_for(int memory_mb);
+int64_t cpu_weight_for(int memory_mb);
 
 // Detects and prepares the yunfn parent cgroups; version kNone when unusable.
 CgroupLayout detect_cgroups();
 
 class Cgroup {
  public:
-  // Creates the instance's cgroup(s) with the limits; nullopt when it fails.
+  // Creates the instance's cgroup(s) with the limits (memory_mb 0: no memory
+  // limit; the CPU share follows memory_mb); nullopt when it fails.
   static std::optional<Cgroup> create(const CgroupLayout& layout, const std::string& name,
                                       int memory_mb, int max_pids);
   Cgroup(Cgroup&&) noexcept;
@@ -43,7 +52,7 @@ class Cgroup {
  private:
   Cgroup(CgroupVersion v, std::vector<std::filesystem::path> dirs) : version_(v), dirs_(std::move(dirs)) {}
   CgroupVersion version_;
-  std::vector<std::filesystem::path> dirs_;  // v2: {dir}; v1: {memory dir, pids dir}
+  std::vector<std::filesystem::path> dirs_;  // v2: {dir}; v1: {memory dir, pids dir[, cpu dir]}
 };
 
 }  // namespace yunfn::sandbox

@@ -1,9 +1,12 @@
 // Sandbox: launches function instances as isolated process trees and reads
-// their resource usage. ProcessSandbox (plain child processes, each in its own
-// cgroup when running as root) is the `none` isolation level; namespace
-// isolation implements the same interface.
-// A Sandbox is owned by the server; launch() and the InstanceProcess methods
-// are called from the loop thread. launch() does not block on the child.
+// their resource usage. Two isolation levels implement it (docs/isolation.md):
+// - `none`: plain child processes, each in its own cgroup when running as root;
+// - `namespace`: each instance in new user, mount, pid, ipc, uts and network
+//   namespaces with a read-only root built from bind mounts, a private /tmp,
+//   cgroup limits, a seccomp filter, no capabilities and an unprivileged uid.
+// make_sandbox() picks the level. A Sandbox is owned by the server; launch()
+// and the InstanceProcess methods are called from the loop thread. launch()
+// does not block on the child.
 #pragma once
 
 #include <sys/types.h>
@@ -11,9 +14,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/asio.h"
 #include "common/result.h"
 
 namespace yunfn::sandbox {
@@ -25,6 +30,10 @@ struct LaunchSpec {
   std::filesystem::path working_dir;    // the function's code directory
   int memory_mb = 128;                  // memory limit (cgroups), 0 = none
   int max_pids = 1024;                  // process/thread limit (cgroups)
+  // Namespace isolation only (ignored by `none`):
+  bool public_net = true;               // outbound network (SCF public network access)
+  int tmp_mb = 512;                     // size of the private /tmp
+  std::vector<std::filesystem::path> layer_dirs;  // shown at /opt; later ones win
 };
 
 // How an instance process ended.
@@ -32,6 +41,12 @@ struct ExitInfo {
   int exit_code = -1;      // when it exited normally
   int signal = 0;          // when killed by a signal
   bool oom_killed = false; // the memory limit killed it
+};
+
+// Where an instance reaches its runtime API when the sandbox fixes it.
+struct RuntimeApiAddress {
+  std::string host;
+  unsigned short port = 0;
 };
 
 // One running instance process tree. Destroying it kills the tree.
@@ -51,6 +66,17 @@ class InstanceProcess {
   // Peak memory of the instance in bytes since the last reset (0 if unknown).
   virtual int64_t peak_memory_bytes() = 0;
   virtual void reset_peak_memory() = 0;
+  // Namespace isolation: waits (until the deadline) for the instance's set-up to
+  // create the listening socket of the runtime API inside the instance's network
+  // namespace, and returns it (ownership passes to the caller). -1 when set-up
+  // failed or timed out (the process then exits), and always under `none`.
+  virtual Task<int> take_runtime_listener(asio::steady_timer::time_point deadline) {
+    co_return -1;
+  }
+  // The instance's network namespace (owned by this object, valid once
+  // take_runtime_listener() returned a socket), or -1. socket_in_netns() makes
+  // sockets there, e.g. to reach a web function's port 9000.
+  virtual int netns_fd() const { return -1; }
 };
 
 class Sandbox {
@@ -60,17 +86,43 @@ class Sandbox {
   virtual Result<std::unique_ptr<InstanceProcess>> launch(const LaunchSpec& spec) = 0;
   // "none" or "namespace".
   virtual std::string isolation() const = 0;
+  // The fixed runtime API address instances see (namespace: 127.0.0.1:9001 in
+  // their own network namespace, served through take_runtime_listener()), or
+  // nullopt when the platform listens on a host port of its choosing (none).
+  virtual std::optional<RuntimeApiAddress> runtime_api_address() const { return std::nullopt; }
 };
+
+enum class IsolationLevel { kAuto, kNone, kNamespace };
+
+struct SandboxConfig {
+  std::filesystem::path self_exe;      // this binary, run as `yunfn sandbox-init`
+  IsolationLevel isolation = IsolationLevel::kAuto;
+  std::filesystem::path state_dir;     // namespace: a directory of the platform's own
+  std::filesystem::path runtimes_dir;  // the language bootstraps, shown at /var/runtime
+  bool use_cgroups = true;             // when false (or not root), no resource limits
+};
+
+// Builds the sandbox of the requested level. kAuto picks `namespace` when a
+// probe instance can be set up on this machine, else `none`. Errors (code
+// InternalError.System) when kNamespace was asked for and does not work here.
+Result<std::unique_ptr<Sandbox>> make_sandbox(const SandboxConfig& config);
 
 struct ProcessSandboxConfig {
   std::filesystem::path self_exe;   // this binary, run as `yunfn sandbox-init`
   bool use_cgroups = true;          // when false (or not root), no memory/pids limits
 };
 
+// The `none` level on its own.
 std::unique_ptr<Sandbox> make_process_sandbox(const ProcessSandboxConfig& config);
 
-// Entry of `yunfn sandbox-init`: joins the cgroups named on the command line,
-// then execs the runtime. Runs in the fresh child, single-threaded.
+// Makes a socket (socket(2) arguments) in the network namespace netns_fd from
+// the calling thread, which returns to its own namespace before this returns.
+// Needs CAP_SYS_ADMIN over the namespace (the platform has it over its instances').
+Result<int> socket_in_netns(int netns_fd, int domain, int type);
+
+// Entry of `yunfn sandbox-init`: the first program of every instance. Joins the
+// cgroups named on the command line, sets up the namespaces when asked, then
+// execs the runtime. Runs in the fresh child, single-threaded.
 int sandbox_init_main(int argc, char** argv);
 
 }  // namespace yunfn::sandbox

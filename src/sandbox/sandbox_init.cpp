@@ -1,8 +1,9 @@
 // `yunfn sandbox-init`: the first program of every instance. It runs alone in
-// the freshly spawned child, moves itself into the instance's cgroups (so
-// everything the runtime starts is limited and can be killed together), then
-// execs the runtime. Exit codes: 126 set-up failed, 127 exec failed.
-#include <fcntl.h>
+// the freshly spawned child. It closes every descriptor it was not meant to
+// inherit, moves itself into the instance's cgroups (so everything the runtime
+// starts is limited and can be killed together), then either execs the
+// runtime (`none`) or sets up the namespaces first (`--isolate`, ns_init.h).
+// Exit codes: 126 set-up failed, 127 exec failed.
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,37 +12,33 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/init_options.h"
+#include "sandbox/layout.h"
+#include "sandbox/ns_init.h"
 #include "sandbox/sandbox.h"
 
 namespace yunfn::sandbox {
 
 int sandbox_init_main(int argc, char** argv) {
-  int i = 2;  // argv[0] = yunfn, argv[1] = sandbox-init
-  for (; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--") {
-      ++i;
-      break;
-    }
-    if (arg == "--cgroup-procs" && i + 1 < argc) {
-      int fd = ::open(argv[++i], O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || ::write(fd, "0", 1) != 1) {
-        std::fprintf(stderr, "yunfn sandbox-init: cannot join cgroup %s: %s\n", argv[i],
-                     std::strerror(errno));
-        return 126;
-      }
-      ::close(fd);
-      continue;
-    }
-    std::fprintf(stderr, "yunfn sandbox-init: unknown argument %s\n", arg.c_str());
+  std::vector<std::string> args(argv + 2, argv + argc);  // after `yunfn sandbox-init`
+  auto options = parse_init_args(args);
+  if (!options.ok()) {
+    std::fprintf(stderr, "yunfn %s\n", options.error().message.c_str());
     return 126;
   }
-  if (i >= argc) {
-    std::fprintf(stderr, "yunfn sandbox-init: no program to run\n");
+  // Only stdin/stdout/stderr (and, isolated, the control socket) are the instance's.
+  ::close_range(options->isolate ? layout::kControlFd + 1 : layout::kControlFd, ~0U, 0);
+  if (options->isolate) return run_isolated_instance(*options);
+  if (auto s = join_cgroups(options->cgroup_procs); !s.ok()) {
+    std::fprintf(stderr, "yunfn sandbox-init: %s\n", s.error().message.c_str());
     return 126;
   }
-  ::execv(argv[i], argv + i);
-  std::fprintf(stderr, "yunfn sandbox-init: cannot execute %s: %s\n", argv[i],
+  const auto& run = options->argv;
+  std::vector<char*> exec_argv;
+  for (const auto& a : run) exec_argv.push_back(const_cast<char*>(a.c_str()));
+  exec_argv.push_back(nullptr);
+  ::execv(exec_argv[0], exec_argv.data());
+  std::fprintf(stderr, "yunfn sandbox-init: cannot execute %s: %s\n", run[0].c_str(),
                std::strerror(errno));
   return 127;
 }

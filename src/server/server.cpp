@@ -11,7 +11,9 @@
 #include "control/code_package.h"
 #include "control/function_service.h"
 #include "control/version_service.h"
+#include "invoke/async_queue.h"
 #include "invoke/concurrency.h"
+#include "triggers/timer/timer_trigger.h"
 #include "invoke/invoker.h"
 #include "pool/pool_manager.h"
 #include "sandbox/sandbox.h"
@@ -67,10 +69,6 @@ Task<void> purge_logs(store::Store& store, const Clock& clock, int retention_day
 
 int run_server(const ServerConfig& config) {
   fs::create_directories(config.data_dir);
-  if (config.isolation == Isolation::kNamespace) {
-    std::fprintf(stderr, "yunfn: --isolation=namespace is not available in this version\n");
-    return 2;
-  }
   bool generated = false;
   SecretPair keys = load_or_create_credentials(config.data_dir, &generated);
   if (generated) {
@@ -89,7 +87,21 @@ int run_server(const ServerConfig& config) {
 
   asio::io_context io;
   asio::thread_pool workers(static_cast<size_t>(config.worker_threads));
-  auto sandbox = sandbox::make_process_sandbox({self_exe(), /*use_cgroups=*/true});
+  // Isolation level: `auto` takes namespace where a probe instance works.
+  sandbox::SandboxConfig sandbox_config;
+  sandbox_config.self_exe = self_exe();
+  sandbox_config.isolation = config.isolation == Isolation::kNone ? sandbox::IsolationLevel::kNone
+                             : config.isolation == Isolation::kNamespace
+                                 ? sandbox::IsolationLevel::kNamespace
+                                 : sandbox::IsolationLevel::kAuto;
+  sandbox_config.state_dir = config.data_dir / "sandbox";
+  sandbox_config.runtimes_dir = bootstraps;
+  auto made = sandbox::make_sandbox(sandbox_config);
+  if (!made.ok()) {
+    std::fprintf(stderr, "yunfn: %s\n", made.error().message.c_str());
+    return 2;
+  }
+  auto sandbox = std::move(made).value();
   pool::PoolManager pools(
       io.get_executor(), *sandbox,
       {config.idle_timeout, {config.scale_burst, config.scale_per_minute}, config.scale_wait});
@@ -109,13 +121,23 @@ int run_server(const ServerConfig& config) {
           pools.retire_version(ns, name, store::kLatest);
         }
       });
+  invoke::AsyncQueueConfig async_config;
+  async_config.concurrency = config.async_concurrency;
+  async_config.retry_delay = config.async_retry_delay;
+  invoke::AsyncQueue async(io.get_executor(), *store, invoker, clock, async_config);
+  triggers::TriggerRegistry trigger_types;
+  auto timer = std::make_unique<triggers::TimerTrigger>(io.get_executor(), *store, async, clock);
+  auto* timer_ptr = timer.get();
+  trigger_types["timer"] = std::move(timer);
   api::ApiServer api(io.get_executor(),
                      {config.listen_host, config.listen_port, {keys.secret_id, keys.secret_key}},
                      api::ApiContext{*store, functions, invoker, pools, clock, versions, quota,
-                                     concurrency});
+                                     concurrency, async, trigger_types});
   api.start();
   functions.resume_pending();
   concurrency.load();
+  async.start();
+  timer_ptr->start();
   pools.start_reaper();
   auto alive = std::make_shared<bool>(true);
   asio::co_spawn(io, purge_logs(*store, clock, config.log_retention_days, alive), Detached{});

@@ -25,6 +25,8 @@ struct ServerConfig {
   int scale_burst = 1000;            // cold starts allowed at once
   int scale_per_minute = 500;        // new instances per minute after the burst
   std::chrono::milliseconds scale_wait{1000};  // wait for capacity before throttling
+  int async_concurrency = 64;        // async events in flight at once
+  std::chrono::milliseconds async_retry_delay{60000};  // between retries of failed events
 };
 
 // Runs the server; returns the process exit code.

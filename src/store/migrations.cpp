@@ -79,6 +79,43 @@ CREATE TABLE provisioned (
   PRIMARY KEY (namespace, function_name, version)
 );
 )sql",
+      // 3: async events (durable queue + status tracking), triggers, async settings.
+      R"sql(
+ALTER TABLE functions ADD COLUMN async_config TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE async_events (
+  request_id TEXT PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  invoke_type TEXT NOT NULL,
+  event TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  accepted_at INTEGER NOT NULL,
+  start_time INTEGER NOT NULL DEFAULT 0,
+  end_time INTEGER NOT NULL DEFAULT 0,
+  status_code INTEGER NOT NULL DEFAULT 0,
+  result TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX async_events_by_state ON async_events(state, next_attempt_at);
+CREATE INDEX async_events_by_function ON async_events(namespace, function_name, accepted_at);
+CREATE TABLE triggers (
+  namespace TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  trigger_desc TEXT NOT NULL,
+  enable INTEGER NOT NULL,
+  custom_argument TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  last_fired_at INTEGER NOT NULL DEFAULT 0,
+  add_time INTEGER NOT NULL,
+  mod_time INTEGER NOT NULL,
+  PRIMARY KEY (namespace, function_name, type, name)
+);
+)sql",
   };
   return migrations;
 }

@@ -36,4 +36,23 @@ FunctionConfig function_config_from_json(const Json& j) {
   return c;
 }
 
+const char* async_state_name(AsyncState s) {
+  switch (s) {
+    case AsyncState::kQueued: return "queued";
+    case AsyncState::kRunning: return "running";
+    case AsyncState::kFinished: return "finished";
+    case AsyncState::kFailed: return "failed";
+    case AsyncState::kAborted: return "aborted";
+  }
+  return "queued";
+}
+
+std::optional<AsyncState> parse_async_state(const std::string& s) {
+  for (auto st : {AsyncState::kQueued, AsyncState::kRunning, AsyncState::kFinished,
+                  AsyncState::kFailed, AsyncState::kAborted}) {
+    if (s == async_state_name(st)) return st;
+  }
+  return std::nullopt;
+}
+
 }  // namespace yunfn::store

@@ -61,6 +61,62 @@ struct FunctionRecord {
   int64_t add_time_ms = 0;
   VersionRecord latest;
   std::optional<int> reserved_mem_mb;  // "max exclusive" quota; nullopt = none
+  Json async_config = Json::object();  // AsyncTriggerConfig {RetryConfig, MsgTTL} + DeadLetterConfig
+};
+
+// The life of an async event. kQueued and kRunning are both reported as SCF's
+// RUNNING; the others map to FINISHED, FAILED and ABORTED.
+enum class AsyncState { kQueued, kRunning, kFinished, kFailed, kAborted };
+const char* async_state_name(AsyncState s);          // "queued", "running", ...
+std::optional<AsyncState> parse_async_state(const std::string& s);
+
+// One async invocation: the durable queue entry and its status record.
+struct AsyncEventRecord {
+  std::string request_id;
+  std::string ns;
+  std::string function_name;
+  std::string qualifier;
+  std::string invoke_type;   // API, TIMER, ...
+  std::string event;
+  AsyncState state = AsyncState::kQueued;
+  int attempts = 0;          // invocations started so far
+  int64_t next_attempt_at_ms = 0;
+  int64_t accepted_at_ms = 0;
+  int64_t start_time_ms = 0; // first start
+  int64_t end_time_ms = 0;
+  int status_code = 0;       // SCF status of the last attempt
+  std::string result;        // RetMsg / error of the last attempt
+};
+
+struct AsyncEventQuery {
+  std::string ns = kDefaultNamespace;
+  std::string function_name;
+  std::string qualifier;
+  std::vector<std::string> invoke_types;
+  std::vector<AsyncState> states;
+  std::string request_id;
+  int64_t start_from_ms = -1, start_to_ms = -1;  // [from, to) on accepted time
+  int64_t end_from_ms = -1, end_to_ms = -1;
+  std::string order_by = "StartTime";  // StartTime | EndTime
+  bool ascending = false;
+  int offset = 0;
+  int limit = 20;
+};
+
+// A trigger bound to a function qualifier.
+struct TriggerRecord {
+  std::string ns;
+  std::string function_name;
+  std::string name;
+  std::string type;          // timer, apigw, ...
+  std::string qualifier = kLatest;
+  std::string trigger_desc;  // normalised per type (timer: {"cron":"..."})
+  bool enable = true;
+  std::string custom_argument;
+  std::string description;
+  int64_t last_fired_at_ms = 0;
+  int64_t add_time_ms = 0;
+  int64_t mod_time_ms = 0;
 };
 
 // An alias: a name for a main version, with optional routing of some traffic

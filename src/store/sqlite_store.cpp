@@ -96,7 +96,7 @@ class SqliteStore final : public Store {
 
   std::optional<FunctionRecord> get_function(const std::string& ns,
                                              const std::string& name) override {
-    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, ") +
+    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, f.async_config, ") +
                                   prefixed_version_columns() +
                                   " FROM functions f JOIN versions v ON v.namespace=f.namespace "
                                   "AND v.function_name=f.name AND v.version='$LATEST' "
@@ -119,7 +119,7 @@ class SqliteStore final : public Store {
     std::string order = q.order_by == "FunctionName" ? "f.name"
                         : q.order_by == "ModTime"    ? "v.mod_time"
                                                      : "f.add_time";
-    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, ") +
+    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, f.async_config, ") +
                                   prefixed_version_columns() + where + " ORDER BY " + order +
                                   (q.ascending ? " ASC" : " DESC") + ", f.name LIMIT ?4 OFFSET ?5");
     s.bind(1, q.ns).bind(2, like_pattern(q.search_key)).bind(3, like_pattern(q.description));
@@ -158,7 +158,7 @@ class SqliteStore final : public Store {
         .bind(1, ns).bind(2, name).run();
     Statement(db_.handle(), "DELETE FROM functions WHERE namespace=? AND name=?")
         .bind(1, ns).bind(2, name).run();
-    for (const char* table : {"invocations", "aliases", "provisioned"}) {
+    for (const char* table : {"invocations", "aliases", "provisioned", "triggers"}) {
       Statement(db_.handle(), std::string("DELETE FROM ") + table +
                                   " WHERE namespace=? AND function_name=?")
           .bind(1, ns).bind(2, name).run();
@@ -168,7 +168,7 @@ class SqliteStore final : public Store {
   }
 
   std::vector<FunctionRecord> all_functions() override {
-    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, ") +
+    Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, f.async_config, ") +
                                   prefixed_version_columns() +
                                   " FROM functions f JOIN versions v ON v.namespace=f.namespace "
                                   "AND v.function_name=f.name AND v.version='$LATEST'");
@@ -290,6 +290,121 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Status set_async_config(const std::string& ns, const std::string& fn,
+                          const Json& config) override {
+    Statement(db_.handle(), "UPDATE functions SET async_config=? WHERE namespace=? AND name=?")
+        .bind(1, config.dump()).bind(2, ns).bind(3, fn).run();
+    return ok_status();
+  }
+
+  Status insert_async_event(const AsyncEventRecord& e) override {
+    Statement s(db_.handle(), std::string("INSERT OR IGNORE INTO async_events(") +
+                                  kAsyncColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    bind_async(s, e);
+    s.run();
+    if (db_.changes() == 0) {
+      return make_error("ResourceInUse", "async event " + e.request_id + " already exists");
+    }
+    return ok_status();
+  }
+
+  Status update_async_event(const AsyncEventRecord& e) override {
+    Statement s(db_.handle(), std::string("INSERT OR REPLACE INTO async_events(") +
+                                  kAsyncColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    bind_async(s, e);
+    s.run();
+    return ok_status();
+  }
+
+  std::optional<AsyncEventRecord> get_async_event(const std::string& request_id) override {
+    Statement s(db_.handle(), std::string("SELECT ") + kAsyncColumns +
+                                  " FROM async_events WHERE request_id=?");
+    s.bind(1, request_id);
+    if (!s.step()) return std::nullopt;
+    return read_async(s);
+  }
+
+  std::pair<std::vector<AsyncEventRecord>, int> query_async_events(
+      const AsyncEventQuery& q) override {
+    std::string where =
+        " FROM async_events WHERE namespace=?1 AND function_name=?2 AND (?3='' OR qualifier=?3) "
+        "AND (?4='' OR request_id=?4) AND (?5<0 OR accepted_at>=?5) AND (?6<0 OR accepted_at<?6) "
+        "AND (?7<0 OR (end_time>=?7 AND end_time>0)) AND (?8<0 OR (end_time<?8 AND end_time>0))";
+    where += in_list("state", q.states.size(), 9);
+    where += in_list("invoke_type", q.invoke_types.size(), 9 + static_cast<int>(q.states.size()));
+    auto bind_all = [&](Statement& s) {
+      s.bind(1, q.ns).bind(2, q.function_name).bind(3, q.qualifier).bind(4, q.request_id);
+      s.bind(5, q.start_from_ms).bind(6, q.start_to_ms).bind(7, q.end_from_ms).bind(8, q.end_to_ms);
+      int i = 9;
+      for (auto st : q.states) s.bind(i++, std::string(async_state_name(st)));
+      for (const auto& t : q.invoke_types) s.bind(i++, t);
+      return i;
+    };
+    Statement count(db_.handle(), "SELECT COUNT(*)" + where);
+    bind_all(count);
+    count.step();
+    int total = static_cast<int>(count.int64(0));
+    std::string order = q.order_by == "EndTime" ? "end_time" : "accepted_at";
+    Statement s(db_.handle(), std::string("SELECT ") + kAsyncColumns + where + " ORDER BY " +
+                                  order + (q.ascending ? " ASC" : " DESC") +
+                                  ", rowid LIMIT ? OFFSET ?");
+    int next = bind_all(s);
+    s.bind(next, q.limit).bind(next + 1, q.offset);
+    std::vector<AsyncEventRecord> out;
+    while (s.step()) out.push_back(read_async(s));
+    return {std::move(out), total};
+  }
+
+  std::vector<AsyncEventRecord> pending_async_events() override {
+    Statement s(db_.handle(), std::string("SELECT ") + kAsyncColumns +
+                                  " FROM async_events WHERE state IN ('queued','running') "
+                                  "ORDER BY next_attempt_at, rowid");
+    std::vector<AsyncEventRecord> out;
+    while (s.step()) out.push_back(read_async(s));
+    return out;
+  }
+
+  int purge_async_events_before(int64_t unix_ms) override {
+    Statement(db_.handle(),
+              "DELETE FROM async_events WHERE state NOT IN ('queued','running') AND end_time<?")
+        .bind(1, unix_ms)
+        .run();
+    return static_cast<int>(db_.changes());
+  }
+
+  Status put_trigger(const TriggerRecord& t) override {
+    Statement(db_.handle(),
+              "INSERT OR REPLACE INTO triggers(namespace, function_name, name, type, qualifier, "
+              "trigger_desc, enable, custom_argument, description, last_fired_at, add_time, "
+              "mod_time) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, t.ns).bind(2, t.function_name).bind(3, t.name).bind(4, t.type)
+        .bind(5, t.qualifier).bind(6, t.trigger_desc).bind(7, static_cast<int64_t>(t.enable))
+        .bind(8, t.custom_argument).bind(9, t.description).bind(10, t.last_fired_at_ms)
+        .bind(11, t.add_time_ms).bind(12, t.mod_time_ms)
+        .run();
+    return ok_status();
+  }
+
+  std::optional<TriggerRecord> get_trigger(const std::string& ns, const std::string& fn,
+                                           const std::string& type,
+                                           const std::string& name) override {
+    auto all = query_triggers(ns, fn, type, name);
+    if (all.empty()) return std::nullopt;
+    return all.front();
+  }
+
+  std::vector<TriggerRecord> list_triggers(const std::string& ns, const std::string& fn) override {
+    return query_triggers(ns, fn, "", "");
+  }
+
+  Status delete_trigger(const std::string& ns, const std::string& fn, const std::string& type,
+                        const std::string& name) override {
+    Statement(db_.handle(),
+              "DELETE FROM triggers WHERE namespace=? AND function_name=? AND type=? AND name=?")
+        .bind(1, ns).bind(2, fn).bind(3, type).bind(4, name).run();
+    return ok_status();
+  }
+
   Status insert_invocation(const InvocationRecord& r) override {
     Statement(db_.handle(),
               "INSERT OR REPLACE INTO invocations(request_id, namespace, function_name, qualifier, "
@@ -383,7 +498,9 @@ class SqliteStore final : public Store {
     f.function_id = s.text(2);
     f.add_time_ms = s.int64(3);
     if (!s.is_null(4)) f.reserved_mem_mb = static_cast<int>(s.int64(4));
-    f.latest = read_version(s, 5);
+    f.async_config = Json::parse(s.text(5), nullptr, false);
+    if (!f.async_config.is_object()) f.async_config = Json::object();
+    f.latest = read_version(s, 6);
     return f;
   }
 
@@ -407,6 +524,73 @@ class SqliteStore final : public Store {
     while (s.step()) {
       out.push_back({s.text(0), s.text(1), Json::parse(s.text(2), nullptr, false), s.text(3),
                      s.int64(4), s.int64(5)});
+    }
+    return out;
+  }
+
+  static constexpr const char* kAsyncColumns =
+      "request_id, namespace, function_name, qualifier, invoke_type, event, state, attempts, "
+      "next_attempt_at, accepted_at, start_time, end_time, status_code, result";
+
+  static void bind_async(Statement& s, const AsyncEventRecord& e) {
+    s.bind(1, e.request_id).bind(2, e.ns).bind(3, e.function_name).bind(4, e.qualifier);
+    s.bind(5, e.invoke_type).bind(6, e.event).bind(7, std::string(async_state_name(e.state)));
+    s.bind(8, e.attempts).bind(9, e.next_attempt_at_ms).bind(10, e.accepted_at_ms);
+    s.bind(11, e.start_time_ms).bind(12, e.end_time_ms).bind(13, e.status_code);
+    s.bind(14, e.result);
+  }
+
+  static AsyncEventRecord read_async(const Statement& s) {
+    AsyncEventRecord e;
+    e.request_id = s.text(0);
+    e.ns = s.text(1);
+    e.function_name = s.text(2);
+    e.qualifier = s.text(3);
+    e.invoke_type = s.text(4);
+    e.event = s.text(5);
+    e.state = parse_async_state(s.text(6)).value_or(AsyncState::kQueued);
+    e.attempts = static_cast<int>(s.int64(7));
+    e.next_attempt_at_ms = s.int64(8);
+    e.accepted_at_ms = s.int64(9);
+    e.start_time_ms = s.int64(10);
+    e.end_time_ms = s.int64(11);
+    e.status_code = static_cast<int>(s.int64(12));
+    e.result = s.text(13);
+    return e;
+  }
+
+  // " AND column IN (?N, ...)" for n parameters starting at index first.
+  static std::string in_list(const char* column, size_t n, int first) {
+    if (n == 0) return "";
+    std::string out = std::string(" AND ") + column + " IN (";
+    for (size_t i = 0; i < n; ++i) out += (i ? ",?" : "?") + std::to_string(first + static_cast<int>(i));
+    return out + ")";
+  }
+
+  std::vector<TriggerRecord> query_triggers(const std::string& ns, const std::string& fn,
+                                            const std::string& type, const std::string& name) {
+    Statement s(db_.handle(),
+                "SELECT namespace, function_name, name, type, qualifier, trigger_desc, enable, "
+                "custom_argument, description, last_fired_at, add_time, mod_time FROM triggers "
+                "WHERE (?1='' OR namespace=?1) AND (?2='' OR function_name=?2) AND "
+                "(?3='' OR type=?3) AND (?4='' OR name=?4) ORDER BY add_time, name");
+    s.bind(1, ns).bind(2, fn).bind(3, type).bind(4, name);
+    std::vector<TriggerRecord> out;
+    while (s.step()) {
+      TriggerRecord t;
+      t.ns = s.text(0);
+      t.function_name = s.text(1);
+      t.name = s.text(2);
+      t.type = s.text(3);
+      t.qualifier = s.text(4);
+      t.trigger_desc = s.text(5);
+      t.enable = s.int64(6) != 0;
+      t.custom_argument = s.text(7);
+      t.description = s.text(8);
+      t.last_fired_at_ms = s.int64(9);
+      t.add_time_ms = s.int64(10);
+      t.mod_time_ms = s.int64(11);
+      out.push_back(std::move(t));
     }
     return out;
   }

@@ -72,6 +72,32 @@ class Store {
   virtual std::vector<ProvisionedRecord> list_provisioned(const std::string& ns,
                                                           const std::string& fn) = 0;
 
+  // Async retry settings and dead-letter target of a function.
+  virtual Status set_async_config(const std::string& ns, const std::string& fn,
+                                  const Json& config) = 0;
+
+  // Async events. insert fails with ResourceInUse when the request id exists
+  // (a timer firing twice for the same time is ignored that way).
+  virtual Status insert_async_event(const AsyncEventRecord& e) = 0;
+  virtual Status update_async_event(const AsyncEventRecord& e) = 0;
+  virtual std::optional<AsyncEventRecord> get_async_event(const std::string& request_id) = 0;
+  virtual std::pair<std::vector<AsyncEventRecord>, int> query_async_events(
+      const AsyncEventQuery& q) = 0;
+  // Events still to run (queued or running), for the dispatcher at start-up.
+  virtual std::vector<AsyncEventRecord> pending_async_events() = 0;
+  // Deletes ended events that ended before the time; returns how many.
+  virtual int purge_async_events_before(int64_t unix_ms) = 0;
+
+  // Triggers.
+  virtual Status put_trigger(const TriggerRecord& t) = 0;
+  virtual std::optional<TriggerRecord> get_trigger(const std::string& ns, const std::string& fn,
+                                                   const std::string& type,
+                                                   const std::string& name) = 0;
+  // A function's triggers (every trigger of every function when fn is empty).
+  virtual std::vector<TriggerRecord> list_triggers(const std::string& ns, const std::string& fn) = 0;
+  virtual Status delete_trigger(const std::string& ns, const std::string& fn,
+                                const std::string& type, const std::string& name) = 0;
+
   // Invocation records (the function log).
   virtual Status insert_invocation(const InvocationRecord& r) = 0;
   virtual std::pair<std::vector<InvocationRecord>, int> query_invocations(

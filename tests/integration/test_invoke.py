@@ -571,8 +571,11 @@ while true; do
   rid="$(grep -i '^request_id:' "$headers" | cut -d: -f2 | tr -d ' \r')"
   rm -f "$headers"
   echo "bash got event $event"
-  curl -sS -X POST "$api/runtime/invocation/response" \
-    -d "{\"echo\":$event,\"rid\":\"$rid\",\"handler\":\"$_HANDLER\",\"pwd_has_bootstrap\":$( [ -x scf_bootstrap ] && echo true || echo false )}" > /dev/null
+  has_bootstrap=false
+  if [ -x scf_bootstrap ]; then has_bootstrap=true; fi
+  body="{\"echo\":$event,\"rid\":\"$rid\",\"handler\":\"$_HANDLER\""
+  body="$body,\"pwd_has_bootstrap\":$has_bootstrap}"
+  curl -sS -X POST "$api/runtime/invocation/response" -d "$body" > /dev/null
 done
 '''
 

@@ -164,6 +164,21 @@ class RestartTest(unittest.TestCase):
         self.assertEqual(wait_no_processes(py, 10), [], "python instance outlived kill -9")
         self.assertEqual(wait_no_processes(node, 10), [], "node instance outlived kill -9")
 
+    def test_restart_on_the_same_port_after_kill_9(self):
+        server = self.start_server()
+        server.listen = server.endpoint  # from now on: the same fixed port
+        client = server.client()
+        name = unique_name("same-port")
+        self.addCleanup(kill_processes_of_functions, name)
+        create_function(client, name, {"index.py": PY_CODE})
+        client.invoke(name, {"marker": "warm"})
+        port = server.port
+        server.kill()
+        server.start()
+        self.assertEqual(server.port, port)
+        res = server.client().invoke(name, {"marker": "again"})
+        self.assertEqual(json.loads(res["RetMsg"])["marker"], "again")
+
     def test_sigterm_stops_cleanly_without_leftover_instances(self):
         server = self.start_server()
         client = server.client()

@@ -364,12 +364,14 @@ class Server:
     """One `yunfn server` process on 127.0.0.1:<free port> and a data directory.
 
     The working directory (data dir, logs) is a fresh temp dir unless `data_dir` is
-    given. stdout is read by a thread (to find the listen line) and copied to
+    given; `listen` may be changed between restarts (e.g. to keep the same port). stdout is read by a thread (to find the listen line) and copied to
     `stdout_path`; stderr goes to `stderr_path`.
     """
 
-    def __init__(self, data_dir=None, with_keys=True, extra_args=(), env_extra=None):
+    def __init__(self, data_dir=None, with_keys=True, extra_args=(), env_extra=None,
+                 listen="127.0.0.1:0"):
         self.workdir = tempfile.mkdtemp(prefix="yunfn-itest-")
+        self.listen = listen
         self.data_dir = data_dir or os.path.join(self.workdir, "data")
         self.with_keys = with_keys
         self.extra_args = list(extra_args)
@@ -398,7 +400,7 @@ class Server:
         self.stdout_lines = []
         self._listen_event.clear()
         self.port = None
-        args = [BIN, "server", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
+        args = [BIN, "server", "--listen", self.listen, "--data-dir", self.data_dir]
         iso = os.environ.get("YUNFN_ITEST_ISOLATION")
         if iso:
             args += ["--isolation", iso]
@@ -666,3 +668,405 @@ class ServerTestCase(unittest.TestCase):
         self.assertLess(start.start(), end.start(), log)
         self.assertLess(end.start(), report.start(), log)
         return start.end(), end.start()
+
+
+# ----------------------------------------------------------------------------------------
+# Versions, aliases and concurrency
+# ----------------------------------------------------------------------------------------
+
+def publish_version(client, name, description=None, namespace=None):
+    """PublishVersion; returns the new version number as a string ("1", "2", ...)."""
+    params = {"FunctionName": name}
+    if description is not None:
+        params["Description"] = description
+    if namespace:
+        params["Namespace"] = namespace
+    return client.ok("PublishVersion", params)["FunctionVersion"]
+
+
+class Outcome:
+    """What one API call ended with: `response` (the Response dict) when it
+    succeeded, else `code`/`message` of its Error (or of a transport exception)."""
+
+    def __init__(self, response=None, code=None, message=None, started=None, finished=None):
+        self.response = response
+        self.code = code
+        self.message = message
+        self.started = started
+        self.finished = finished
+
+    @property
+    def ok(self):
+        return self.code is None
+
+    @property
+    def result(self):
+        """The invoke Result of a successful Invoke/InvokeFunction."""
+        return (self.response or {}).get("Result")
+
+    def __repr__(self):
+        if self.ok:
+            return "Outcome(ok %.200r)" % (self.result or self.response,)
+        return "Outcome(%s: %.200s)" % (self.code, self.message)
+
+
+def call_outcome(client, action, params, timeout=CALL_TIMEOUT):
+    """Calls `action` and returns an Outcome instead of raising."""
+    started = time.time()
+    try:
+        resp = client.call(action, params, timeout=timeout)
+    except Exception as e:  # transport failure: reported, not raised
+        return Outcome(code="Transport", message=repr(e), started=started, finished=time.time())
+    finished = time.time()
+    if "Error" in resp:
+        err = resp["Error"]
+        return Outcome(code=err.get("Code"), message=err.get("Message"), started=started,
+                       finished=finished)
+    return Outcome(response=resp, started=started, finished=finished)
+
+
+def invoke_params(name, event=None, qualifier=None, routing_key=None, log_type="Tail",
+                  action="Invoke", namespace=None):
+    """Parameters of a sync Invoke (or InvokeFunction when action says so)."""
+    payload = json.dumps({} if event is None else event)
+    if action == "InvokeFunction":
+        params = {"FunctionName": name, "Event": payload, "LogType": log_type}
+    else:
+        params = {"FunctionName": name, "InvocationType": "RequestResponse",
+                  "ClientContext": payload, "LogType": log_type}
+    if qualifier is not None:
+        params["Qualifier"] = qualifier
+    if routing_key is not None:
+        params["RoutingKey"] = routing_key
+    if namespace:
+        params["Namespace"] = namespace
+    return params
+
+
+def run_concurrently(calls, timeout=CALL_TIMEOUT):
+    """Runs every zero-argument callable in `calls` on its own thread, all released
+    at once by a barrier; returns their return values (or raised exceptions) in order."""
+    results = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def worker(i, fn):
+        try:
+            barrier.wait(timeout)
+            results[i] = fn()
+        except BaseException as e:  # returned to the caller, who decides
+            results[i] = e
+
+    threads = [threading.Thread(target=worker, args=(i, fn), daemon=True)
+               for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results
+
+
+def concurrent_invokes(client, requests, timeout=CALL_TIMEOUT):
+    """requests: list of (action, params). Fires them at once; returns Outcomes."""
+    return run_concurrently(
+        [lambda a=a, p=p: call_outcome(client, a, p, timeout) for a, p in requests], timeout)
+
+
+def function_metrics(client, name, namespace=None):
+    """GetFunctionMetrics as ({qualifier: metrics dict}, ConcurrencyMemInUse)."""
+    params = {"FunctionName": name}
+    if namespace:
+        params["Namespace"] = namespace
+    resp = client.ok("GetFunctionMetrics", params)
+    return {v["Qualifier"]: v for v in resp.get("Versions") or []}, resp.get("ConcurrencyMemInUse")
+
+
+def cold_starts(client, name, qualifier):
+    """ColdStarts counted so far for one version of a function (0 if none yet)."""
+    by_version, _ = function_metrics(client, name)
+    return (by_version.get(qualifier) or {}).get("ColdStarts", 0)
+
+
+def _proc_children():
+    """{ppid: [pid, ...]} over every process visible in /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, "rb") as f:
+                stat_line = f.read().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        # the command name (field 2) may hold spaces and parentheses
+        fields = stat_line[stat_line.rfind(")") + 2:].split()
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    return children
+
+
+def _proc_environ(pid):
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return {}
+    env = {}
+    for item in raw.split(b"\0"):
+        key, sep, value = item.partition(b"=")
+        if sep:
+            env[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
+    return env
+
+
+def _proc_cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def instance_pids(server, function_name, version=None, marker="bootstrap"):
+    """Pids of the runtime processes the server started for a function (one version
+    when given): descendants of the server whose command line contains `marker` and
+    whose environment names the function (SCF_FUNCTIONNAME / SCF_FUNCTIONVERSION)."""
+    if not server.alive():
+        return []
+    children = _proc_children()
+    out, todo = [], list(children.get(server.proc.pid, []))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        if marker not in _proc_cmdline(pid):
+            continue
+        env = _proc_environ(pid)
+        if env.get("SCF_FUNCTIONNAME") != function_name:
+            continue
+        if version is not None and env.get("SCF_FUNCTIONVERSION") != version:
+            continue
+        out.append(pid)
+    return sorted(out)
+
+
+def wait_provisioned(client, name, qualifier, available, timeout=60):
+    """Polls GetProvisionedConcurrencyConfig until the version reports `available`
+    ready instances with Status Done; returns that Allocated entry."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        resp = client.ok("GetProvisionedConcurrencyConfig",
+                         {"FunctionName": name, "Qualifier": qualifier})
+        entries = [a for a in resp.get("Allocated") or [] if a.get("Qualifier") == qualifier]
+        last = entries[0] if entries else resp
+        if entries and last.get("AvailableProvisionedConcurrencyNum") == available \
+                and last.get("Status") == "Done":
+            return last
+        time.sleep(0.1)
+    raise AssertionError("provisioned %s:%s never reached %d available (Done): last %r"
+                         % (name, qualifier, available, last))
+
+
+def function_processes(function_name, version=None, marker="bootstrap"):
+    """Pids of every runtime process on the machine (whoever its parent is) whose
+    command line contains `marker` and whose environment names the function; finds
+    instances a server left behind when it stopped."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        if marker not in _proc_cmdline(pid):
+            continue
+        env = _proc_environ(pid)
+        if env.get("SCF_FUNCTIONNAME") == function_name and (
+                version is None or env.get("SCF_FUNCTIONVERSION") == version):
+            out.append(pid)
+    return sorted(out)
+
+
+# ----------------------------------------------------------------------------------------
+# Async events and triggers
+# ----------------------------------------------------------------------------------------
+
+def host_files_isolation_args():
+    """Server arguments under which function instances see the host's file system.
+
+    Tests whose functions write their observations into a host directory (a temp dir
+    named through an environment variable) need instances that run as plain processes
+    of the server: with namespace isolation an instance has its own root and /tmp and
+    cannot see the test's directory. Returns ["--isolation", "none"], or [] when
+    YUNFN_ITEST_ISOLATION=none already says so; skips the test when another isolation
+    level is forced through YUNFN_ITEST_ISOLATION.
+    """
+    forced = os.environ.get("YUNFN_ITEST_ISOLATION")
+    if forced == "none":
+        return []
+    if forced:
+        raise unittest.SkipTest("isolation forced to %s: these functions must write to a "
+                                "host directory (needs --isolation none)" % forced)
+    return ["--isolation", "none"]
+
+
+class KeepAliveClient:
+    """A signed API client that keeps one HTTP/1.1 connection open across calls.
+
+    One instance per thread (http.client connections are not thread-safe). A call that
+    fails on a dropped connection is retried once on a fresh connection.
+    """
+
+    def __init__(self, host, port, secret_id=TEST_SECRET_ID, secret_key=TEST_SECRET_KEY,
+                 region=REGION, timeout=CALL_TIMEOUT):
+        self.host = host
+        self.port = port
+        self.secret_id = secret_id
+        self.secret_key = secret_key
+        self.region = region
+        self.timeout = timeout
+        self.conn = None
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def _send(self, action, body):
+        ts = int(time.time())
+        host_header = "%s:%d" % (self.host, self.port)
+        hdrs = {
+            "Host": host_header,
+            "Content-Type": "application/json",
+            "X-TC-Action": action,
+            "X-TC-Version": API_VERSION,
+            "X-TC-Region": self.region,
+            "X-TC-Timestamp": str(ts),
+            "Authorization": tc3_authorization(self.secret_id, self.secret_key, host_header,
+                                               body, ts),
+        }
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        self.conn.request("POST", "/", body=body, headers=hdrs)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        if resp.getheader("Connection", "").lower() == "close":
+            self.close()
+        return resp.status, data
+
+    def call(self, action, params=None):
+        """The Response dict of `action` (maybe holding an Error)."""
+        body = json.dumps(params or {}).encode("utf-8")
+        try:
+            status, data = self._send(action, body)
+        except (http.client.HTTPException, OSError):
+            self.close()
+            status, data = self._send(action, body)
+        doc = json.loads(data.decode("utf-8"))
+        if status != 200 or "Response" not in doc:
+            raise AssertionError("%s: HTTP %d, not an API v3 envelope: %.500r"
+                                 % (action, status, doc))
+        return doc["Response"]
+
+    def ok(self, action, params=None):
+        resp = self.call(action, params)
+        if "Error" in resp:
+            err = resp["Error"]
+            raise ApiError(action, err.get("Code"), err.get("Message"), resp)
+        return resp
+
+
+def async_invoke_params(name, event=None, namespace=None, qualifier=None):
+    """Parameters of an async Invoke (InvocationType Event)."""
+    params = {"FunctionName": name, "InvocationType": "Event",
+              "ClientContext": json.dumps({} if event is None else event)}
+    if namespace:
+        params["Namespace"] = namespace
+    if qualifier:
+        params["Qualifier"] = qualifier
+    return params
+
+
+def async_invoke(client, name, event=None, namespace=None, qualifier=None):
+    """Queues one async event; returns its request id (Result.FunctionRequestId)."""
+    result = client.ok("Invoke", async_invoke_params(name, event, namespace, qualifier))["Result"]
+    return result["FunctionRequestId"]
+
+
+def async_event_count(client, name, statuses=None, invoke_types=None, namespace=None):
+    """TotalCount of ListAsyncEvents for a function, filtered by Status / InvokeType."""
+    params = {"FunctionName": name, "Limit": 1}
+    if statuses:
+        params["Status"] = list(statuses)
+    if invoke_types:
+        params["InvokeType"] = list(invoke_types)
+    if namespace:
+        params["Namespace"] = namespace
+    return client.ok("ListAsyncEvents", params)["TotalCount"]
+
+
+def list_all_async_events(client, name, **filters):
+    """Every ListAsyncEvents entry of a function (follows Offset/Limit paging)."""
+    out, offset = [], 0
+    while True:
+        params = {"FunctionName": name, "Offset": offset, "Limit": 100}
+        params.update(filters)
+        resp = client.ok("ListAsyncEvents", params)
+        page = resp.get("EventList") or []
+        out.extend(page)
+        offset += len(page)
+        if not page or offset >= resp.get("TotalCount", 0):
+            return out
+
+
+def wait_async_status(client, request_id, statuses=("FINISHED", "FAILED", "ABORTED"),
+                      timeout=60, interval=0.1):
+    """Polls GetAsyncEventStatus until Status is one of `statuses`; returns the Result.
+
+    Raises AssertionError with the last Result on timeout.
+    """
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = client.ok("GetAsyncEventStatus", {"InvokeRequestId": request_id})["Result"]
+        if last.get("Status") in statuses:
+            return last
+        time.sleep(interval)
+    raise AssertionError("async event %s not in %r after %ss: last %r"
+                         % (request_id, statuses, timeout, last))
+
+
+def wait_async_count(client, name, count, statuses=("FINISHED",), timeout=60, interval=0.5):
+    """Polls until ListAsyncEvents(Status=statuses) reports at least `count` events;
+    returns the last TotalCount (raises AssertionError on timeout)."""
+    deadline = time.time() + timeout
+    total = None
+    while time.time() < deadline:
+        total = async_event_count(client, name, statuses)
+        if total >= count:
+            return total
+        time.sleep(interval)
+    raise AssertionError("%s: only %s of %d events %r after %ss"
+                         % (name, total, count, statuses, timeout))
+
+
+def timer_trigger_params(function_name, trigger_name, cron, message=None, enable=None,
+                         qualifier=None, namespace=None):
+    """Parameters of CreateTrigger for a timer trigger."""
+    params = {"FunctionName": function_name, "TriggerName": trigger_name, "Type": "timer",
+              "TriggerDesc": cron}
+    if message is not None:
+        params["CustomArgument"] = message
+    if enable is not None:
+        params["Enable"] = enable
+    if qualifier is not None:
+        params["Qualifier"] = qualifier
+    if namespace:
+        params["Namespace"] = namespace
+    return params
+
+
+def read_lines(path):
+    """The lines of a text file ([] when it does not exist yet)."""
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []

@@ -149,7 +149,9 @@ TEST(Params, FlagRejectsOtherValues) {
     Json j = {{"Publish", v}};
     auto r = Params(j).flag("Publish", false);
     EXPECT_TRUE(fails_with(r, "InvalidParameterValue.Publish", "Publish")) << v.dump();
-    if (!r.ok()) EXPECT_NE(r.error().message.find("TRUE"), std::string::npos);
+    if (!r.ok()) {
+      EXPECT_NE(r.error().message.find("TRUE"), std::string::npos);
+    }
   }
 }
 

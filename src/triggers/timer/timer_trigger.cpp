@@ -1,0 +1,135 @@
+#include "triggers/timer/timer_trigger.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/crypto.h"
+
+namespace yunfn::triggers {
+namespace {
+
+using std::chrono::sys_seconds;
+
+std::string iso_utc(sys_seconds t) {
+  std::time_t secs = t.time_since_epoch().count();
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// A stable request id for one fire of one trigger (UUID-shaped).
+std::string fire_request_id(const store::TriggerRecord& t, sys_seconds at) {
+  std::string h = crypto::sha256_hex(t.ns + "/" + t.function_name + "/" + t.name + "@" +
+                                     std::to_string(at.time_since_epoch().count()));
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
+std::string cron_of(const std::string& desc) {
+  auto j = Json::parse(desc, nullptr, false);
+  if (j.is_object() && j.contains("cron") && j["cron"].is_string()) return j["cron"];
+  return desc;  // a bare cron expression
+}
+
+}  // namespace
+
+TimerTrigger::TimerTrigger(asio::any_io_executor ex, store::Store& store,
+                           invoke::AsyncQueue& queue, const Clock& clock)
+    : ex_(ex), store_(store), queue_(queue), clock_(clock) {}
+
+TimerTrigger::~TimerTrigger() {
+  *alive_ = false;
+  if (wake_) wake_->notify();
+}
+
+Status TimerTrigger::check(store::TriggerRecord& trigger) {
+  std::string expr = cron_of(trigger.trigger_desc);
+  YUNFN_TRY(schedule, CronSchedule::parse(expr));
+  if (trigger.custom_argument.size() > 4096) {
+    return make_error("InvalidParameterValue.CustomArgument",
+                      "CustomArgument is longer than 4 KB");
+  }
+  trigger.trigger_desc = Json{{"cron", schedule.normalized()}}.dump();
+  return ok_status();
+}
+
+std::string TimerTrigger::timer_event(const std::string& trigger_name, sys_seconds time,
+                                      const std::string& message) {
+  return Json{{"Type", "Timer"}, {"TriggerName", trigger_name}, {"Time", iso_utc(time)},
+              {"Message", message}}
+      .dump();
+}
+
+void TimerTrigger::start() {
+  reload();
+  asio::co_spawn(ex_, loop(), Detached{});
+}
+
+void TimerTrigger::changed() {
+  reload();
+  if (wake_) wake_->notify();
+}
+
+void TimerTrigger::reload() {
+  auto now = std::chrono::floor<std::chrono::seconds>(clock_.now());
+  std::map<std::string, Scheduled> next;
+  for (auto& t : store_.list_triggers("", "")) {
+    if (t.type != "timer" || !t.enable) continue;
+    auto schedule = CronSchedule::parse(cron_of(t.trigger_desc));
+    if (!schedule.ok()) continue;
+    // Never before the last fire (no double firing), never in the past (no backfill).
+    sys_seconds last(std::chrono::seconds(t.last_fired_at_ms / 1000));
+    sys_seconds from = std::max(last, now - std::chrono::seconds(1));
+    std::string key = t.ns + "/" + t.function_name + "/" + t.name;
+    auto when = schedule->next_after(from);
+    next.emplace(key, Scheduled{std::move(t), std::move(*schedule), when});
+  }
+  scheduled_ = std::move(next);
+}
+
+void TimerTrigger::fire(Scheduled& s, sys_seconds at) {
+  invoke::InvocationRequest req;
+  req.ns = s.trigger.ns;
+  req.function_name = s.trigger.function_name;
+  req.qualifier = s.trigger.qualifier;
+  req.request_id = fire_request_id(s.trigger, at);
+  req.event = timer_event(s.trigger.name, at, s.trigger.custom_argument);
+  auto r = queue_.enqueue(std::move(req), "TIMER");
+  if (!r.ok() && r.error().code != "ResourceInUse") {
+    spdlog::warn("timer {}: fire at {} not enqueued: {}", s.trigger.name, iso_utc(at),
+                 r.error().message);
+  }
+  s.trigger.last_fired_at_ms = at.time_since_epoch().count() * 1000;
+  if (auto stored = store_.get_trigger(s.trigger.ns, s.trigger.function_name, "timer",
+                                       s.trigger.name)) {
+    stored->last_fired_at_ms = s.trigger.last_fired_at_ms;
+    (void)store_.put_trigger(*stored);
+  }
+}
+
+Task<void> TimerTrigger::loop() {
+  auto alive = alive_;
+  while (*alive) {
+    auto now = std::chrono::floor<std::chrono::seconds>(clock_.now());
+    std::optional<sys_seconds> earliest;
+    for (auto& [key, s] : scheduled_) {
+      while (s.next && *s.next <= now) {
+        fire(s, *s.next);
+        s.next = s.schedule.next_after(std::max(*s.next, now - std::chrono::seconds(1)));
+      }
+      if (s.next && (!earliest || *s.next < *earliest)) earliest = s.next;
+    }
+    auto waiter = std::make_shared<Signal>(ex_);
+    wake_ = waiter;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    if (earliest) {
+      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - clock_.now());
+      deadline = std::min(deadline, std::chrono::steady_clock::now() +
+                                        std::max(until, std::chrono::milliseconds(1)));
+    }
+    co_await waiter->wait_until(deadline);
+  }
+}
+
+}  // namespace yunfn::triggers
