@@ -8,6 +8,15 @@ function(yunfn_add_library name)
   target_include_directories(yunfn_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(yunfn_${name} PUBLIC ${ARG_DEPS})
   target_compile_definitions(yunfn_${name} PUBLIC BOOST_ASIO_NO_DEPRECATED)
+  # Asio/Beast and JSON dominate compile time: parse them once per build.
+  if(YUNFN_PCH)
+    if(name STREQUAL "common")
+      target_precompile_headers(yunfn_common PRIVATE <boost/asio.hpp> <boost/beast/core.hpp>
+                                <boost/beast/http.hpp> <nlohmann/json.hpp> <spdlog/spdlog.h>)
+    else()
+      target_precompile_headers(yunfn_${name} REUSE_FROM yunfn_common)
+    endif()
+  endif()
 endfunction()
 
 # yunfn_add_test(NAME SOURCES... DEPS ... LABEL unit|integration): a GoogleTest
