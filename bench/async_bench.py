@@ -112,9 +112,12 @@ class Bench:
             barrier.wait()
             bad = 0
             try:
-                for _ in range(n):
+                for i in range(n):
                     if "Error" in client.call("Invoke", params):
                         bad += 1
+            except Exception as e:  # the server went away: count the rest as failed
+                bad += n - i
+                print("  enqueue thread stopped: %r" % e)
             finally:
                 client.close()
             with lock:
@@ -178,28 +181,37 @@ class Bench:
         for conc in concurrencies:
             server = self.start_server("--async-concurrency", str(conc))
             try:
-                cal = self.drain_once(server, calibrate_count, timeout=budget_s)
-                cal_rate = cal["finished"] / max(cal["drain_s"], 1e-3)
-                count = target
-                note = ""
-                if target / cal_rate > budget_s:
-                    count = max(calibrate_count, int(cal_rate * budget_s) // 1000 * 1000)
-                    note = (" (reduced from %d: calibration drained %.0f/s, %d would take "
-                            "about %.0f s)" % (target, cal_rate, target, target / cal_rate))
-                r = self.drain_once(server, count, timeout=max(3 * budget_s, 120))
-                enq_rate = r["count"] / r["enqueue_s"]
-                drain_rate = r["finished"] / r["drain_s"]
-                self.results["drain c=%d" % conc] = dict(r, enqueue_rate=enq_rate,
-                                                         drain_rate=drain_rate, note=note)
-                print("  drain, concurrency %2d: %6d events%s" % (conc, count, note))
-                print("      enqueued in %5.1f s (%6.0f events/s while draining), "
-                      "all finished %5.1f s after the first enqueue = %6.0f events/s"
-                      % (r["enqueue_s"], enq_rate, r["drain_s"], drain_rate))
-                print("      finished %d, failed/aborted %d, enqueue errors %d%s"
-                      % (r["finished"], r["failed"], r["errors"],
-                         "" if r["complete"] else "  (NOT COMPLETE: timed out)"))
+                self.drain_with_server(server, conc, target, budget_s, calibrate_count)
+            except Exception:
+                if not server.alive():
+                    print("  the server died (exit code %s):\n%s"
+                          % (server.proc.returncode, server.diagnostics(40)))
+                raise
             finally:
                 server.cleanup()
+
+    def drain_with_server(self, server, conc, target, budget_s, calibrate_count):
+        """A calibration run, then the measured run (reduced to fit the budget)."""
+        cal = self.drain_once(server, calibrate_count, timeout=budget_s)
+        cal_rate = cal["finished"] / max(cal["drain_s"], 1e-3)
+        count = target
+        note = ""
+        if target / cal_rate > budget_s:
+            count = max(calibrate_count, int(cal_rate * budget_s) // 1000 * 1000)
+            note = (" (reduced from %d: calibration drained %.0f/s, %d would take "
+                    "about %.0f s)" % (target, cal_rate, target, target / cal_rate))
+        r = self.drain_once(server, count, timeout=max(3 * budget_s, 120))
+        enq_rate = r["count"] / r["enqueue_s"]
+        drain_rate = r["finished"] / r["drain_s"]
+        self.results["drain c=%d" % conc] = dict(r, enqueue_rate=enq_rate,
+                                                 drain_rate=drain_rate, note=note)
+        print("  drain, concurrency %2d: %6d events%s" % (conc, count, note))
+        print("      enqueued in %5.1f s (%6.0f events/s while draining), "
+              "all finished %5.1f s after the first enqueue = %6.0f events/s"
+              % (r["enqueue_s"], enq_rate, r["drain_s"], drain_rate))
+        print("      finished %d, failed/aborted %d, enqueue errors %d%s"
+              % (r["finished"], r["failed"], r["errors"],
+                 "" if r["complete"] else "  (NOT COMPLETE: timed out)"))
 
     # -- 3. accept-to-start delay ---------------------------------------------------
 

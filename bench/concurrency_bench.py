@@ -134,6 +134,10 @@ class Bench:
                                                 (" (first: %r)" % failed[0]) if failed else ""))
         print("   cold starts %s, max concurrent executions %s"
               % (m.get("ColdStarts"), m.get("MaxConcurrentExecutions")))
+        if (m.get("MaxConcurrentExecutions") or 0) < n:
+            print("   (fewer than %d instances: requests that reached the server after the "
+                  "first calls ended reused their instances; a longer --sleep holds all %d)"
+                  % (n, n))
         if starts:
             print("   handler started: first after %s, half after %s, all %d after %s"
                   % (fmt_ms(min(starts)), fmt_ms(percentile(starts, 50)), len(starts),

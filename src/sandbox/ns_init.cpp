@@ -391,9 +391,11 @@ int run_isolated_instance(const InitOptions& o) {
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) != 0) {
     return report_errno("socketpair");
   }
-  if (::unshare(CLONE_NEWPID) != 0) return report_errno("create pid namespace");
-  pid_t init = ::fork();
-  if (init < 0) return report_errno("fork");
+  // clone() rather than unshare(): only init enters the new pid namespace, the
+  // supervisor's later children (slirp4netns) stay in the host's.
+  pid_t init = static_cast<pid_t>(
+      ::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  if (init < 0) return report_errno("create pid namespace");
   if (init == 0) {
     ::close(sync[0]);
     ::_exit(run_init(o, env, sync[1], trace));

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 
@@ -68,6 +69,8 @@ Task<void> purge_logs(store::Store& store, const Clock& clock, int retention_day
 }  // namespace
 
 int run_server(const ServerConfig& config) {
+  // A peer that goes away must not kill the server through a pipe write.
+  std::signal(SIGPIPE, SIG_IGN);
   fs::create_directories(config.data_dir);
   bool generated = false;
   SecretPair keys = load_or_create_credentials(config.data_dir, &generated);

@@ -116,6 +116,33 @@ CREATE TABLE triggers (
   PRIMARY KEY (namespace, function_name, type, name)
 );
 )sql",
+      // 4: an invocation record per attempt: async retries share a request id.
+      R"sql(
+CREATE TABLE invocations_v4 (
+  request_id TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  duration_ms REAL NOT NULL,
+  bill_duration_ms INTEGER NOT NULL,
+  mem_usage_bytes INTEGER NOT NULL,
+  ret_code INTEGER NOT NULL,
+  status_code INTEGER NOT NULL,
+  ret_msg TEXT NOT NULL,
+  log TEXT NOT NULL,
+  retry_num INTEGER NOT NULL DEFAULT 0,
+  cold_start INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO invocations_v4 SELECT request_id, namespace, function_name, qualifier, start_time,
+  duration_ms, bill_duration_ms, mem_usage_bytes, ret_code, status_code, ret_msg, log,
+  retry_num, cold_start FROM invocations;
+DROP TABLE invocations;
+ALTER TABLE invocations_v4 RENAME TO invocations;
+CREATE INDEX invocations_by_function ON invocations(namespace, function_name, start_time);
+CREATE INDEX invocations_by_time ON invocations(start_time);
+CREATE INDEX invocations_by_request ON invocations(request_id);
+)sql",
   };
   return migrations;
 }

@@ -407,7 +407,7 @@ class SqliteStore final : public Store {
 
   Status insert_invocation(const InvocationRecord& r) override {
     Statement(db_.handle(),
-              "INSERT OR REPLACE INTO invocations(request_id, namespace, function_name, qualifier, "
+              "INSERT INTO invocations(request_id, namespace, function_name, qualifier, "
               "start_time, duration_ms, bill_duration_ms, mem_usage_bytes, ret_code, status_code, "
               "ret_msg, log, retry_num, cold_start) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         .bind(1, r.request_id).bind(2, r.ns).bind(3, r.function_name).bind(4, r.qualifier)

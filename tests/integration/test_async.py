@@ -428,6 +428,51 @@ class AsyncRetryTest(OutDirMixin, ServerTestCase):
         with open(os.path.join(out, "attempts-once")) as f:
             self.assertEqual(f.read(), "1")
 
+    def test_timeout_is_retried(self):
+        out = self.make_out_dir()
+        name = unique_name("async-timeout")
+        create_function(self.client, name, files={"index.py": LONG_RUNNER},
+                        env={"OUT_DIR": out}, timeout=1)
+        self.client.ok("UpdateFunctionEventInvokeConfig", {
+            "FunctionName": name, "AsyncTriggerConfig": {"RetryConfig": [{"RetryNum": 1}]}})
+        rid = async_invoke(self.client, name, {"sleep": 5})
+        status = wait_async_status(self.client, rid, timeout=60)
+        self.assertEqual(status["Status"], "FAILED", status)
+        self.assertEqual(status["Attempts"], 2, status)
+        self.assertNotEqual(status["StatusCode"], 200)
+        self.assertIn("time", status["RetMsg"].lower(), status)
+        self.assertFalse(os.path.exists(os.path.join(out, rid + ".done")))
+
+    def test_throttled_event_waits_without_using_an_attempt(self):
+        out = self.make_out_dir()
+        name = unique_name("async-throttle")
+        create_function(self.client, name, files={"index.py": LONG_RUNNER},
+                        env={"OUT_DIR": out}, timeout=30, memory=128)
+        # Room for exactly one 128 MB instance; a sync call holds it for 3 s.
+        self.client.ok("PutReservedConcurrencyConfig",
+                       {"FunctionName": name, "ReservedConcurrencyMem": 128})
+        self.addCleanup(self.client.call, "DeleteReservedConcurrencyConfig",
+                        {"FunctionName": name})
+        self.client.ok("UpdateFunctionEventInvokeConfig", {
+            "FunctionName": name, "AsyncTriggerConfig": {"RetryConfig": [{"RetryNum": 0}]}})
+        holder = threading.Thread(target=self.client.invoke, args=(name, {"sleep": 3}),
+                                  daemon=True)
+        holder.start()
+        deadline = time.time() + 30
+        while time.time() < deadline and not any(
+                f.endswith(".pid") for f in os.listdir(out)):
+            time.sleep(0.05)
+        rid = async_invoke(self.client, name, {"sleep": 0})
+        time.sleep(1.0)  # several throttled tries (200 ms apart) happen meanwhile
+        self.assertEqual(self.client.ok("GetAsyncEventStatus", {"InvokeRequestId": rid})
+                         ["Result"]["Status"], "RUNNING")
+        status = wait_async_status(self.client, rid, timeout=30)
+        holder.join(30)
+        # Throttling used no attempt: RetryNum 0 and still FINISHED, after one attempt.
+        self.assertEqual(status["Status"], "FINISHED", status)
+        self.assertEqual(status["Attempts"], 1, status)
+        self.assertTrue(os.path.exists(os.path.join(out, rid + ".done")))
+
     def test_dead_letter_config_validation(self):
         name = unique_name("async-dlqv")
         create_function(self.client, name, files={"index.py": NOOP})

@@ -14,8 +14,8 @@ import signal
 import time
 import unittest
 
-from yunfnlib import (ServerTestCase, call_outcome, cold_starts, concurrent_invokes,
-                      create_function, function_metrics, function_processes, instance_pids, invoke_params,
+from yunfnlib import (ServerTestCase, call_outcome, cold_starts, create_function,
+                      function_metrics, function_processes, instance_pids, invoke_params,
                       publish_version, run_concurrently, unique_name, wait_provisioned)
 
 # Sleeps event["sleep"] seconds and says which version and process served the call.

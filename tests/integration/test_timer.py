@@ -10,6 +10,7 @@ that host directory, so these servers run with `--isolation none`
 (yunfnlib.host_files_isolation_args).
 """
 
+import calendar
 import json
 import os
 import re
@@ -57,7 +58,6 @@ def main_handler(event, context):
 
 def epoch_of(scf_iso):
     """"2024-01-02T03:04:05Z" -> Unix seconds."""
-    import calendar
     return calendar.timegm(time.strptime(scf_iso, "%Y-%m-%dT%H:%M:%SZ"))
 
 

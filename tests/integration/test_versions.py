@@ -7,10 +7,11 @@ context["function_version"]), since the Invoke result itself does not name it.
 """
 
 import collections
+import json
 import math
 import unittest
 
-from yunfnlib import (ApiError, Server, ServerTestCase, call_outcome, create_function,
+from yunfnlib import (ServerTestCase, call_outcome, create_function,
                       function_metrics, invoke_params, publish_version, unique_name,
                       wait_active, zip_b64)
 
@@ -39,7 +40,6 @@ def probe_code(tag):
 
 
 def parse_ret(result):
-    import json
     return json.loads(result["RetMsg"])
 
 
@@ -323,8 +323,8 @@ class AliasTests(VersionCase):
 
     def create_alias(self, name, main, **kwargs):
         self.client.ok("CreateAlias", self.alias(name, main, **kwargs))
-        self.addCleanup(self.client.call, "DeleteAlias", {"FunctionName": kwargs.get("fn") or self.fn,
-                                                          "Name": name})
+        self.addCleanup(self.client.call, "DeleteAlias",
+                        {"FunctionName": kwargs.get("fn") or self.fn, "Name": name})
 
     def counts(self, qualifier, n, **kwargs):
         """Invokes the alias n times; returns Counter(version -> count)."""

@@ -59,6 +59,20 @@ TEST(FormatInvocationLog, ColdStartAddsInitReportAfterStart) {
   EXPECT_EQ(lines[5].rfind("Report RequestId: " + f.request_id, 0), 0u);
 }
 
+TEST(FormatInvocationLog, InitOutputComesBeforeTheInitReport) {
+  LogFrame f = warm_frame();
+  f.cold_start = true;
+  f.init_duration_ms = 5;
+  f.init_output = "loading model\nmodel ready";  // no trailing newline
+  auto lines = lines_of(format_invocation_log(f));
+  ASSERT_EQ(lines.size(), 8u);
+  EXPECT_EQ(lines[0], "START RequestId: " + f.request_id);
+  EXPECT_EQ(lines[1], "loading model");
+  EXPECT_EQ(lines[2], "model ready");
+  EXPECT_EQ(lines[3].rfind("Init Report RequestId: " + f.request_id, 0), 0u);
+  EXPECT_EQ(lines[4], "hello");
+}
+
 TEST(FormatInvocationLog, ErrorLineComesAfterOutputAndBeforeEnd) {
   LogFrame f = warm_frame();
   f.error = "Invoking task timed out after 3 seconds";
