@@ -154,7 +154,11 @@ class Bench:
 
     def start_server(self, *extra):
         server = self.lib.Server(extra_args=list(extra))
-        server.start()
+        try:
+            server.start()
+        except BaseException:
+            server.cleanup()  # removes the temporary directory too
+            raise
         line = next((l for l in server.stdout_lines if "API listening" in l), "")
         m = re.search(r"isolation (\w+)", line)
         self.isolation = m.group(1) if m else "unknown"
@@ -177,12 +181,12 @@ class Bench:
             raise AssertionError("invoke of %s failed: %r" % (name, result))
         return took, result
 
-    def cold_first_invoke(self, client, key, runtime, files, samples):
-        """Creates `samples` functions and times the first invoke of each; returns the
-        name of the first (kept for the warm runs)."""
+    def cold_first_invoke(self, server, client, key, runtime, files, samples):
+        """Creates `samples` functions and times the first invoke of each (through the
+        keep-alive `client`); returns the name of the first (kept for the warm runs)."""
         latencies, inits, names = [], [], []
         for _ in range(samples):
-            name = self.deploy(client, key, runtime, files)
+            name = self.deploy(server.client(), key, runtime, files)
             took, result = self.timed_invoke(client, name, log_type="Tail")
             m = INIT_RE.search(result.get("Log") or "")
             if not m:
@@ -252,7 +256,7 @@ class Bench:
                 "truncated": done < self.requests,
             }
 
-    def memory(self, server, names):
+    def memory(self, server):
         pid = server.proc.pid
         self.results["server_rss_kb"] = vm_rss_kb(pid)
         trees = instance_trees(pid)
@@ -306,12 +310,13 @@ class Bench:
             client = self.lib.KeepAliveClient(server.host, server.port)
             names = {}
             for key, runtime, files, _ in RUNTIMES:
-                names[key] = self.cold_first_invoke(client, key, runtime, files, cold_samples)
+                names[key] = self.cold_first_invoke(server, client, key, runtime, files,
+                                                    cold_samples)
             client.close()
             for key, name in names.items():
                 self.warm(server, key, name)
             time.sleep(0.5)  # let the last responses settle; every instance is idle now
-            self.memory(server, names)
+            self.memory(server)
         finally:
             server.cleanup()
 

@@ -25,8 +25,11 @@ std::string format_invocation_log(const LogFrame& f) {
 std::string tail_log(const std::string& log, size_t max_bytes) {
   if (log.size() <= max_bytes) return log;
   size_t start = log.size() - max_bytes;
+  if (log[start - 1] == '\n') return log.substr(start);  // the window starts a line
   size_t nl = log.find('\n', start);
-  return nl == std::string::npos ? log.substr(start) : log.substr(nl + 1);
+  // Cut at the next line start, unless that leaves nothing (one long last line).
+  if (nl == std::string::npos || nl + 1 == log.size()) return log.substr(start);
+  return log.substr(nl + 1);
 }
 
 }  // namespace yunfn::logs
