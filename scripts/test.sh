@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian 12 machine, builds yunfn and runs every test: the
-# regular build, then the ASan+UBSan build (SKIP_SANITIZE=1 skips the latter).
+# Sets up a fresh Debian 12 machine, builds yunfn and runs every test through
+# CTest. With SANITIZE=1 it builds with ASan+UBSan into build-asan instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-(cd tests/integration/sdk-node 2>/dev/null && [ -f package.json ] && npm ci --no-audit --no-fund --silent) || true
-scripts/build.sh
-(cd build && ctest --output-on-failure -j 2)
-if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
-  BUILD_DIR=build-asan SANITIZE=1 scripts/build.sh
-  (cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j 2)
-fi
+(cd tests/integration/sdk-node && npm ci --no-audit --no-fund --silent) || true
+build_dir=build
+[ "${SANITIZE:-0}" = 1 ] && build_dir=build-asan
+BUILD_DIR=$build_dir scripts/build.sh
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+cd "$build_dir" && ctest --output-on-failure -j 2 ${CTEST_ARGS:-}

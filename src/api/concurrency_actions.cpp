@@ -79,7 +79,9 @@ Task<Result<Json>> get_provisioned(ApiContext& ctx, const Json& params) {
                          {"ProvisionedType", "Default"}});
   }
   auto reserved = ctx.concurrency.get_reserved(ns, fn);
-  int cap = reserved.ok() && *reserved ? **reserved / 128 : ctx.quota.total_mb() / 128;
+  auto f = ctx.functions.get_function(ns, fn);
+  int memory = f.ok() ? std::max(64, f->latest.config.memory_mb) : 128;
+  int cap = (reserved.ok() && *reserved ? **reserved : ctx.quota.total_mb()) / memory;
   co_return Json{{"Allocated", allocated}, {"UnallocatedConcurrencyNum", std::max(0, cap - total)}};
 }
 

@@ -114,9 +114,11 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
     result.status_code = 500;
     result.err_msg = pool.error().message;
   } else {
-    // An idle provisioned instance is already counted in the quota.
+    // An idle provisioned instance is already counted in the quota; any other
+    // instance (warm or new) takes quota for the call.
     const std::string quota_key = req.ns + "/" + req.function_name;
-    bool on_demand = !(*pool)->has_idle_provisioned();
+    std::optional<pool::Lease> provisioned = (*pool)->take_idle_provisioned();
+    bool on_demand = !provisioned;
     if (on_demand) {
       auto admitted = quota_.admit(quota_key, req.function_name, version.config.memory_mb);
       if (!admitted.ok()) {
@@ -133,7 +135,8 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
     }
     ConcurrencyScope scope(m);
     pool::InitFailure failure;
-    auto lease = co_await (*pool)->acquire(&failure);
+    Result<pool::Lease> lease = provisioned ? Result<pool::Lease>(*provisioned)
+                                            : co_await (*pool)->acquire(&failure);
     if (!lease.ok()) {
       result.status_code = failure.status_code;
       result.err_msg = failure.message;

@@ -117,6 +117,18 @@ int Pool::provisioned_available() const {
   return n;
 }
 
+std::optional<Lease> Pool::take_idle_provisioned() {
+  for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+    auto inst = *it;
+    if (!inst->provisioned() || inst->state() != Instance::State::kIdle) continue;
+    idle_.erase(std::next(it).base());
+    inst->set_state(Instance::State::kBusy);
+    busy_.insert(inst);
+    return Lease{inst, false, 0};
+  }
+  return std::nullopt;
+}
+
 bool Pool::has_idle_provisioned() const {
   for (const auto& inst : idle_) {
     if (inst->provisioned() && inst->state() == Instance::State::kIdle) return true;

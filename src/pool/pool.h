@@ -9,6 +9,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -51,6 +52,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   int provisioned_target() const { return provisioned_target_; }
   int provisioned_available() const;
   bool has_idle_provisioned() const;
+  // An idle provisioned instance marked busy (already counted in the quota), if any.
+  std::optional<Lease> take_idle_provisioned();
   const std::string& provisioned_error() const { return provisioned_error_; }
 
   bool retired() const { return retired_; }
