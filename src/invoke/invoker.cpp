@@ -55,6 +55,7 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
   spec.code_dir = code_dir;
   spec.argv = std::move(command.argv);
   spec.extra_env = std::move(command.extra_env);
+  spec.public_net = c.public_net;
   return spec;
 }
 

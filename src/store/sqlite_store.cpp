@@ -607,9 +607,13 @@ class SqliteStore final : public Store {
 
   void migrate() {
     db_.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    Statement s(db_.handle(), "SELECT COALESCE(MAX(version), 0) FROM schema_version");
-    s.step();
-    auto current = static_cast<size_t>(s.int64(0));
+    size_t current = 0;
+    {
+      // Finalised before the migrations run: DROP TABLE fails while a read is pending.
+      Statement s(db_.handle(), "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+      s.step();
+      current = static_cast<size_t>(s.int64(0));
+    }
     const auto& all = sqlite_migrations();
     if (current > all.size()) {
       throw std::runtime_error("database schema version " + std::to_string(current) +
