@@ -136,8 +136,13 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
     }
     ConcurrencyScope scope(m);
     pool::InitFailure failure;
-    Result<pool::Lease> lease = provisioned ? Result<pool::Lease>(*provisioned)
-                                            : co_await (*pool)->acquire(&failure);
+    // (No co_await inside a conditional expression: GCC 12 miscompiles it.)
+    Result<pool::Lease> lease = make_error("InternalError", "no instance");
+    if (provisioned) {
+      lease = std::move(*provisioned);
+    } else {
+      lease = co_await (*pool)->acquire(&failure);
+    }
     if (!lease.ok()) {
       result.status_code = failure.status_code;
       result.err_msg = failure.message;
