@@ -521,17 +521,20 @@ TEST_F(InvocationQueryTest, RecordRoundTripsEveryField) {
   EXPECT_TRUE(g.cold_start);
 }
 
-TEST_F(InvocationQueryTest, ReinsertingARequestIdReplacesTheRecord) {
+// Async retries run under one request id: each attempt keeps its own record.
+TEST_F(InvocationQueryTest, EachAttemptOfARequestIdKeepsItsRecord) {
   auto r = make_invocation("r3", "fn", 3000, 200);
   r.ret_msg = "finished";
+  r.retry_num = 1;
   ASSERT_TRUE(store_->insert_invocation(r).ok());
   auto q = base();
   q.request_id = "r3";
+  q.ascending = true;
   auto [rows, total] = store_->query_invocations(q);
-  ASSERT_EQ(total, 1);
-  EXPECT_EQ(rows[0].ret_msg, "finished");
-  EXPECT_EQ(rows[0].status_code, 200);
-  EXPECT_EQ(store_->query_invocations(base()).second, 6);
+  ASSERT_EQ(total, 2);
+  EXPECT_EQ(rows[1].ret_msg, "finished");
+  EXPECT_EQ(rows[1].retry_num, 1);
+  EXPECT_EQ(store_->query_invocations(base()).second, 7);
 }
 
 TEST_F(InvocationQueryTest, FiltersByRequestId) {
