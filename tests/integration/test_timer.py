@@ -251,7 +251,9 @@ class TimerFiringTest(TimerBase):
         t_closed = time.time()
         time.sleep(1.0)  # let fires queued before the CLOSE run
 
-        fires = timer_fires(out, "tick")
+        # Fires near each other may run on two instances at once and finish out of
+        # order (async events are not serialised), so check them in Time order.
+        fires = sorted(timer_fires(out, "tick"), key=lambda f: f["event"]["Time"])
         times = [epoch_of(f["event"]["Time"]) for f in fires]
         self.assertTrue(all(t_created - 1 <= t <= t_closed for t in times),
                         "fires outside the open window %.1f-%.1f: %r" % (t_created, t_closed, times))
@@ -270,8 +272,6 @@ class TimerFiringTest(TimerBase):
             # It ran shortly after its scheduled time, not before it.
             self.assertGreaterEqual(f["at"], epoch_of(ev["Time"]) - 0.05, f)
             self.assertLess(f["at"], epoch_of(ev["Time"]) + 3, f)
-        # Ran in order of Time.
-        self.assertEqual([f["at"] for f in fires], sorted(f["at"] for f in fires))
         # The events are async events of type TIMER.
         self.assertEqual(async_event_count(self.client, fn, invoke_types=["TIMER"]), len(fires))
         self.assertEqual(async_event_count(self.client, fn, ["FINISHED"], ["TIMER"]), len(fires))
