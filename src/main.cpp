@@ -11,13 +11,30 @@
 
 namespace {
 
+bool parse_host_port(const std::string& text, std::string& host, unsigned short& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  try {
+    int p = std::stoi(text.substr(colon + 1));
+    if (p < 0 || p > 65535) return false;
+    port = static_cast<unsigned short>(p);
+  } catch (const std::exception&) {
+    return false;
+  }
+  host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return true;
+}
+
 int server_main(int argc, char** argv) {
   yunfn::server::ServerConfig config;
   CLI::App app{"yunfn server: run the platform"};
-  std::string listen = "127.0.0.1:9001", isolation = "auto";
+  std::string listen = "127.0.0.1:9001", gateway_listen = "127.0.0.1:9080", isolation = "auto";
   int idle_timeout = 600;
   std::string data_dir = config.data_dir.string();
   app.add_option("--listen", listen, "API address HOST:PORT (port 0 picks a free one)");
+  app.add_option("--gateway-listen", gateway_listen,
+                 "HTTP gateway address HOST:PORT for apigw triggers and web functions");
   app.add_option("--data-dir", data_dir, "data directory");
   app.add_option("--idle-timeout", idle_timeout, "seconds an idle instance is kept")->check(CLI::Range(1, 86400));
   app.add_option("--log-retention-days", config.log_retention_days, "days invocation logs are kept")
@@ -51,13 +68,14 @@ int server_main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos) {
+  if (!parse_host_port(listen, config.listen_host, config.listen_port)) {
     std::cerr << "yunfn: --listen must be HOST:PORT\n";
     return 2;
   }
-  config.listen_host = listen.substr(0, colon);
-  config.listen_port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
+  if (!parse_host_port(gateway_listen, config.gateway_host, config.gateway_port)) {
+    std::cerr << "yunfn: --gateway-listen must be HOST:PORT\n";
+    return 2;
+  }
   config.data_dir = data_dir;
   config.idle_timeout = std::chrono::seconds(idle_timeout);
   config.scale_wait = std::chrono::milliseconds(scale_wait_ms);

@@ -150,9 +150,9 @@ Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(type, p.string("Type", "Event"));
   YUNFN_CO_TRY(async_run, p.flag("AsyncRunEnable", false));
   YUNFN_CO_TRY(trace, p.flag("TraceEnable", false));
-  if (type == "HTTP") {
-    co_return make_error("UnsupportedOperation",
-                         "Type HTTP (web functions) is not supported yet by this yunfn version");
+  if (type == "HTTP" && async_run) {
+    co_return invalid_value("AsyncRunEnable", "must be FALSE for a web function (Type HTTP): web "
+                                              "functions answer HTTP requests synchronously");
   }
   in.ns = ns;
   in.name = name;

@@ -67,6 +67,10 @@ Task<Result<Json>> run(ApiContext& ctx, const Json& params, const char* event_fi
   req.routing_key = std::move(routing_key);
   // Async: an explicit Event call, or any call of an async-execution function.
   auto fn = ctx.store.get_function(ns, name);
+  if (fn && fn->latest.config.type == "HTTP") {
+    co_return invalid_value("FunctionName", name + " is a web function (Type HTTP): call it over "
+                                                   "HTTP through an apigw trigger, not with Invoke");
+  }
   bool async = invocation_type == "Event" || (fn && fn->latest.config.async_run_enable);
   if (async) {
     if (!fn) co_return make_error("ResourceNotFound.Function", "Function " + name + " does not exist in namespace " + ns);

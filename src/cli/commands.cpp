@@ -49,7 +49,7 @@ Result<std::string> wait_settled(const ApiClient& client, const Json& id) {
 }
 
 struct DeployArgs {
-  std::string dir, name, runtime = "Python3.9", handler, description;
+  std::string dir, name, runtime = "Python3.9", handler, description, type = "event";
   int memory = 128, timeout = 3;
   std::vector<std::string> env;
 };
@@ -84,6 +84,7 @@ int deploy(const Globals& g, const DeployArgs& a) {
   } else if (existing.error().code == "ResourceNotFound.Function") {
     Json create = id;
     create.update({{"Runtime", a.runtime}, {"Handler", a.handler}, {"MemorySize", a.memory},
+                   {"Type", a.type == "http" ? "HTTP" : "Event"},
                    {"Timeout", a.timeout}, {"Description", a.description},
                    {"Environment", {{"Variables", vars}}}, {"Code", {{"ZipFile", b64}}}});
     r = client->call("CreateFunction", create);
@@ -180,6 +181,9 @@ int run_cli(int argc, char** argv) {
   dep->add_option("--name", d.name, "function name")->required();
   dep->add_option("--runtime", d.runtime, "SCF runtime, e.g. Python3.9, Nodejs16.13, CustomRuntime");
   dep->add_option("--handler", d.handler, "handler, e.g. index.main_handler");
+  dep->add_option("--type", d.type, "event (handler called with events) or http (web function: "
+                                    "scf_bootstrap serves HTTP on port 9000)")
+      ->check(CLI::IsMember({"event", "http"}));
   dep->add_option("--memory", d.memory, "memory MB");
   dep->add_option("--timeout", d.timeout, "timeout seconds");
   dep->add_option("--description", d.description, "description");

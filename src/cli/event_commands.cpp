@@ -1,6 +1,8 @@
 // CLI commands for async events and triggers:
 //   yunfn events NAME [--status RUNNING|FINISHED|FAILED|ABORTED]... / events stop REQUEST_ID
 //   yunfn trigger add NAME timer --cron "..." [--name T] [--message M] [--qualifier Q]
+//   yunfn trigger add NAME apigw [--path P] [--method M] [--base64] [--no-integration-response]
+//                                [--cors] [--service-timeout S] [--name T] [--qualifier Q]
 //   yunfn trigger ls NAME / trigger rm NAME TRIGGER
 #include <cstdio>
 #include <iostream>
@@ -14,7 +16,31 @@ namespace {
 struct EventArgs {
   std::string name, request_id, type, cron, trigger, message, qualifier = "$LATEST";
   std::vector<std::string> statuses;
+  // apigw
+  std::string path = "/", method = "ANY";
+  bool base64 = false, no_integration_response = false, cors = false;
+  int service_timeout = 15;
 };
+
+// The TriggerDesc and a default name of a trigger added from the command line.
+Result<std::pair<std::string, std::string>> trigger_desc(const EventArgs& a) {
+  if (a.type == "timer") {
+    if (a.cron.empty()) return make_error("MissingParameter", "a timer trigger needs --cron");
+    return std::pair{a.cron, "timer-" + std::to_string(std::hash<std::string>{}(a.cron) % 100000)};
+  }
+  if (a.type == "apigw") {
+    auto tf = [](bool b) { return b ? "TRUE" : "FALSE"; };
+    Json desc = {{"api",
+                  {{"requestConfig", {{"method", a.method}, {"path", a.path}}},
+                   {"isIntegratedResponse", tf(!a.no_integration_response)},
+                   {"IsBase64Encoded", tf(a.base64)},
+                   {"enableCORS", tf(a.cors)},
+                   {"serviceTimeout", a.service_timeout}}}};
+    return std::pair{desc.dump(), "apigw-" + std::to_string(std::hash<std::string>{}(a.method + a.path) % 100000)};
+  }
+  return make_error("InvalidParameterValue.Type",
+                    "trigger type " + a.type + " is not supported by this command (timer, apigw)");
+}
 
 int list_events(const Globals& g, const EventArgs& a) {
   auto client = make_client(g);
@@ -50,16 +76,18 @@ int stop_event(const Globals& g, const EventArgs& a) {
 int add_trigger(const Globals& g, const EventArgs& a) {
   auto client = make_client(g);
   if (!client.ok()) return fail(client.error());
-  if (a.type != "timer") {
-    return fail(make_error("InvalidParameterValue.Type", "trigger type " + a.type + " is not supported by this command"));
-  }
-  std::string name = a.trigger.empty() ? "timer-" + std::to_string(std::hash<std::string>{}(a.cron) % 100000) : a.trigger;
+  auto desc = trigger_desc(a);
+  if (!desc.ok()) return fail(desc.error());
+  std::string name = a.trigger.empty() ? desc->second : a.trigger;
   auto r = client->call("CreateTrigger", {{"FunctionName", a.name}, {"Namespace", g.ns},
-                                          {"TriggerName", name}, {"Type", "timer"},
-                                          {"TriggerDesc", a.cron}, {"CustomArgument", a.message},
+                                          {"TriggerName", name}, {"Type", a.type},
+                                          {"TriggerDesc", desc->first}, {"CustomArgument", a.message},
                                           {"Qualifier", a.qualifier}, {"Enable", "OPEN"}});
   if (!r.ok()) return fail(r.error());
-  std::cout << a.name << " trigger " << name << " added: " << (*r)["TriggerInfo"].value("TriggerDesc", "") << "\n";
+  const Json& info = (*r)["TriggerInfo"];
+  std::cout << a.name << " trigger " << name << " added: "
+            << (info.contains("AccessUrl") ? info.value("AccessUrl", "") : info.value("TriggerDesc", ""))
+            << "\n";
   return 0;
 }
 
@@ -69,11 +97,15 @@ int list_triggers(const Globals& g, const EventArgs& a) {
   auto r = client->call("ListTriggers", {{"FunctionName", a.name}, {"Namespace", g.ns}, {"Limit", 100}});
   if (!r.ok()) return fail(r.error());
   for (const auto& t : (*r)["Triggers"]) {
+    // apigw triggers show where they are reached; others their description.
+    std::string where = t.contains("AccessUrl") ? t.value("AccessUrl", "") : t.value("TriggerDesc", "");
+    if (t.value("Type", "") == "apigw") {
+      Json desc = Json::parse(t.value("TriggerDesc", "{}"), nullptr, false);
+      if (desc.is_object()) where = desc["api"]["requestConfig"].value("method", "ANY") + " " + where;
+    }
     std::cout << t.value("TriggerName", "") << "\t" << t.value("Type", "") << "\t"
               << (t.value("Enable", 0) ? "OPEN" : "CLOSE") << "\t" << t.value("Qualifier", "")
-              << "\t" << t.value("TriggerDesc", "");
-    if (t.contains("AccessUrl")) std::cout << "\t" << t.value("AccessUrl", "");
-    std::cout << "\n";
+              << "\t" << where << "\n";
   }
   return 0;
 }
@@ -117,8 +149,15 @@ void add_event_commands(CLI::App& app, Globals& g, int* rc) {
   trig->require_subcommand(1);
   auto* add = trig->add_subcommand("add", "add a trigger");
   add->add_option("function", a->name, "function name")->required();
-  add->add_option("type", a->type, "trigger type (timer)")->required();
-  add->add_option("--cron", a->cron, "7-field cron: second minute hour day month weekday year");
+  add->add_option("type", a->type, "trigger type (timer, apigw)")->required();
+  add->add_option("--cron", a->cron, "timer: 7-field cron: second minute hour day month weekday year");
+  add->add_option("--path", a->path, "apigw: path, e.g. /blog/{id} (prefix; =/x for exact)");
+  add->add_option("--method", a->method, "apigw: ANY, GET, POST, PUT, DELETE, HEAD, PATCH, OPTIONS");
+  add->add_flag("--base64", a->base64, "apigw: request bodies reach the function base64-encoded");
+  add->add_flag("--no-integration-response", a->no_integration_response,
+                "apigw: the return value is the body (no {statusCode, headers, body})");
+  add->add_flag("--cors", a->cors, "apigw: answer CORS preflights, allow any origin");
+  add->add_option("--service-timeout", a->service_timeout, "apigw: seconds the gateway waits");
   add->add_option("--name", a->trigger, "trigger name");
   add->add_option("--message", a->message, "timer message (CustomArgument)");
   add->add_option("--qualifier", a->qualifier, "version or alias");

@@ -33,10 +33,11 @@ Status FunctionService::check_config(const store::FunctionConfig& c) {
   return ok_status();
 }
 
-Task<Result<FunctionService::Package>> FunctionService::store_package(std::string zip_base64) {
+Task<Result<FunctionService::Package>> FunctionService::store_package(std::string zip_base64,
+                                                                      bool web) {
   std::optional<Result<Package>> out;
   store::CodeStore& code = code_;
-  co_await run_blocking(workers_, [&out, &code, &zip_base64] {
+  co_await run_blocking(workers_, [&out, &code, &zip_base64, web] {
     auto zip = crypto::base64_decode(zip_base64);
     if (!zip) {
       out = make_error("InvalidParameterValue.ZipFile", "ZipFile is not valid base64");
@@ -45,6 +46,12 @@ Task<Result<FunctionService::Package>> FunctionService::store_package(std::strin
     auto info = inspect_code_package(*zip);
     if (!info.ok()) {
       out = info.error();
+      return;
+    }
+    if (web && !info->has_scf_bootstrap) {
+      out = make_error("InvalidParameterValue.Code",
+                       "a web function (Type HTTP) needs an scf_bootstrap file at the root of its "
+                       "code package that starts its server on port 9000");
       return;
     }
     auto sha = code.put(*zip);
@@ -74,7 +81,7 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
                          "Namespace " + in.ns + " already holds the maximum of " +
                              std::to_string(kMaxFunctionsPerNamespace) + " functions");
   }
-  auto package = co_await store_package(std::move(in.zip_base64));
+  auto package = co_await store_package(std::move(in.zip_base64), in.config.type == "HTTP");
   if (!package.ok()) co_return package.error();
 
   store::FunctionRecord fn;
@@ -107,7 +114,7 @@ Task<Status> FunctionService::update_code(std::string ns, std::string name,
     YUNFN_CO_TRY_STATUS(check_handler(handler, fn.latest.config.runtime, fn.latest.config.type));
   }
   if (zip_base64.empty()) co_return make_error("MissingParameter.Code", "ZipFile is required");
-  auto package = co_await store_package(std::move(zip_base64));
+  auto package = co_await store_package(std::move(zip_base64), fn.latest.config.type == "HTTP");
   if (!package.ok()) co_return package.error();
   // Re-read: the function may have changed or gone while the package was stored.
   YUNFN_CO_TRY(current, get_function(ns, name));

@@ -61,7 +61,8 @@ class FunctionService {
     std::string sha256;
     uint64_t size = 0;
   };
-  Task<Result<Package>> store_package(std::string zip_base64);
+  // web: the package must hold scf_bootstrap (web functions).
+  Task<Result<Package>> store_package(std::string zip_base64, bool web);
   Task<void> finish_unpack(std::string ns, std::string name, int64_t generation,
                            std::string success_status_from);
   Status check_config(const store::FunctionConfig& c);

@@ -41,7 +41,8 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
                                                   const store::VersionRecord& version) {
   const auto& c = version.config;
   YUNFN_TRY(code_dir, code_.unpacked(c.code_sha256));
-  YUNFN_TRY(command, pool::runtime_command(paths_, c.runtime, code_dir));
+  bool web = c.type == "HTTP";
+  YUNFN_TRY(command, pool::runtime_command(paths_, c.runtime, code_dir, web));
   pool::InstanceSpec spec;
   spec.ns = fn.ns;
   spec.function_name = fn.name;
@@ -56,6 +57,7 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
   spec.argv = std::move(command.argv);
   spec.extra_env = std::move(command.extra_env);
   spec.public_net = c.public_net;
+  spec.web = web;
   return spec;
 }
 
@@ -88,6 +90,10 @@ Result<store::VersionRecord> Invoker::resolve(const std::string& ns, const std::
 }
 
 Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
+  return invoke(std::move(req), nullptr);
+}
+
+Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCall call) {
   if (req.request_id.empty()) req.request_id = new_request_id();
   auto fn = store_.get_function(req.ns, req.function_name);
   if (!fn) {
@@ -100,6 +106,11 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
     co_return make_error("FailedOperation.FunctionStatusError",
                          "Function " + req.function_name + " is " + version.status +
                              ", not Active; it cannot be invoked now");
+  }
+  if (version.config.type == "HTTP" && !call) {
+    co_return make_error("InvalidParameterValue.FunctionName",
+                         "Function " + req.function_name +
+                             " is a web function (Type HTTP); it is reached over HTTP only");
   }
   int64_t start_ms = to_unix_ms(clock_.now());
   InvocationResult result;
@@ -155,8 +166,17 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
         if (auto inst = running.lock()) inst->kill();
       };
       if (req.cancel && req.cancel->cancelled) lease->instance->kill();
-      auto outcome = co_await lease->instance->invoke(req.request_id, req.event);
+      pool::InvokeOutcome outcome;
+      if (call) {
+        outcome = co_await call(*lease->instance);
+      } else {
+        outcome = co_await lease->instance->invoke(req.request_id, req.event);
+      }
       if (req.cancel) req.cancel->on_cancel = nullptr;
+      if (req.cancel && req.cancel->cancelled) {
+        outcome.status_code = 499;
+        outcome.err_msg = "RequestCanceled: the invocation was cancelled before it finished";
+      }
       (*pool)->release(lease->instance);
       result.status_code = outcome.status_code;
       result.ret_msg = std::move(outcome.ret_msg);

@@ -35,6 +35,10 @@ class Invoker {
   // happens inside the function (exceptions, timeouts, crashes, OOM, init
   // failures) is an InvocationResult with a non-200 status.
   Task<Result<InvocationResult>> invoke(InvocationRequest req);
+  // The same with the exchange on the leased instance done by `call` instead of
+  // posting req.event (web functions: the gateway proxies the HTTP request).
+  using InstanceCall = std::function<Task<pool::InvokeOutcome>(pool::Instance&)>;
+  Task<Result<InvocationResult>> invoke(InvocationRequest req, InstanceCall call);
 
   // The version a qualifier resolves to for one request (alias routing applied).
   Result<store::VersionRecord> resolve(const std::string& ns, const std::string& fn,

@@ -1,5 +1,7 @@
 #include "pool/instance.h"
 
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -47,8 +49,6 @@ std::vector<std::string> Instance::build_env() const {
   for (const auto& [k, v] : spec_.environment) env.push_back(k + "=" + v);
   const std::string code = spec_.code_dir.string();
   std::vector<std::pair<std::string, std::string>> platform = {
-      {"SCF_RUNTIME_API", "127.0.0.1"},
-      {"SCF_RUNTIME_API_PORT", std::to_string(channel_->port())},
       {"_HANDLER", spec_.handler},
       {"SCF_FUNCTIONNAME", spec_.function_name},
       {"SCF_FUNCTIONVERSION", spec_.version},
@@ -57,15 +57,19 @@ std::vector<std::string> Instance::build_env() const {
       {"SCF_MEMORY_SIZE", std::to_string(spec_.memory_mb)},
       {"SCF_TIMEOUT", std::to_string(spec_.timeout_s)},
       {"TENCENTCLOUD_RUNENV", "SCF"},
-      {"TENCENTCLOUD_REGION", "ap-guangzhou"},
-      {"TENCENTCLOUD_APPID", "1250000000"},
-      {"TENCENTCLOUD_UIN", "100000000001"},
+      {"TENCENTCLOUD_REGION", kRegion},
+      {"TENCENTCLOUD_APPID", kAppId},
+      {"TENCENTCLOUD_UIN", kUin},
       {"TENCENTCLOUD_TZ", "UTC"},
       {"USER_CODE_ROOT", code},
       {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
       {"HOME", "/tmp"},
       {"LANG", "C.UTF-8"},
   };
+  if (channel_) {
+    platform.emplace_back("SCF_RUNTIME_API", "127.0.0.1");
+    platform.emplace_back("SCF_RUNTIME_API_PORT", std::to_string(channel_->port()));
+  }
   for (const auto& [k, v] : platform) env.push_back(k + "=" + v);
   env.insert(env.end(), spec_.extra_env.begin(), spec_.extra_env.end());
   return env;
@@ -78,8 +82,21 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
   // network namespace, on a socket their set-up hands over; others at a host port.
   auto api = sandbox.runtime_api_address();
   constexpr size_t kMaxApiBody = kMaxResponseBytes + 1024 * 1024;
-  channel_ = api ? runtime::RuntimeChannel::create_unbound(ex_, kMaxApiBody, api->port)
-                 : runtime::RuntimeChannel::create(ex_, "127.0.0.1", kMaxApiBody);
+  if (spec_.web && !api) {
+    // Without a network namespace the instance shares the host's port 9000.
+    auto taken = co_await dial_web();
+    if (taken.ok()) {
+      state_ = State::kDead;
+      *failure = {446, "port 9000 of this host is already in use: under isolation none web "
+                       "function instances share the host network, so only one can run at a "
+                       "time (namespace isolation gives each its own)", ""};
+      co_return make_error("FailedOperation.InvokeFunction", failure->message);
+    }
+  }
+  if (!spec_.web) {
+    channel_ = api ? runtime::RuntimeChannel::create_unbound(ex_, kMaxApiBody, api->port)
+                   : runtime::RuntimeChannel::create(ex_, "127.0.0.1", kMaxApiBody);
+  }
   sandbox::LaunchSpec launch{id_, spec_.argv, build_env(), spec_.code_dir, spec_.memory_mb, 1024};
   launch.public_net = spec_.public_net;
   auto proc = sandbox.launch(launch);
@@ -101,7 +118,28 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
   if (api) {
     // A failed set-up ends the process; the exit watcher then aborts the channel.
     int listener = co_await process_->take_runtime_listener(deadline);
-    if (listener >= 0) channel_->serve_on(listener);
+    if (listener >= 0 && channel_) channel_->serve_on(listener);
+    if (listener >= 0 && !channel_) ::close(listener);  // web functions use port 9000 instead
+  }
+  if (spec_.web) {
+    bool ready = co_await wait_web_ready(deadline);
+    init_duration_ms_ = ms_since(started);
+    if (ready) {
+      state_ = State::kIdle;
+      co_return Ok{};
+    }
+    drain_output();
+    if (exited_) {
+      *failure = {405, "the web function's scf_bootstrap exited before listening on port 9000 (" +
+                           describe_exit(exit_info_) + ")", ""};
+    } else {
+      *failure = {446, "PortBindingFailed: nothing listened on port 9000 within the init timeout of " +
+                           std::to_string(spec_.init_timeout_s) +
+                           " seconds; the web server must listen on 0.0.0.0:9000", ""};
+    }
+    failure->log = std::exchange(pending_log_, {});
+    kill();
+    co_return make_error("FailedOperation.InvokeFunction", failure->message);
   }
   auto outcome = co_await channel_->wait_init(deadline, &init_error);
   init_duration_ms_ = ms_since(started);
@@ -134,11 +172,7 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
 Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) {
   auto self = shared_from_this();
   auto started = steady::now();
-  std::string init_log = std::exchange(pending_log_, {});
-  invocation_log_.clear();
-  log_truncated_ = false;
-  in_invocation_ = true;
-  process_->reset_peak_memory();
+  std::string init_log = begin_invocation();
   channel_->post_event({request_id, std::move(event), spec_.memory_mb,
                         static_cast<int64_t>(spec_.timeout_s) * 1000});
   auto deadline = started + std::chrono::seconds(spec_.timeout_s);
@@ -179,6 +213,84 @@ Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) 
   co_return finish(std::move(out), started);
 }
 
+std::string Instance::begin_invocation() {
+  invocation_log_.clear();
+  log_truncated_ = false;
+  in_invocation_ = true;
+  process_->reset_peak_memory();
+  return std::exchange(pending_log_, {});
+}
+
+Task<InvokeOutcome> Instance::serve(std::function<Task<InvokeOutcome>()> exchange) {
+  auto self = shared_from_this();
+  auto started = steady::now();
+  std::string init_log = begin_invocation();
+  InvokeOutcome out = co_await exchange();
+  out.init_log = std::move(init_log);
+  if (out.status_code == 433 || out.status_code == 439) {
+    // A timed-out request may still be running; a server that broke a request
+    // is not trusted with the next one.
+    kill();
+  }
+  co_return finish(std::move(out), started);
+}
+
+Task<Result<asio::ip::tcp::socket>> Instance::dial_web() {
+  asio::ip::tcp::socket socket(ex_);
+  int netns = process_ ? process_->netns_fd() : -1;
+  if (netns >= 0) {
+    // The port is the instance's own, inside its network namespace.
+    auto fd = sandbox::socket_in_netns(netns, AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (!fd.ok()) co_return fd.error();
+    boost::system::error_code ec;
+    socket.assign(asio::ip::tcp::v4(), *fd, ec);
+    if (ec) {
+      ::close(*fd);
+      co_return make_error("InternalError", "cannot use a socket of the instance: " + ec.message());
+    }
+  }
+  asio::ip::tcp::endpoint ep(asio::ip::address_v4::loopback(), kWebPort);
+  auto [ec] = co_await socket.async_connect(ep, asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return make_error("FailedOperation.InvokeFunction", "port 9000: " + ec.message());
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  co_return std::move(socket);
+}
+
+Task<bool> Instance::wait_web_ready(asio::steady_timer::time_point deadline) {
+  auto self = shared_from_this();
+  asio::steady_timer timer(ex_);
+  auto pause = std::chrono::milliseconds(2);
+  while (!exited_ && state_ != State::kDead && steady::now() < deadline) {
+    auto socket = co_await dial_web();
+    if (socket.ok()) {
+      web_connections_.push_back(std::move(*socket));
+      co_return true;
+    }
+    timer.expires_after(pause);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    pause = std::min(pause * 2, std::chrono::milliseconds(20));
+  }
+  co_return false;
+}
+
+Task<Result<asio::ip::tcp::socket>> Instance::connect_web() {
+  while (!web_connections_.empty()) {
+    auto socket = std::move(web_connections_.back());
+    web_connections_.pop_back();
+    // A kept connection the server closed meanwhile reads as ready (EOF).
+    boost::system::error_code ec;
+    if (socket.is_open() && socket.available(ec) == 0 && !ec) {
+      pollfd p{socket.native_handle(), POLLIN, 0};
+      if (::poll(&p, 1, 0) == 0) co_return std::move(socket);
+    }
+  }
+  co_return co_await dial_web();
+}
+
+void Instance::keep_web_connection(asio::ip::tcp::socket socket) {
+  if (state_ != State::kDead && socket.is_open()) web_connections_.push_back(std::move(socket));
+}
+
 InvokeOutcome Instance::finish(InvokeOutcome out, steady::time_point started) {
   out.duration_ms = ms_since(started);
   out.mem_usage_bytes = process_ ? process_->peak_memory_bytes() : 0;
@@ -190,6 +302,7 @@ InvokeOutcome Instance::finish(InvokeOutcome out, steady::time_point started) {
 }
 
 void Instance::kill() {
+  web_connections_.clear();
   if (state_ == State::kDead && !process_) return;
   state_ = State::kDead;
   if (process_) process_->kill_all();

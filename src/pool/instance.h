@@ -33,7 +33,16 @@ struct InstanceSpec {
   std::vector<std::string> argv;  // resolved command (see runtime_command.h)
   std::vector<std::string> extra_env;  // runtime-specific "K=V" entries
   bool public_net = true;     // outbound network (PublicNetConfig), namespace isolation
+  bool web = false;           // web function: scf_bootstrap serves HTTP on port 9000
 };
+
+// The account an instance believes it runs in (SCF_* variables, X-Scf-* headers).
+inline constexpr const char* kRegion = "ap-guangzhou";
+inline constexpr const char* kAppId = "1250000000";
+inline constexpr const char* kUin = "100000000001";
+
+// The port a web function's server listens on inside its instance.
+inline constexpr unsigned short kWebPort = 9000;
 
 // The outcome of one invocation on an instance.
 struct InvokeOutcome {
@@ -69,6 +78,16 @@ class Instance : public std::enable_shared_from_this<Instance> {
   // Kills the process tree; the instance becomes dead.
   void kill();
 
+  // Web functions: frames one request exchanged by the caller (captures its
+  // log and memory, kills the instance when the exchange timed out (433) or
+  // the server failed mid-request (439)).
+  Task<InvokeOutcome> serve(std::function<Task<InvokeOutcome>()> exchange);
+  // A connection to the server on port 9000 (a kept-alive one when there is).
+  Task<Result<asio::ip::tcp::socket>> connect_web();
+  // Gives back a connection whose last exchange completed, for reuse.
+  void keep_web_connection(asio::ip::tcp::socket socket);
+  const InstanceSpec& spec() const { return spec_; }
+
   State state() const { return state_; }
   void set_state(State s) { state_ = s; }
   const std::string& id() const { return id_; }
@@ -83,6 +102,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
  private:
   Task<void> watch_exit();
+  Task<bool> wait_web_ready(asio::steady_timer::time_point deadline);
+  Task<Result<asio::ip::tcp::socket>> dial_web();
+  std::string begin_invocation();
   Task<void> read_output(int fd);
   void append_output(const char* data, size_t n);
   void drain_output();
@@ -109,6 +131,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::chrono::steady_clock::time_point last_used_;
   std::function<void()> on_exit_;
   bool provisioned_ = false;
+  std::vector<asio::ip::tcp::socket> web_connections_;  // idle keep-alive connections
 };
 
 // Log bytes kept per invocation; the rest is cut with a note.

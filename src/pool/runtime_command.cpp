@@ -35,7 +35,20 @@ RuntimePaths find_runtime_paths(fs::path bootstraps_dir) {
 }
 
 Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::string& runtime,
-                                       const fs::path& code_dir) {
+                                       const fs::path& code_dir, bool web) {
+  if (web) {
+    // Web functions start their own server; SCF recognises only scf_bootstrap.
+    fs::path p = code_dir / "scf_bootstrap";
+    if (!fs::exists(p)) {
+      return make_error("FailedOperation.InvokeFunction",
+                        "the web function's code package has no scf_bootstrap file");
+    }
+    if (::access(p.c_str(), X_OK) != 0) {
+      return make_error("FailedOperation.InvokeFunction",
+                        "scf_bootstrap in the code package is not executable");
+    }
+    return RuntimeCommand{{p.string()}, {}};
+  }
   if (is_python_runtime(runtime)) {
     if (paths.python3.empty()) {
       return make_error("FailedOperation.InvokeFunction", "python3 is not installed on this node");

@@ -27,8 +27,8 @@ struct RuntimePaths {
 RuntimePaths find_runtime_paths(std::filesystem::path bootstraps_dir);
 
 // The command for a function; errors when the runtime is not installed or a
-// custom runtime has no executable bootstrap.
+// custom runtime (or web function) has no executable bootstrap.
 Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::string& runtime,
-                                       const std::filesystem::path& code_dir);
+                                       const std::filesystem::path& code_dir, bool web = false);
 
 }  // namespace yunfn::pool

@@ -12,6 +12,8 @@
 #include "control/code_package.h"
 #include "control/function_service.h"
 #include "control/version_service.h"
+#include "gateway/apigw_trigger.h"
+#include "gateway/gateway_server.h"
 #include "invoke/async_queue.h"
 #include "invoke/concurrency.h"
 #include "triggers/timer/timer_trigger.h"
@@ -132,11 +134,20 @@ int run_server(const ServerConfig& config) {
   auto timer = std::make_unique<triggers::TimerTrigger>(io.get_executor(), *store, async, clock);
   auto* timer_ptr = timer.get();
   trigger_types["timer"] = std::move(timer);
+  gateway::RouteTable routes;
+  gateway::GatewayServer gateway(io.get_executor(), {config.gateway_host, config.gateway_port},
+                                 *store, invoker, async, routes);
+  auto apigw = std::make_unique<gateway::ApigwTrigger>(*store, routes,
+                                                      [&gateway] { return gateway.base_url(); });
+  auto* apigw_ptr = apigw.get();
+  trigger_types["apigw"] = std::move(apigw);
   api::ApiServer api(io.get_executor(),
                      {config.listen_host, config.listen_port, {keys.secret_id, keys.secret_key}},
                      api::ApiContext{*store, functions, invoker, pools, clock, versions, quota,
                                      concurrency, async, trigger_types});
   api.start();
+  gateway.start();
+  apigw_ptr->reload();
   functions.resume_pending();
   concurrency.load();
   async.start();
@@ -150,12 +161,14 @@ int run_server(const ServerConfig& config) {
     spdlog::info("signal {} received, stopping", sig);
     *alive = false;
     api.stop();
+    gateway.stop();
     pools.shutdown();
     io.stop();
   });
   std::printf("yunfn: API listening on http://%s:%u (isolation %s, data %s)\n",
               config.listen_host.c_str(), api.port(), sandbox->isolation().c_str(),
               config.data_dir.c_str());
+  std::printf("yunfn: gateway listening on %s\n", gateway.base_url().c_str());
   std::fflush(stdout);
   io.run();
   workers.join();

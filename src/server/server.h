@@ -15,6 +15,8 @@ enum class Isolation { kAuto, kNone, kNamespace };
 struct ServerConfig {
   std::string listen_host = "127.0.0.1";
   unsigned short listen_port = 9001;
+  std::string gateway_host = "127.0.0.1";
+  unsigned short gateway_port = 9080;
   std::filesystem::path data_dir = "yunfn-data";
   std::chrono::seconds idle_timeout{600};
   int log_retention_days = 7;

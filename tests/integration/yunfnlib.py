@@ -346,6 +346,21 @@ def scf_time(ts):
 # ----------------------------------------------------------------------------------------
 
 _LISTEN_RE = re.compile(r"API listening on http://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
+_GATEWAY_RE = re.compile(
+    r"gateway listening on http://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
+_gateway_flag = []
+
+
+def server_has_gateway():
+    """True when the server binary knows --gateway-listen (asked once, via --help)."""
+    if not _gateway_flag:
+        try:
+            out = subprocess.run([BIN, "server", "--help"], capture_output=True, text=True,
+                                 timeout=30)
+            _gateway_flag.append("--gateway-listen" in out.stdout + out.stderr)
+        except (OSError, subprocess.SubprocessError):
+            _gateway_flag.append(False)
+    return _gateway_flag[0]
 
 
 def server_env(with_keys=True, extra=None):
@@ -378,9 +393,11 @@ class Server:
         self.env_extra = env_extra
         self.proc = None
         self.port = None
+        self.gateway_port = None
         self.stdout_lines = []
         self.starts = 0
         self._listen_event = threading.Event()
+        self._gateway_event = threading.Event()
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -399,11 +416,19 @@ class Server:
         self.starts += 1
         self.stdout_lines = []
         self._listen_event.clear()
+        self._gateway_event.clear()
         self.port = None
+        self.gateway_port = None
         args = [BIN, "server", "--listen", self.listen, "--data-dir", self.data_dir]
         iso = os.environ.get("YUNFN_ITEST_ISOLATION")
         if iso:
             args += ["--isolation", iso]
+        # Test servers run in parallel: the default gateway port 9080 would collide.
+        wants_gateway = server_has_gateway() and not any(
+            a == "--gateway-listen" or a.startswith("--gateway-listen=")
+            for a in self.extra_args)
+        if wants_gateway:
+            args += ["--gateway-listen", "127.0.0.1:0"]
         args += self.extra_args
         self._stderr_file = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
@@ -417,6 +442,11 @@ class Server:
             if self.proc.poll() is not None or time.time() > deadline:
                 reader.join(1)
                 self._fail_start("no 'API listening on' line (exit code %s)" % self.proc.poll())
+        while server_has_gateway() and not self._gateway_event.wait(0.05):
+            if self.proc.poll() is not None or time.time() > deadline:
+                reader.join(1)
+                self._fail_start("no 'gateway listening on' line (exit code %s)"
+                                 % self.proc.poll())
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 self._fail_start("server exited with %s" % self.proc.returncode)
@@ -444,6 +474,10 @@ class Server:
                 if m and self.port is None:
                     self.port = int(m.group(2))
                     self._listen_event.set()
+                g = _GATEWAY_RE.search(line)
+                if g and self.gateway_port is None:
+                    self.gateway_port = int(g.group(2))
+                    self._gateway_event.set()
 
     @property
     def host(self):
@@ -1070,3 +1104,87 @@ def read_lines(path):
             return f.read().splitlines()
     except FileNotFoundError:
         return []
+
+
+# ----------------------------------------------------------------------------------------
+# HTTP gateway (docs/gateway.md)
+# ----------------------------------------------------------------------------------------
+
+# Client-side timeout of one gateway request (covers cold starts).
+GATEWAY_TIMEOUT = 60
+
+
+class ResponseHeaders(dict):
+    """Response headers by lower-cased name (repeated headers joined with ", ");
+    get_all(name) lists every line of that name separately."""
+
+    def __init__(self, pairs):
+        super().__init__()
+        self.pairs = [(k.lower(), v) for k, v in pairs]
+        for k, v in self.pairs:
+            self[k] = v if k not in self else self[k] + ", " + v
+
+    def get_all(self, name):
+        name = name.lower()
+        return [v for k, v in self.pairs if k == name]
+
+
+def gateway_path(function, path="/", namespace="default"):
+    """The gateway path of `path` below a function's base: /<namespace>/<function><path>."""
+    return "/%s/%s%s" % (namespace, function, path)
+
+
+def gateway_request(server_or_port, method, path, body=None, headers=None,
+                    timeout=GATEWAY_TIMEOUT):
+    """One request to the gateway; returns (status, ResponseHeaders, body bytes).
+
+    server_or_port: a Server (its gateway_port) or a port number. path is sent verbatim
+    (so tests can send `..` segments or odd encodings). headers: a dict or a list of
+    (name, value) pairs (for repeated headers); a Host header replaces the default one.
+    """
+    port = server_or_port if isinstance(server_or_port, int) else server_or_port.gateway_port
+    if port is None:
+        raise AssertionError("the server printed no 'gateway listening on' line")
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+    names = {k.lower() for k, _ in pairs}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.putrequest(method, path, skip_host="host" in names, skip_accept_encoding=True)
+        for k, v in pairs:
+            conn.putheader(k, v)
+        if body is not None and "content-length" not in names \
+                and "transfer-encoding" not in names:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, ResponseHeaders(resp.getheaders()), data
+    finally:
+        conn.close()
+
+
+def apigw_trigger_desc(path="/", method="ANY", **api_fields):
+    """The TriggerDesc JSON text of an apigw trigger (api fields as keyword arguments,
+    e.g. isIntegratedResponse="FALSE", serviceTimeout=1)."""
+    api = {"authRequired": "FALSE", "requestConfig": {"method": method, "path": path}}
+    api.update(api_fields)
+    return json.dumps({"api": api, "service": {"serviceName": "yunfn-itest"},
+                       "release": {"environmentName": "release"}})
+
+
+def create_apigw_trigger(client, function, name, path="/", method="ANY", qualifier=None,
+                         enable=None, namespace=None, description=None, **api_fields):
+    """CreateTrigger of Type apigw (TriggerDesc per docs/gateway.md); returns TriggerInfo."""
+    params = {"FunctionName": function, "TriggerName": name, "Type": "apigw",
+              "TriggerDesc": apigw_trigger_desc(path, method, **api_fields)}
+    if qualifier is not None:
+        params["Qualifier"] = qualifier
+    if enable is not None:
+        params["Enable"] = enable
+    if namespace:
+        params["Namespace"] = namespace
+    if description is not None:
+        params["Description"] = description
+    return client.ok("CreateTrigger", params)["TriggerInfo"]

@@ -1,0 +1,403 @@
+#!/usr/bin/env python3
+"""HTTP gateway benchmark of a local yunfn server, with nginx as the reference.
+
+    python3 bench/gateway_bench.py --bin build/yunfn [--duration 10]
+
+Starts its own server (free API and gateway ports, temporary data directory, through
+tests/integration/yunfnlib.py whose TC3 signing it reuses), deploys
+
+  (a) a no-op Python event function (Python3.9, integration response "ok") behind an
+      apigw trigger, and
+  (b) a no-op Node.js web function (Nodejs18.15, Type HTTP, a plain `http` server
+      answering "ok" on port 9000) behind an apigw trigger,
+
+and starts (c) nginx (Debian's nginx-light) with a temporary configuration on a free
+loopback port, answering a fixed 200 "ok", as the reference. Each target is warmed
+up, then measured with wrk (--latency) at concurrency 1 and 32 for --duration seconds
+per point: requests/s, p50 and p99 latency, errors. Then the ratios yunfn / nginx.
+
+It prints a table, the ratios, then the same numbers as one JSON line (prefixed
+"JSON "). wrk, the server, the instances and nginx share this machine's CPUs, so the
+numbers compare builds (and the gateway with nginx) on one machine; they are not
+absolute capacity.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+NGINX = "/usr/sbin/nginx"
+CONCURRENCY = (1, 32)
+
+PY_RUNTIME = "Python3.9"
+NODE_RUNTIME = "Nodejs18.15"
+
+PY_NOOP = '''
+def main_handler(event, context):
+    return {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "ok"}
+'''
+
+NODE_WEB_APP = '''
+const http = require("http");
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    res.writeHead(200, {"Content-Type": "text/plain", "Content-Length": "2"});
+    res.end("ok");
+  });
+});
+server.keepAliveTimeout = 65000;
+server.listen(9000, "0.0.0.0");
+'''
+
+# The interpreter path of the cloud, with a fallback for instances that see the host.
+NODE_WEB_BOOTSTRAP = '''#!/bin/bash
+if [ -x /var/lang/node18/bin/node ]; then exec /var/lang/node18/bin/node app.js; fi
+exec node app.js
+'''
+
+NGINX_CONF = '''
+worker_processes auto;
+daemon off;
+master_process on;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            default_type text/plain;
+            return 200 "ok";
+        }}
+    }}
+}}
+'''
+
+GATEWAY_RE = re.compile(r"gateway listening on http://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
+WRK_RPS_RE = re.compile(r"^Requests/sec:\s*([0-9.]+)", re.M)
+WRK_PCT_RE = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([0-9.]+)(us|ms|s|m|h)\s*$", re.M)
+WRK_TOTAL_RE = re.compile(r"^\s*(\d+) requests in ([0-9.]+)(us|ms|s|m|h)", re.M)
+WRK_NON2XX_RE = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
+WRK_SOCKET_RE = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+
+
+# ----------------------------------------------------------------------------------------
+# wrk
+# ----------------------------------------------------------------------------------------
+
+def run_wrk(url, connections, seconds, timeout_s=10):
+    """One wrk run; returns {requests_per_s, p50_ms, p99_ms, requests, errors, ...}."""
+    threads = max(1, min(connections, os.cpu_count() or 1))
+    cmd = ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % max(1, round(seconds)),
+           "--latency", "--timeout", "%ds" % timeout_s, url]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    out = proc.stdout
+    if proc.returncode != 0 or not WRK_RPS_RE.search(out):
+        raise RuntimeError("wrk failed (%s): %s%s" % (proc.returncode, out, proc.stderr))
+    pct = {p: float(v) * UNIT_MS[u] for p, v, u in WRK_PCT_RE.findall(out)}
+    total = WRK_TOTAL_RE.search(out)
+    non2xx = WRK_NON2XX_RE.search(out)
+    sock = WRK_SOCKET_RE.search(out)
+    socket_errors = sum(int(x) for x in sock.groups()) if sock else 0
+    return {
+        "requests_per_s": round(float(WRK_RPS_RE.search(out).group(1)), 1),
+        "p50_ms": round(pct["50"], 3) if "50" in pct else None,
+        "p99_ms": round(pct["99"], 3) if "99" in pct else None,
+        "requests": int(total.group(1)) if total else None,
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": socket_errors,
+        "errors": (int(non2xx.group(1)) if non2xx else 0) + socket_errors,
+    }
+
+
+def fetch(url, timeout=60):
+    """(status, body bytes) of one GET; HTTP errors are returned, not raised."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def wait_ok(url, what, timeout=120):
+    """Polls url until it answers 200 "ok" (the first request may be a cold start)."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = fetch(url)
+            if last[0] == 200 and last[1].strip() == b"ok":
+                return
+        except OSError as e:
+            last = repr(e)
+        time.sleep(0.2)
+    raise RuntimeError("%s at %s never answered 200 ok; last: %r" % (what, url, last))
+
+
+def measure(url, what, seconds, warm_seconds):
+    """Warm-up, then one wrk run per concurrency; returns {"c1": {...}, "c32": {...}}."""
+    wait_ok(url, what)
+    for _ in range(20):
+        wait_ok(url, what)
+    # Concurrent warm-up: enough time for the instances of the c=32 run to start; a
+    # generous wrk timeout so that cold starts are waited for, not counted as errors.
+    run_wrk(url, max(CONCURRENCY), warm_seconds, timeout_s=60)
+    out = {}
+    for c in CONCURRENCY:
+        out["c%d" % c] = run_wrk(url, c, seconds)
+        sys.stderr.write("  %s c=%d: %s\n" % (what, c, out["c%d" % c]))
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# yunfn
+# ----------------------------------------------------------------------------------------
+
+def apigw_desc(method, path, integrated=True):
+    return json.dumps({"api": {"authRequired": "FALSE",
+                               "requestConfig": {"method": method, "path": path},
+                               "isIntegratedResponse": "TRUE" if integrated else "FALSE"},
+                       "service": {"serviceName": "bench"},
+                       "release": {"environmentName": "release"}})
+
+
+def add_apigw_trigger(client, name, method, path, integrated=True):
+    client.ok("CreateTrigger", {"FunctionName": name, "TriggerName": "bench-apigw",
+                                "Type": "apigw",
+                                "TriggerDesc": apigw_desc(method, path, integrated)})
+
+
+def gateway_base(server, timeout=15):
+    """http://HOST:PORT of the gateway, from the server's start-up line."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for line in list(server.stdout_lines):
+            m = GATEWAY_RE.search(line)
+            if m:
+                return "http://%s:%s" % (m.group(1), m.group(2))
+        time.sleep(0.05)
+    raise RuntimeError("no 'gateway listening on' line in the server's output:\n%s"
+                       % server.diagnostics())
+
+
+def measure_yunfn(lib, seconds, warm_seconds, results):
+    server = lib.Server(extra_args=["--gateway-listen", "127.0.0.1:0",
+                                    "--idle-timeout", "600"])
+    try:
+        server.start()
+    except BaseException:
+        server.cleanup()
+        raise
+    try:
+        line = next((l for l in server.stdout_lines if "API listening" in l), "")
+        m = re.search(r"isolation (\w+)", line)
+        results["isolation"] = m.group(1) if m else "unknown"
+        base = gateway_base(server)
+        client = server.client()
+
+        py = lib.unique_name("gwbench-py")
+        lib.create_function(client, py, files={"index.py": PY_NOOP}, runtime=PY_RUNTIME,
+                            timeout=30)
+        add_apigw_trigger(client, py, "GET", "/noop")
+        web = lib.unique_name("gwbench-web")
+        lib.create_function(client, web, files={"app.js": NODE_WEB_APP,
+                                                "scf_bootstrap": (NODE_WEB_BOOTSTRAP, 0o755)},
+                            runtime=NODE_RUNTIME, handler=None, timeout=30,
+                            extra={"Type": "HTTP"})
+        add_apigw_trigger(client, web, "ANY", "/")
+
+        results["python_event"] = measure("%s/default/%s/noop" % (base, py),
+                                          "python event function", seconds, warm_seconds)
+        results["nodejs_web"] = measure("%s/default/%s/" % (base, web),
+                                        "node.js web function", seconds, warm_seconds)
+        results["server_rss_kb"] = rss_kb(server.proc.pid)
+    except BaseException:
+        sys.stderr.write(server.diagnostics() + "\n")
+        raise
+    finally:
+        server.cleanup()
+
+
+def rss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+# ----------------------------------------------------------------------------------------
+# nginx
+# ----------------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure_nginx(seconds, results):
+    if not os.path.exists(NGINX):
+        print("nginx reference skipped: %s not found; install it with "
+              "`apt-get install -y nginx-light`" % NGINX)
+        return
+    prefix = tempfile.mkdtemp(prefix="yunfn-bench-nginx-")
+    os.chmod(prefix, 0o755)  # workers may run as another user
+    os.makedirs(os.path.join(prefix, "tmp"))
+    port = free_port()
+    conf = os.path.join(prefix, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(prefix=prefix, port=port))
+    proc = subprocess.Popen([NGINX, "-p", prefix, "-c", conf, "-e",
+                             os.path.join(prefix, "error.log")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        url = "http://127.0.0.1:%d/" % port
+        deadline = time.time() + 10
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("nginx exited with %s: %s" % (
+                    proc.returncode, proc.stderr.read().decode("utf-8", "replace")))
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError("nginx did not listen on %s" % url)
+                time.sleep(0.05)
+        version = subprocess.run([NGINX, "-v"], capture_output=True, text=True).stderr.strip()
+        results["nginx_version"] = version.replace("nginx version: ", "")
+        results["nginx"] = measure(url, "nginx", seconds, 1)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGQUIT)  # graceful stop of master and workers
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        proc.stderr.close()
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------------------
+# Report
+# ----------------------------------------------------------------------------------------
+
+ROWS = (("python_event", "yunfn, Python event function"),
+        ("nodejs_web", "yunfn, Node.js web function"),
+        ("nginx", "nginx, fixed 200 (reference)"))
+
+
+def fmt(v, spec="%.1f"):
+    return "-" if v is None else spec % v
+
+
+def print_report(r):
+    table = [("target", "conc.", "requests/s", "p50 ms", "p99 ms", "errors")]
+    for key, label in ROWS:
+        for c in CONCURRENCY:
+            x = (r.get(key) or {}).get("c%d" % c)
+            if x is None:
+                table.append((label, str(c), "skipped", "-", "-", "-"))
+                continue
+            table.append((label, str(c), fmt(x["requests_per_s"]), fmt(x["p50_ms"], "%.3f"),
+                          fmt(x["p99_ms"], "%.3f"), str(x["errors"])))
+    width = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    line = "+" + "+".join("-" * (w + 2) for w in width) + "+"
+    print(line)
+    for i, row in enumerate(table):
+        cells = [row[0].ljust(width[0])] + [row[j].rjust(width[j]) for j in range(1, len(row))]
+        print("| " + " | ".join(cells) + " |")
+        if i == 0:
+            print(line)
+    print(line)
+
+    ref = r.get("nginx")
+    r["ratios"] = {}
+    print("ratios yunfn / nginx (requests/s: below 1 is slower; latency: above 1 is slower):")
+    for key, label in ROWS[:2]:
+        for c in CONCURRENCY:
+            mine = (r.get(key) or {}).get("c%d" % c)
+            base = (ref or {}).get("c%d" % c)
+            if not mine or not base:
+                print("  %-30s c=%-2d n/a (%s)" % (
+                    label, c, "no nginx reference" if not base else "not measured"))
+                continue
+
+            def ratio(field):
+                a, b = mine.get(field), base.get(field)
+                return round(a / b, 3) if a is not None and b else None
+
+            q = {f: ratio(f) for f in ("requests_per_s", "p50_ms", "p99_ms")}
+            r["ratios"]["%s_c%d" % (key, c)] = q
+            print("  %-30s c=%-2d requests/s %sx, p50 %sx, p99 %sx" % (
+                label, c, fmt(q["requests_per_s"], "%.3f"), fmt(q["p50_ms"], "%.1f"),
+                fmt(q["p99_ms"], "%.1f")))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bin", default=os.path.join(REPO, "build", "yunfn"),
+                    help="the yunfn binary (default build/yunfn)")
+    ap.add_argument("--duration", type=float, default=10.0,
+                    help="seconds of each measured wrk run (default 10)")
+    ap.add_argument("--warm-seconds", type=float, default=5.0,
+                    help="seconds of the concurrent warm-up of each function (default 5)")
+    ap.add_argument("--isolation", default=None,
+                    help="passed to the server as --isolation (default: the server's auto)")
+    args = ap.parse_args()
+
+    if shutil.which("wrk") is None:
+        sys.exit("wrk not found; install it with `apt-get install -y wrk`")
+    os.environ["YUNFN_BIN"] = os.path.abspath(args.bin)
+    os.environ["YUNFN_REPO"] = REPO
+    if args.isolation:
+        os.environ["YUNFN_ITEST_ISOLATION"] = args.isolation
+    sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+    import yunfnlib  # noqa: E402  (reads YUNFN_BIN at import)
+
+    if not os.path.exists(yunfnlib.BIN):
+        sys.exit("no yunfn binary at %s (use --bin)" % yunfnlib.BIN)
+    started = time.time()
+    results = {"duration_s": args.duration, "cpus": os.cpu_count(),
+               "concurrency": list(CONCURRENCY)}
+    measure_yunfn(yunfnlib, args.duration, args.warm_seconds, results)
+    measure_nginx(args.duration, results)
+    results["total_seconds"] = round(time.time() - started, 1)
+    print("yunfn gateway benchmark: %s, isolation %s, %d CPUs, wrk %g s per point%s"
+          % (args.bin, results.get("isolation"), results["cpus"] or 0, args.duration,
+             ", %s" % results["nginx_version"] if "nginx_version" in results else ""))
+    print_report(results)
+    print("total benchmark time %.0f s" % results["total_seconds"])
+    print("JSON " + json.dumps(results, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,303 @@
+#include "gateway/gateway_server.h"
+
+#include <list>
+
+#include <spdlog/spdlog.h>
+
+#include "common/crypto.h"
+#include "common/ids.h"
+#include "gateway/apigw_event.h"
+#include "gateway/reply.h"
+#include "gateway/web_proxy.h"
+
+namespace yunfn::gateway {
+
+struct GatewayServer::State {
+  asio::any_io_executor ex;
+  GatewayConfig config;
+  store::Store& store;
+  invoke::Invoker& invoker;
+  invoke::AsyncQueue& async;
+  const RouteTable& routes;
+  asio::ip::tcp::acceptor acceptor;
+  std::list<std::weak_ptr<beast::tcp_stream>> connections;
+  bool stopped = false;
+
+  State(asio::any_io_executor e, GatewayConfig c, store::Store& s, invoke::Invoker& i,
+        invoke::AsyncQueue& a, const RouteTable& r)
+      : ex(e), config(std::move(c)), store(s), invoker(i), async(a), routes(r), acceptor(e) {}
+};
+
+namespace {
+
+using State = GatewayServer::State;
+
+// SCF shows the API-gateway service an API belongs to; each function is one here.
+std::string service_id(const std::string& ns, const std::string& fn) {
+  return "service-" + crypto::sha256_hex(ns + "/" + fn).substr(0, 8);
+}
+
+// The path below /<namespace>/<function>, as the client wrote it.
+std::string relative_path(const std::string& path) {
+  size_t pos = 0;
+  for (int seen = 0; seen < 2 && pos < path.size(); ++seen) {
+    pos = path.find_first_not_of('/', pos);
+    if (pos == std::string::npos) return "/";
+    pos = std::min(path.find('/', pos), path.size());
+  }
+  std::string rest = path.substr(pos);
+  return rest.empty() ? "/" : rest;
+}
+
+// Runs an event function, answering 504 when serviceTimeout passes first (the
+// invocation is then cancelled and logged as 499).
+Task<GatewayReply> run_event_function(State& st, invoke::InvocationRequest req,
+                                      const ApigwRoute& route) {
+  const std::string id = req.request_id;
+  auto token = std::make_shared<invoke::CancelToken>();
+  req.cancel = token;
+  auto done = std::make_shared<Signal>(st.ex);
+  auto outcome = std::make_shared<std::optional<Result<invoke::InvocationResult>>>();
+  asio::co_spawn(
+      st.ex,
+      [&invoker = st.invoker, req = std::move(req), done, outcome]() mutable -> Task<void> {
+        outcome->emplace(co_await invoker.invoke(std::move(req)));
+        done->notify();
+      },
+      Detached{});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(route.service_timeout_s);
+  bool finished = co_await done->wait_until(deadline);
+  if (!finished) {
+    token->cancel();
+    co_return gateway_error(504, "gateway timeout: the function did not answer within the "
+                                 "serviceTimeout of " + std::to_string(route.service_timeout_s) +
+                                 " seconds", id);
+  }
+  const auto& result = **outcome;
+  if (!result.ok()) co_return rejected_invocation(result.error(), id);
+  if (result->status_code != 200) {
+    co_return failed_invocation(result->status_code,
+                                result->err_msg.empty() ? result->ret_msg : result->err_msg, id);
+  }
+  if (!route.integrated_response) {
+    GatewayReply r;
+    r.body = result->ret_msg;
+    co_return r;
+  }
+  auto reply = integration_reply(result->ret_msg);
+  if (!reply.ok()) {
+    spdlog::info("gateway: request {}: {}", id, reply.error().message);
+    co_return invalid_integration_reply();
+  }
+  co_return std::move(*reply);
+}
+
+std::string header_value(const http::request_parser<http::empty_body>& head, http::field f) {
+  auto it = head.get().find(f);
+  return it == head.get().end() ? "" : std::string(it->value());
+}
+
+// Serves one request whose header is read; returns whether the connection
+// can carry another one.
+Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                  http::request_parser<http::empty_body>& head, const std::string& source_ip) {
+  const std::string id = new_request_id();
+  const auto& h = head.get();
+  ReplyContext ctx;
+  ctx.version = h.version();
+  ctx.keep_alive = h.keep_alive();
+  ctx.head = h.method() == http::verb::head;
+  ctx.headers = common_reply_headers(id, false);
+  // Replies sent before the body was read end the connection: the unread body
+  // would otherwise be taken for the next request.
+  auto reply_now = [&](GatewayReply r) -> Task<bool> {
+    if (!head.is_done()) ctx.keep_alive = false;
+    co_return co_await send_reply(stream, r, ctx);
+  };
+  const std::string method(h.method_string());
+  auto target = parse_target(h.target());
+  if (!target.ok()) co_return co_await reply_now(gateway_error(400, target.error().message, id));
+  if (target->segments.size() < 2) {
+    co_return co_await reply_now(gateway_error(404, "no function at " + target->path +
+                                                        ": URLs are /<namespace>/<function>/<path>", id));
+  }
+  const std::string ns = target->segments[0], fn = target->segments[1];
+  std::vector<std::string> rest(target->segments.begin() + 2, target->segments.end());
+  auto matched = st.routes.match(ns, fn, rest, method);
+
+  // CORS preflight: answered by the gateway for routes that enable CORS.
+  std::string preflight_method = header_value(head, http::field::access_control_request_method);
+  if (h.method() == http::verb::options && !preflight_method.empty()) {
+    auto pre = st.routes.match(ns, fn, rest, preflight_method);
+    if (auto* m = std::get_if<RouteMatch>(&pre); m && m->entry->route.cors) {
+      GatewayReply r;
+      r.status = 204;
+      r.content_type.clear();
+      r.headers = {{"Access-Control-Allow-Origin", "*"},
+                   {"Access-Control-Allow-Methods", "GET,POST,PUT,DELETE,HEAD,PATCH,OPTIONS"},
+                   {"Access-Control-Allow-Headers",
+                    header_value(head, http::field::access_control_request_headers).empty()
+                        ? "*"
+                        : header_value(head, http::field::access_control_request_headers)},
+                   {"Access-Control-Max-Age", "86400"}};
+      co_return co_await reply_now(r);
+    }
+  }
+  if (auto* failure = std::get_if<MatchFailure>(&matched)) {
+    int status = static_cast<int>(*failure);
+    std::string what = status == 404 ? "no API matches " : "method not allowed for ";
+    co_return co_await reply_now(gateway_error(status, what + method + " " + target->path, id));
+  }
+  const RouteMatch& match = std::get<RouteMatch>(matched);
+  const ApigwRoute& route = match.entry->route;
+  ctx.headers = common_reply_headers(id, route.cors);
+  if (auto length = head.content_length(); length && *length > kMaxGatewayBody) {
+    co_return co_await reply_now(gateway_error(413, "the request body is larger than the 6 MB limit", id));
+  }
+  auto function = st.store.get_function(ns, fn);
+  if (!function) co_return co_await reply_now(gateway_error(404, "no API matches " + method + " " + target->path, id));
+  if (beast::iequals(header_value(head, http::field::expect), "100-continue")) {
+    // Clients that ask wait for this before they send the body.
+    http::response<http::empty_body> cont{http::status::continue_, h.version()};
+    auto [ec, n] = co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return false;
+  }
+  const std::string rel = relative_path(target->path);
+
+  if (function->latest.config.type == "HTTP") {
+    WebRequest web{ns, fn, match.entry->trigger.qualifier, id,
+                   rel + (target->query.empty() ? "" : "?" + target->query), &route, ctx.headers};
+    co_return co_await proxy_web_request(st.invoker, stream, buffer, head, std::move(web));
+  }
+
+  http::request_parser<http::string_body> full{std::move(head)};
+  full.body_limit(kMaxGatewayBody);
+  auto [ec, n] = co_await http::async_read(stream, buffer, full, asio::as_tuple(asio::use_awaitable));
+  if (ec == http::error::body_limit) {
+    ctx.keep_alive = false;
+    co_return co_await send_reply(stream, gateway_error(413, "the request body is larger than the 6 MB limit", id), ctx);
+  }
+  if (ec) co_return false;
+  auto& r = full.get();
+  ApigwRequest apigw;
+  apigw.method = method;
+  apigw.path = rel;
+  apigw.query = target->query;
+  for (const auto& field : r) apigw.headers.emplace_back(field.name_string(), field.value());
+  apigw.body = std::move(r.body());
+  apigw.source_ip = source_ip;
+  apigw.request_id = id;
+  apigw.service_id = service_id(ns, fn);
+  bool b64 = wants_base64(route, std::string(r[http::field::content_type]),
+                          std::string(r[http::field::accept]));
+  invoke::InvocationRequest req;
+  req.ns = ns;
+  req.function_name = fn;
+  req.qualifier = match.entry->trigger.qualifier;
+  req.request_id = id;
+  req.source = "apigw";
+  req.event = apigw_event(apigw, match, b64);
+  if (req.event.size() > kMaxGatewayBody + 1024 * 1024) {
+    co_return co_await send_reply(stream, gateway_error(413, "the request is larger than the 6 MB event limit", id), ctx);
+  }
+
+  if (function->latest.config.async_run_enable) {
+    // Async execution: the caller gets the request id at once.
+    auto queued = st.async.enqueue(std::move(req), "APIGW");
+    if (!queued.ok()) co_return co_await send_reply(stream, rejected_invocation(queued.error(), id), ctx);
+    GatewayReply accepted;
+    accepted.body = Json{{"requestId", *queued}, {"message", "Async run task submitted"}}.dump();
+    co_return co_await send_reply(stream, accepted, ctx);
+  }
+  GatewayReply reply = co_await run_event_function(st, std::move(req), route);
+  co_return co_await send_reply(stream, reply, ctx);
+}
+
+Task<void> serve_connection(std::shared_ptr<State> st, std::shared_ptr<beast::tcp_stream> stream) {
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  auto remote = stream->socket().remote_endpoint(ec);
+  const std::string source_ip = ec ? "" : remote.address().to_string();
+  for (;;) {
+    http::request_parser<http::empty_body> head;
+    head.header_limit(64 * 1024);
+    head.body_limit(boost::none);  // checked in handle(), to answer 413
+    stream->expires_after(std::chrono::seconds(120));  // idle or slow clients
+    auto [rec, n] = co_await http::async_read_header(*stream, buffer, head,
+                                                     asio::as_tuple(asio::use_awaitable));
+    stream->expires_never();
+    if (rec) {
+      if (rec.category() == http::make_error_code(http::error::bad_target).category() &&
+          rec != http::error::end_of_stream) {
+        ReplyContext ctx;
+        ctx.keep_alive = false;
+        co_await send_reply(*stream, gateway_error(400, "malformed HTTP request: " + rec.message()), ctx);
+      }
+      break;
+    }
+    bool again = co_await handle(*st, *stream, buffer, head, source_ip);
+    if (!again || st->stopped) break;
+  }
+  stream->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+}
+
+Task<void> accept_loop(std::shared_ptr<State> st) {
+  while (!st->stopped) {
+    auto [ec, socket] = co_await st->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (st->stopped || ec == asio::error::operation_aborted) break;
+      spdlog::warn("gateway accept failed: {}", ec.message());
+      continue;
+    }
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    st->connections.remove_if([](const auto& w) { return w.expired(); });
+    st->connections.push_back(stream);
+    asio::co_spawn(st->ex, serve_connection(st, stream), Detached{});
+  }
+}
+
+}  // namespace
+
+GatewayServer::GatewayServer(asio::any_io_executor ex, GatewayConfig config, store::Store& store,
+                             invoke::Invoker& invoker, invoke::AsyncQueue& async,
+                             const RouteTable& routes)
+    : state_(std::make_shared<State>(ex, std::move(config), store, invoker, async, routes)) {}
+
+GatewayServer::~GatewayServer() { stop(); }
+
+void GatewayServer::start() {
+  auto& a = state_->acceptor;
+  asio::ip::tcp::endpoint ep(asio::ip::make_address(state_->config.host), state_->config.port);
+  a.open(ep.protocol());
+  a.set_option(asio::socket_base::reuse_address(true));
+  a.bind(ep);
+  a.listen(asio::socket_base::max_listen_connections);
+  asio::co_spawn(state_->ex, accept_loop(state_), Detached{});
+}
+
+void GatewayServer::stop() {
+  if (!state_ || state_->stopped) return;
+  state_->stopped = true;
+  boost::system::error_code ec;
+  state_->acceptor.close(ec);
+  for (auto& w : state_->connections) {
+    if (auto s = w.lock()) s->socket().close(ec);
+  }
+  state_->connections.clear();
+}
+
+unsigned short GatewayServer::port() const {
+  boost::system::error_code ec;
+  auto ep = state_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+std::string GatewayServer::base_url() const {
+  std::string host = state_->config.host;
+  if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port()) + "";
+}
+
+}  // namespace yunfn::gateway
