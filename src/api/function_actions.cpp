@@ -31,7 +31,9 @@ Json function_summary(const store::FunctionRecord& fn) {
           {"TotalProvisionedConcurrencyMem", 0},
           {"ReservedConcurrencyMem", fn.reserved_mem_mb ? Json(*fn.reserved_mem_mb) : Json(nullptr)},
           {"AsyncRunEnable", c.async_run_enable ? "TRUE" : "FALSE"},
-          {"TraceEnable", c.trace_enable ? "TRUE" : "FALSE"}};
+          {"TraceEnable", c.trace_enable ? "TRUE" : "FALSE"},
+          {"InstanceConcurrencyConfig",
+           {{"DynamicEnabled", "FALSE"}, {"MaxConcurrency", c.max_concurrency}}}};
 }
 
 // The GetFunction response.
@@ -90,6 +92,23 @@ Status read_config(const Params& p, store::FunctionConfig& c) {
   if (p.has("PublicNetConfig")) {
     YUNFN_TRY(net, p.object("PublicNetConfig"));
     c.public_net = net.value("PublicNetStatus", "ENABLE") != "DISABLE";
+  }
+  if (p.has("InstanceConcurrencyConfig")) {
+    // Web functions may serve several requests per instance (static mode).
+    YUNFN_TRY(conf, p.object("InstanceConcurrencyConfig"));
+    if (c.type != "HTTP") {
+      return invalid_value("InstanceConcurrencyConfig", "applies to web functions (Type HTTP) only");
+    }
+    Json dynamic = conf.value("DynamicEnabled", Json("FALSE"));
+    if (dynamic != "FALSE" && dynamic != "" && dynamic != false) {
+      return invalid_value("InstanceConcurrencyConfig.DynamicEnabled",
+                           "must be FALSE: only static per-instance concurrency is available");
+    }
+    Json max = conf.value("MaxConcurrency", Json(1));
+    if (!max.is_number_integer() || max.get<int>() < 1 || max.get<int>() > 100) {
+      return invalid_value("InstanceConcurrencyConfig.MaxConcurrency", "must be an integer from 1 to 100");
+    }
+    c.max_concurrency = dynamic == "" ? 1 : max.get<int>();
   }
   return ok_status();
 }

@@ -36,10 +36,13 @@ Task<bool> send_reply(beast::tcp_stream& stream, const GatewayReply& reply, cons
   for (const auto& [k, v] : ctx.headers) {
     if (res.find(k) == res.end()) res.set(k, v);
   }
-  res.body() = reply.body;
   res.keep_alive(ctx.keep_alive);
-  res.prepare_payload();
-  if (ctx.head) res.body().clear();  // Content-Length still tells the size
+  // 1xx, 204 and 304 answers have neither a body nor a Content-Length.
+  if (reply.status >= 200 && reply.status != 204 && reply.status != 304) {
+    res.body() = reply.body;
+    res.prepare_payload();
+    if (ctx.head) res.body().clear();  // Content-Length still tells the size
+  }
   auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
   co_return !ec && ctx.keep_alive;
 }

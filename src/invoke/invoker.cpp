@@ -58,6 +58,7 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
   spec.extra_env = std::move(command.extra_env);
   spec.public_net = c.public_net;
   spec.web = web;
+  spec.max_concurrency = web ? c.max_concurrency : 1;
   return spec;
 }
 
@@ -129,10 +130,14 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCa
     // An idle provisioned instance is already counted in the quota; any other
     // instance (warm or new) takes quota for the call.
     const std::string quota_key = req.ns + "/" + req.function_name;
+    // Quota is memory per instance; requests sharing a multi-concurrency
+    // instance each take their share of it.
+    const int per_instance = (*pool)->spec().max_concurrency;
+    const int quota_mb = (version.config.memory_mb + per_instance - 1) / per_instance;
     std::optional<pool::Lease> provisioned = (*pool)->take_idle_provisioned();
     bool on_demand = !provisioned;
     if (on_demand) {
-      auto admitted = quota_.admit(quota_key, req.function_name, version.config.memory_mb);
+      auto admitted = quota_.admit(quota_key, req.function_name, quota_mb);
       if (!admitted.ok()) {
         ++m.throttles;
         result.status_code = 432;
@@ -189,7 +194,7 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCa
       frame.cold_start = lease->cold_start;
       frame.init_duration_ms = lease->init_duration_ms;
     }
-    if (on_demand) quota_.release(quota_key, version.config.memory_mb);
+    if (on_demand) quota_.release(quota_key, quota_mb);
     if (failure.status_code == pool::kScaleLimitStatus) {
       record(req, result, start_ms);
       co_return make_error("RequestLimitExceeded", failure.message);

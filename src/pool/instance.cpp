@@ -227,9 +227,10 @@ Task<InvokeOutcome> Instance::serve(std::function<Task<InvokeOutcome>()> exchang
   std::string init_log = begin_invocation();
   InvokeOutcome out = co_await exchange();
   out.init_log = std::move(init_log);
-  if (out.status_code == 433 || out.status_code == 439) {
+  if ((out.status_code == 433 || out.status_code == 439) && spec_.max_concurrency == 1) {
     // A timed-out request may still be running; a server that broke a request
-    // is not trusted with the next one.
+    // is not trusted with the next one. With several requests per instance a
+    // timeout affects only its own request, as in SCF.
     kill();
   }
   co_return finish(std::move(out), started);

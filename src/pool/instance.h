@@ -34,6 +34,7 @@ struct InstanceSpec {
   std::vector<std::string> extra_env;  // runtime-specific "K=V" entries
   bool public_net = true;     // outbound network (PublicNetConfig), namespace isolation
   bool web = false;           // web function: scf_bootstrap serves HTTP on port 9000
+  int max_concurrency = 1;    // requests served at once (web functions may take more)
 };
 
 // The account an instance believes it runs in (SCF_* variables, X-Scf-* headers).
@@ -89,6 +90,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   const InstanceSpec& spec() const { return spec_; }
 
   State state() const { return state_; }
+  // Requests the instance serves right now (busy while > 0).
+  int inflight() const { return inflight_; }
+  void add_inflight(int d) { inflight_ += d; }
   void set_state(State s) { state_ = s; }
   const std::string& id() const { return id_; }
   pid_t pid() const { return process_ ? process_->pid() : 0; }
@@ -131,6 +135,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::chrono::steady_clock::time_point last_used_;
   std::function<void()> on_exit_;
   bool provisioned_ = false;
+  int inflight_ = 0;
   std::vector<asio::ip::tcp::socket> web_connections_;  // idle keep-alive connections
 };
 

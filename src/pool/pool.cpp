@@ -13,11 +13,25 @@ Pool::Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, ScaleLimiter& li
       spec_(std::move(spec)) {}
 
 std::shared_ptr<Instance> Pool::take_idle() {
+  // Multi-concurrency instances take more requests while they have room,
+  // the busiest first so idle ones can be reaped.
+  if (spec_.max_concurrency > 1) {
+    std::shared_ptr<Instance> best;
+    for (const auto& inst : busy_) {
+      if (inst->state() != Instance::State::kBusy || inst->inflight() >= spec_.max_concurrency) continue;
+      if (!best || inst->inflight() > best->inflight()) best = inst;
+    }
+    if (best) {
+      best->add_inflight(1);
+      return best;
+    }
+  }
   while (!idle_.empty()) {
     auto inst = idle_.back();
     idle_.pop_back();
     if (inst->state() != Instance::State::kIdle) continue;  // died while idle
     inst->set_state(Instance::State::kBusy);
+    inst->add_inflight(1);
     busy_.insert(inst);
     return inst;
   }
@@ -66,11 +80,14 @@ Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
   if (!started.ok()) co_return started.error();
   watch(inst);
   inst->set_state(Instance::State::kBusy);
+  inst->add_inflight(1);
   busy_.insert(inst);
   co_return Lease{inst, true, inst->init_duration_ms()};
 }
 
 void Pool::release(const std::shared_ptr<Instance>& instance) {
+  instance->add_inflight(-1);
+  if (instance->inflight() > 0 && instance->state() != Instance::State::kDead) return;  // still serving
   busy_.erase(instance);
   if (retired_ || instance->state() == Instance::State::kDead) {
     instance->kill();
@@ -123,17 +140,11 @@ std::optional<Lease> Pool::take_idle_provisioned() {
     if (!inst->provisioned() || inst->state() != Instance::State::kIdle) continue;
     idle_.erase(std::next(it).base());
     inst->set_state(Instance::State::kBusy);
+    inst->add_inflight(1);
     busy_.insert(inst);
     return Lease{inst, false, 0};
   }
   return std::nullopt;
-}
-
-bool Pool::has_idle_provisioned() const {
-  for (const auto& inst : idle_) {
-    if (inst->provisioned() && inst->state() == Instance::State::kIdle) return true;
-  }
-  return false;
 }
 
 void Pool::set_provisioned(int target) {

@@ -46,12 +46,11 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Kills every instance (server shutdown, function deleted).
   void kill_all();
 
-  // Provisioned instances: the target count, how many are ready, whether an
-  // idle one is waiting, and the last start failure.
+  // Provisioned instances: the target count, how many are ready and the last
+  // start failure.
   void set_provisioned(int target);
   int provisioned_target() const { return provisioned_target_; }
   int provisioned_available() const;
-  bool has_idle_provisioned() const;
   // An idle provisioned instance marked busy (already counted in the quota), if any.
   std::optional<Lease> take_idle_provisioned();
   const std::string& provisioned_error() const { return provisioned_error_; }

@@ -11,7 +11,7 @@ Json to_json(const FunctionConfig& c) {
           {"init_timeout_s", c.init_timeout_s}, {"environment", env},
           {"code_sha256", c.code_sha256}, {"code_size", c.code_size},
           {"async_run_enable", c.async_run_enable}, {"trace_enable", c.trace_enable},
-          {"public_net", c.public_net}};
+          {"public_net", c.public_net}, {"max_concurrency", c.max_concurrency}};
 }
 
 FunctionConfig function_config_from_json(const Json& j) {
@@ -33,6 +33,7 @@ FunctionConfig function_config_from_json(const Json& j) {
   c.async_run_enable = j.value("async_run_enable", false);
   c.trace_enable = j.value("trace_enable", false);
   c.public_net = j.value("public_net", true);
+  c.max_concurrency = j.value("max_concurrency", 1);
   return c;
 }
 

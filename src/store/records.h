@@ -38,6 +38,7 @@ struct FunctionConfig {
   bool async_run_enable = false;
   bool trace_enable = false;
   bool public_net = true;
+  int max_concurrency = 1;  // requests one instance serves at once (web functions)
 };
 
 Json to_json(const FunctionConfig& c);

@@ -17,7 +17,12 @@ from yunfnlib import (NODE_RUNTIME, PY_RUNTIME, ServerTestCase, create_apigw_tri
                       unique_name, wait_active, zip_b64)
 
 PY_BOOTSTRAP = "#!/bin/bash\ncd \"$(dirname \"$0\")\"\nexec /var/lang/python3/bin/python3 -u app.py\n"
+# Without namespace isolation there is no /var/lang: fall back to the host's python3.
+PY_BOOTSTRAP_ANY = ("#!/bin/bash\ncd \"$(dirname \"$0\")\"\nPY=/var/lang/python3/bin/python3\n"
+                    "[ -x \"$PY\" ] || PY=python3\nexec \"$PY\" -u app.py\n")
 NODE_BOOTSTRAP = "#!/bin/bash\ncd \"$(dirname \"$0\")\"\nexec /var/lang/node18/bin/node app.js\n"
+NODE_BOOTSTRAP_ANY = ("#!/bin/bash\ncd \"$(dirname \"$0\")\"\nNODE=/var/lang/node18/bin/node\n"
+                      "[ -x \"$NODE\" ] || NODE=node\nexec \"$NODE\" app.js\n")
 
 # Routes by path: /big echoes the body raw, /sleep?s=N waits, /crash dies mid-request,
 # everything else answers with a JSON description of the request.
@@ -139,9 +144,12 @@ def web_package(app_name, app_code, bootstrap):
     return {"scf_bootstrap": (bootstrap, 0o755), app_name: app_code}
 
 
-def create_web_function(client, name, files, runtime=PY_RUNTIME, wait=True, **kw):
+def create_web_function(client, name, files, runtime=PY_RUNTIME, wait=True, extra_config=None,
+                        **kw):
+    extra = {"Type": "HTTP"}
+    extra.update(extra_config or {})
     return create_function(client, name, files, runtime=runtime, handler=None,
-                           extra={"Type": "HTTP"}, wait=wait, **kw)
+                           extra=extra, wait=wait, **kw)
 
 
 def header_values(doc, name):
@@ -310,6 +318,51 @@ class PythonWebFunctionTest(WebFunctionCase):
         doc, _ = self.app(self.fn, "/still-there")
         self.assertEqual(doc["path"], "/still-there")
 
+    def test_instance_concurrency_shares_one_instance(self):
+        c = self.client
+        name = unique_name("web-multi")
+        # The Node.js app serves overlapping requests (the Python one is single-threaded).
+        create_web_function(c, name, web_package("app.js", NODE_APP, NODE_BOOTSTRAP),
+                            runtime=NODE_RUNTIME, timeout=10, extra_config={"InstanceConcurrencyConfig": {
+                                "DynamicEnabled": "FALSE", "MaxConcurrency": 4}})
+        got = c.get_function(name)["InstanceConcurrencyConfig"]
+        self.assertEqual(got["MaxConcurrency"], 4, got)
+        create_apigw_trigger(c, name, "root", "/")
+        warm, _ = self.app(name, "/warm")
+        results = run_concurrently([lambda: self.request(name, "/sleep?s=1")
+                                    for _ in range(4)], timeout=90)
+        tokens = set()
+        for r in results:
+            self.assertNotIsInstance(r, BaseException, results)
+            status, _, body = r
+            self.assertEqual(status, 200, body[:500])
+            self.assertIn(b"token", body, body[:500])
+            tokens.add(json.loads(body)["token"])
+        self.assertEqual(tokens, {warm["token"]},
+                         "4 requests within MaxConcurrency 4 should share the warm instance")
+        # A fifth concurrent request beyond the limit needs a second instance.
+        results = run_concurrently([lambda: self.request(name, "/sleep?s=1")
+                                    for _ in range(5)], timeout=90)
+        tokens = {json.loads(r[2])["token"] for r in results if not isinstance(r, BaseException)}
+        self.assertEqual(len(tokens), 2, results)
+
+    def test_instance_concurrency_validation(self):
+        c = self.client
+        for bad in (0, 101, "4"):
+            err = c.error("UpdateFunctionConfiguration", {
+                "FunctionName": self.fn,
+                "InstanceConcurrencyConfig": {"DynamicEnabled": "FALSE", "MaxConcurrency": bad}})
+            self.assertIn("MaxConcurrency", err["Message"], err)
+        err = c.error("UpdateFunctionConfiguration", {
+            "FunctionName": self.fn, "InstanceConcurrencyConfig": {"DynamicEnabled": "TRUE"}})
+        self.assertIn("DynamicEnabled", err["Message"], err)
+        event_fn = unique_name("event")
+        create_function(c, event_fn, {"index.py": "def main_handler(e, c):\n    return 1\n"})
+        err = c.error("UpdateFunctionConfiguration", {
+            "FunctionName": event_fn,
+            "InstanceConcurrencyConfig": {"DynamicEnabled": "FALSE", "MaxConcurrency": 2}})
+        self.assertIn("InstanceConcurrencyConfig", err["Message"], err)
+
     def test_invoke_api_refused(self):
         err = self.client.error("Invoke", {"FunctionName": self.fn,
                                            "InvocationType": "RequestResponse",
@@ -328,7 +381,10 @@ class NodeWebFunctionTest(WebFunctionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.fn = unique_name("web-node")
-        create_web_function(cls.client, cls.fn, web_package("app.js", NODE_APP, NODE_BOOTSTRAP),
+        bootstrap = NODE_BOOTSTRAP
+        if os.environ.get("YUNFN_ITEST_ISOLATION") == "none":
+            bootstrap = NODE_BOOTSTRAP_ANY  # no /var/lang without namespace isolation
+        create_web_function(cls.client, cls.fn, web_package("app.js", NODE_APP, bootstrap),
                             runtime=NODE_RUNTIME, timeout=5)
         create_apigw_trigger(cls.client, cls.fn, "root", "/")
         create_apigw_trigger(cls.client, cls.fn, "api", "/api", method="POST")
@@ -426,7 +482,7 @@ class WebFunctionSharedPortTest(WebFunctionCase):
             except OSError:
                 self.skipTest("port 9000 is in use on this machine")
         first, second = unique_name("web-shared-a"), unique_name("web-shared-b")
-        files = web_package("app.py", PY_APP, PY_BOOTSTRAP)
+        files = web_package("app.py", PY_APP, PY_BOOTSTRAP_ANY)
         for name in (first, second):
             create_web_function(self.client, name, files, init_timeout=5)
             create_apigw_trigger(self.client, name, "root", "/")

@@ -8,6 +8,8 @@ What is here:
   and returns the `Response` object of each call.
 - `zip_b64` / `make_zip`: build code packages from a dict {path: content}.
 - `create_function`, `wait_active`, `unique_name`, `run_cli`.
+- `gateway_request`, `create_apigw_trigger`: the HTTP gateway (docs/gateway.md); every
+  `Server` gets its own gateway port (`gateway_port`).
 - `ServerTestCase`: a TestCase base class with one server per class.
 
 Environment: YUNFN_BIN (the server binary), YUNFN_REPO (repository root). Optional:
