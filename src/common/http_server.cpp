@@ -1,23 +1,12 @@
 #include "common/http_server.h"
 
-#include <list>
-
-#include <spdlog/spdlog.h>
-
 namespace yunfn {
 
-// Shared by the accept loop and the connections, so stop() can close them
-// and coroutines never outlive what they use.
+// Shared with the connection coroutines, which may outlive the server.
 struct HttpServer::State {
-  asio::any_io_executor ex;
   HttpServerConfig config;
   HttpHandler handler;
-  asio::ip::tcp::acceptor acceptor;
-  std::list<std::weak_ptr<beast::tcp_stream>> connections;
   bool stopped = false;
-
-  State(asio::any_io_executor e, HttpServerConfig c, HttpHandler h)
-      : ex(e), config(std::move(c)), handler(std::move(h)), acceptor(e) {}
 };
 
 namespace {
@@ -51,56 +40,23 @@ Task<void> serve_connection(std::shared_ptr<HttpServer::State> state,
   stream->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
 }
 
-Task<void> accept_loop(std::shared_ptr<HttpServer::State> state) {
-  while (!state->stopped) {
-    auto [ec, socket] = co_await state->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-      if (state->stopped || ec == asio::error::operation_aborted) break;
-      spdlog::warn("http accept failed: {}", ec.message());
-      continue;
-    }
-    socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-    state->connections.remove_if([](const auto& w) { return w.expired(); });
-    state->connections.push_back(stream);
-    asio::co_spawn(state->ex, serve_connection(state, stream), Detached{});
-  }
-}
-
 }  // namespace
 
 HttpServer::HttpServer(asio::any_io_executor ex, HttpServerConfig config, HttpHandler handler)
-    : state_(std::make_shared<State>(ex, std::move(config), std::move(handler))) {}
+    : state_(std::make_shared<State>(State{std::move(config), std::move(handler)})),
+      listener_(ex, [st = state_](std::shared_ptr<beast::tcp_stream> stream) {
+        return serve_connection(st, std::move(stream));
+      }) {}
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::start() {
-  auto& a = state_->acceptor;
-  asio::ip::tcp::endpoint ep(asio::ip::make_address(state_->config.host), state_->config.port);
-  a.open(ep.protocol());
-  a.set_option(asio::socket_base::reuse_address(true));
-  a.bind(ep);
-  a.listen(asio::socket_base::max_listen_connections);
-  port_ = a.local_endpoint().port();
-  asio::co_spawn(state_->ex, accept_loop(state_), Detached{});
-}
+void HttpServer::start() { listener_.start(state_->config.host, state_->config.port); }
 
-void HttpServer::start_on(int listening_fd) {
-  auto& a = state_->acceptor;
-  a.assign(asio::ip::tcp::v4(), listening_fd);
-  port_ = a.local_endpoint().port();
-  asio::co_spawn(state_->ex, accept_loop(state_), Detached{});
-}
+void HttpServer::start_on(int listening_fd) { listener_.start_on(listening_fd); }
 
 void HttpServer::stop() {
-  if (!state_ || state_->stopped) return;
   state_->stopped = true;
-  boost::system::error_code ec;
-  state_->acceptor.close(ec);
-  for (auto& w : state_->connections) {
-    if (auto s = w.lock()) s->socket().close(ec);
-  }
-  state_->connections.clear();
+  listener_.stop();
 }
 
 HttpResponse make_http_response(http::status status, std::string body, std::string content_type) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/asio.h"
+#include "common/tcp_listener.h"
 
 namespace yunfn {
 
@@ -37,13 +38,13 @@ class HttpServer {
   void start_on(int listening_fd);
   // Stops accepting and closes open connections.
   void stop();
-  unsigned short port() const { return port_; }
+  unsigned short port() const { return listener_.port(); }
 
   struct State;  // shared with the connection coroutines
 
  private:
   std::shared_ptr<State> state_;
-  unsigned short port_ = 0;
+  TcpListener listener_;
 };
 
 // Builds a response with the given status, content type and body.

@@ -1,7 +1,5 @@
 #include "gateway/gateway_server.h"
 
-#include <list>
-
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.h"
@@ -19,13 +17,7 @@ struct GatewayServer::State {
   invoke::Invoker& invoker;
   invoke::AsyncQueue& async;
   const RouteTable& routes;
-  asio::ip::tcp::acceptor acceptor;
-  std::list<std::weak_ptr<beast::tcp_stream>> connections;
   bool stopped = false;
-
-  State(asio::any_io_executor e, GatewayConfig c, store::Store& s, invoke::Invoker& i,
-        invoke::AsyncQueue& a, const RouteTable& r)
-      : ex(e), config(std::move(c)), store(s), invoker(i), async(a), routes(r), acceptor(e) {}
 };
 
 namespace {
@@ -241,57 +233,26 @@ Task<void> serve_connection(std::shared_ptr<State> st, std::shared_ptr<beast::tc
   stream->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
 }
 
-Task<void> accept_loop(std::shared_ptr<State> st) {
-  while (!st->stopped) {
-    auto [ec, socket] = co_await st->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-      if (st->stopped || ec == asio::error::operation_aborted) break;
-      spdlog::warn("gateway accept failed: {}", ec.message());
-      continue;
-    }
-    socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-    st->connections.remove_if([](const auto& w) { return w.expired(); });
-    st->connections.push_back(stream);
-    asio::co_spawn(st->ex, serve_connection(st, stream), Detached{});
-  }
-}
-
 }  // namespace
 
 GatewayServer::GatewayServer(asio::any_io_executor ex, GatewayConfig config, store::Store& store,
                              invoke::Invoker& invoker, invoke::AsyncQueue& async,
                              const RouteTable& routes)
-    : state_(std::make_shared<State>(ex, std::move(config), store, invoker, async, routes)) {}
+    : state_(std::make_shared<State>(State{ex, std::move(config), store, invoker, async, routes})),
+      listener_(ex, [st = state_](std::shared_ptr<beast::tcp_stream> stream) {
+        return serve_connection(st, std::move(stream));
+      }) {}
 
 GatewayServer::~GatewayServer() { stop(); }
 
-void GatewayServer::start() {
-  auto& a = state_->acceptor;
-  asio::ip::tcp::endpoint ep(asio::ip::make_address(state_->config.host), state_->config.port);
-  a.open(ep.protocol());
-  a.set_option(asio::socket_base::reuse_address(true));
-  a.bind(ep);
-  a.listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(state_->ex, accept_loop(state_), Detached{});
-}
+void GatewayServer::start() { listener_.start(state_->config.host, state_->config.port); }
 
 void GatewayServer::stop() {
-  if (!state_ || state_->stopped) return;
   state_->stopped = true;
-  boost::system::error_code ec;
-  state_->acceptor.close(ec);
-  for (auto& w : state_->connections) {
-    if (auto s = w.lock()) s->socket().close(ec);
-  }
-  state_->connections.clear();
+  listener_.stop();
 }
 
-unsigned short GatewayServer::port() const {
-  boost::system::error_code ec;
-  auto ep = state_->acceptor.local_endpoint(ec);
-  return ec ? 0 : ep.port();
-}
+unsigned short GatewayServer::port() const { return listener_.port(); }
 
 std::string GatewayServer::base_url() const {
   std::string host = state_->config.host;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/asio.h"
+#include "common/tcp_listener.h"
 #include "gateway/route_table.h"
 #include "invoke/async_queue.h"
 #include "invoke/invoker.h"
@@ -44,6 +45,7 @@ class GatewayServer {
 
  private:
   std::shared_ptr<State> state_;
+  TcpListener listener_;
 };
 
 }  // namespace yunfn::gateway
