@@ -94,7 +94,6 @@ http {{
 }}
 '''
 
-GATEWAY_RE = re.compile(r"gateway listening on http://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
 WRK_RPS_RE = re.compile(r"^Requests/sec:\s*([0-9.]+)", re.M)
 WRK_PCT_RE = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([0-9.]+)(us|ms|s|m|h)\s*$", re.M)
 WRK_TOTAL_RE = re.compile(r"^\s*(\d+) requests in ([0-9.]+)(us|ms|s|m|h)", re.M)
@@ -189,22 +188,8 @@ def add_apigw_trigger(client, name, method, path, integrated=True):
                                 "TriggerDesc": apigw_desc(method, path, integrated)})
 
 
-def gateway_base(server, timeout=15):
-    """http://HOST:PORT of the gateway, from the server's start-up line."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for line in list(server.stdout_lines):
-            m = GATEWAY_RE.search(line)
-            if m:
-                return "http://%s:%s" % (m.group(1), m.group(2))
-        time.sleep(0.05)
-    raise RuntimeError("no 'gateway listening on' line in the server's output:\n%s"
-                       % server.diagnostics())
-
-
 def measure_yunfn(lib, seconds, warm_seconds, results):
-    server = lib.Server(extra_args=["--gateway-listen", "127.0.0.1:0",
-                                    "--idle-timeout", "600"])
+    server = lib.Server(extra_args=["--idle-timeout", "600"])
     try:
         server.start()
     except BaseException:
@@ -214,7 +199,7 @@ def measure_yunfn(lib, seconds, warm_seconds, results):
         line = next((l for l in server.stdout_lines if "API listening" in l), "")
         m = re.search(r"isolation (\w+)", line)
         results["isolation"] = m.group(1) if m else "unknown"
-        base = gateway_base(server)
+        base = "http://127.0.0.1:%d" % server.gateway_port
         client = server.client()
 
         py = lib.unique_name("gwbench-py")

@@ -16,7 +16,7 @@ import unittest
 import urllib.parse
 import uuid
 
-from yunfnlib import (NODE_RUNTIME, Server, ServerTestCase, apigw_trigger_desc,
+from yunfnlib import (NODE_RUNTIME, GatewayAssertions, Server, ServerTestCase, apigw_trigger_desc,
                       create_apigw_trigger, create_function, gateway_path, gateway_request,
                       publish_version, unique_name, wait_active, zip_b64)
 
@@ -174,7 +174,7 @@ def _dechunk(data):
         data = data[size + 2:]
 
 
-class GatewayCase(ServerTestCase):
+class GatewayCase(ServerTestCase, GatewayAssertions):
     """Assertions shared by the gateway tests."""
 
     def get(self, function, path, method="GET", **kw):
@@ -185,38 +185,6 @@ class GatewayCase(ServerTestCase):
         status, headers, body = self.get(function, path, method, **kw)
         self.assertEqual(status, 200, body[:2000])
         return json.loads(body), headers
-
-    def assertRequestIds(self, headers):
-        """X-Api-RequestId and x-scf-reqid are present and equal; returns the id."""
-        rid = headers.get("x-scf-reqid")
-        self.assertTrue(rid, "no x-scf-reqid header: %r" % headers)
-        self.assertEqual(headers.get("x-api-requestid"), rid, headers)
-        return rid
-
-    def assertGatewayError(self, response, status, errno=None):
-        """response is (status, headers, body): the gateway's {"errno","error"} answer."""
-        got, headers, body = response
-        self.assertEqual(got, status, body[:2000])
-        doc = json.loads(body)
-        self.assertEqual(doc.get("errno"), status if errno is None else errno, doc)
-        self.assertIsInstance(doc.get("error"), str, doc)
-        self.assertTrue(doc["error"], doc)
-        self.assertRequestIds(headers)
-        return doc
-
-    def assertScfError(self, response, code):
-        """The function failed: 200, x-scf-status and the SCF error body with `code`."""
-        status, headers, body = response
-        self.assertEqual(status, 200, body[:2000])
-        rid = self.assertRequestIds(headers)
-        self.assertEqual(headers.get("x-scf-status"), str(code), headers)
-        doc = json.loads(body)
-        self.assertEqual(doc.get("errorCode"), code, doc)
-        self.assertEqual(doc.get("statusCode"), code, doc)
-        self.assertEqual(doc.get("requestId"), rid, doc)
-        self.assertIsInstance(doc.get("errorMessage"), str, doc)
-        self.assertTrue(doc["errorMessage"], doc)
-        return doc
 
     def function_logs(self, function, request_id, timeout=15, want=None):
         """GetFunctionLogs records of one request; waits until one exists (and, if

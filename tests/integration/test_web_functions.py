@@ -12,7 +12,7 @@ import time
 import unittest
 import uuid
 
-from yunfnlib import (NODE_RUNTIME, PY_RUNTIME, ServerTestCase, create_apigw_trigger,
+from yunfnlib import (NODE_RUNTIME, PY_RUNTIME, GatewayAssertions, ServerTestCase, create_apigw_trigger,
                       create_function, gateway_path, gateway_request, run_concurrently,
                       unique_name, wait_active, zip_b64)
 
@@ -157,7 +157,7 @@ def header_values(doc, name):
     return [v for k, v in doc["headers"] if k.lower() == name.lower()]
 
 
-class WebFunctionCase(ServerTestCase):
+class WebFunctionCase(ServerTestCase, GatewayAssertions):
 
     def request(self, function, path, method="GET", **kw):
         return gateway_request(self.server, method, gateway_path(function, path), **kw)
@@ -167,24 +167,6 @@ class WebFunctionCase(ServerTestCase):
         status, headers, body = self.request(function, path, method, **kw)
         self.assertEqual(status, 200, body[:2000])
         return json.loads(body), headers
-
-    def assertRequestIds(self, headers):
-        rid = headers.get("x-scf-reqid")
-        self.assertTrue(rid, "no x-scf-reqid header: %r" % headers)
-        self.assertEqual(headers.get("x-api-requestid"), rid, headers)
-        return rid
-
-    def assertScfError(self, response, code):
-        status, headers, body = response
-        self.assertEqual(status, 200, body[:2000])
-        rid = self.assertRequestIds(headers)
-        self.assertEqual(headers.get("x-scf-status"), str(code), headers)
-        doc = json.loads(body)
-        self.assertEqual(doc.get("errorCode"), code, doc)
-        self.assertEqual(doc.get("statusCode"), code, doc)
-        self.assertEqual(doc.get("requestId"), rid, doc)
-        self.assertTrue(doc.get("errorMessage"), doc)
-        return doc
 
     def check_forwarded_request(self, function, memory, timeout):
         """Method, path below the base, raw query, headers (X-Scf-* set, client X-Scf-*

@@ -350,19 +350,6 @@ def scf_time(ts):
 _LISTEN_RE = re.compile(r"API listening on http://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
 _GATEWAY_RE = re.compile(
     r"gateway listening on http://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
-_gateway_flag = []
-
-
-def server_has_gateway():
-    """True when the server binary knows --gateway-listen (asked once, via --help)."""
-    if not _gateway_flag:
-        try:
-            out = subprocess.run([BIN, "server", "--help"], capture_output=True, text=True,
-                                 timeout=30)
-            _gateway_flag.append("--gateway-listen" in out.stdout + out.stderr)
-        except (OSError, subprocess.SubprocessError):
-            _gateway_flag.append(False)
-    return _gateway_flag[0]
 
 
 def server_env(with_keys=True, extra=None):
@@ -426,7 +413,7 @@ class Server:
         if iso:
             args += ["--isolation", iso]
         # Test servers run in parallel: the default gateway port 9080 would collide.
-        wants_gateway = server_has_gateway() and not any(
+        wants_gateway = not any(
             a == "--gateway-listen" or a.startswith("--gateway-listen=")
             for a in self.extra_args)
         if wants_gateway:
@@ -444,7 +431,7 @@ class Server:
             if self.proc.poll() is not None or time.time() > deadline:
                 reader.join(1)
                 self._fail_start("no 'API listening on' line (exit code %s)" % self.proc.poll())
-        while server_has_gateway() and not self._gateway_event.wait(0.05):
+        while not self._gateway_event.wait(0.05):
             if self.proc.poll() is not None or time.time() > deadline:
                 reader.join(1)
                 self._fail_start("no 'gateway listening on' line (exit code %s)"
@@ -1190,3 +1177,39 @@ def create_apigw_trigger(client, function, name, path="/", method="ANY", qualifi
     if description is not None:
         params["Description"] = description
     return client.ok("CreateTrigger", params)["TriggerInfo"]
+
+
+class GatewayAssertions:
+    """Assertions on the HTTP gateway's answers (mixed into gateway test cases)."""
+
+    def assertRequestIds(self, headers):
+        """X-Api-RequestId and x-scf-reqid are present and equal; returns the id."""
+        rid = headers.get("x-scf-reqid")
+        self.assertTrue(rid, "no x-scf-reqid header: %r" % headers)
+        self.assertEqual(headers.get("x-api-requestid"), rid, headers)
+        return rid
+
+    def assertGatewayError(self, response, status, errno=None):
+        """response is (status, headers, body): the gateway's {"errno","error"} answer."""
+        got, headers, body = response
+        self.assertEqual(got, status, body[:2000])
+        doc = json.loads(body)
+        self.assertEqual(doc.get("errno"), status if errno is None else errno, doc)
+        self.assertIsInstance(doc.get("error"), str, doc)
+        self.assertTrue(doc["error"], doc)
+        self.assertRequestIds(headers)
+        return doc
+
+    def assertScfError(self, response, code):
+        """The function failed: 200, x-scf-status and the SCF error body with `code`."""
+        status, headers, body = response
+        self.assertEqual(status, 200, body[:2000])
+        rid = self.assertRequestIds(headers)
+        self.assertEqual(headers.get("x-scf-status"), str(code), headers)
+        doc = json.loads(body)
+        self.assertEqual(doc.get("errorCode"), code, doc)
+        self.assertEqual(doc.get("statusCode"), code, doc)
+        self.assertEqual(doc.get("requestId"), rid, doc)
+        self.assertIsInstance(doc.get("errorMessage"), str, doc)
+        self.assertTrue(doc["errorMessage"], doc)
+        return doc
