@@ -81,6 +81,7 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
   // Isolated instances reach their API at a fixed address inside their own
   // network namespace, on a socket their set-up hands over; others at a host port.
   auto api = sandbox.runtime_api_address();
+  isolated_ = api.has_value();
   constexpr size_t kMaxApiBody = kMaxResponseBytes + 1024 * 1024;
   if (spec_.web && !api) {
     // Without a network namespace the instance shares the host's port 9000.
@@ -238,10 +239,9 @@ Task<InvokeOutcome> Instance::serve(std::function<Task<InvokeOutcome>()> exchang
 
 Task<Result<asio::ip::tcp::socket>> Instance::dial_web() {
   asio::ip::tcp::socket socket(ex_);
-  int netns = process_ ? process_->netns_fd() : -1;
-  if (netns >= 0) {
+  if (isolated_) {
     // The port is the instance's own, inside its network namespace.
-    auto fd = sandbox::socket_in_netns(netns, AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK);
+    auto fd = process_->instance_socket();
     if (!fd.ok()) co_return fd.error();
     boost::system::error_code ec;
     socket.assign(asio::ip::tcp::v4(), *fd, ec);

@@ -136,6 +136,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::function<void()> on_exit_;
   bool provisioned_ = false;
   int inflight_ = 0;
+  bool isolated_ = false;  // has its own network namespace
   std::vector<asio::ip::tcp::socket> web_connections_;  // idle keep-alive connections
 };
 

@@ -1,6 +1,7 @@
 #include "sandbox/child_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -91,6 +92,15 @@ int above_control_fd(int fd) {
   return moved;
 }
 
+// The one descriptor an SCM_RIGHTS message carries, or -1.
+int received_fd(msghdr& msg) {
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (c == nullptr || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) return -1;
+  int fd = -1;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
+
 }  // namespace
 
 ChildProcess::ChildProcess(pid_t pid, int pidfd, int out, int err, int control,
@@ -105,7 +115,6 @@ ChildProcess::~ChildProcess() {
   close_fd(out_);
   close_fd(err_);
   close_fd(control_);
-  close_fd(netns_);
 }
 
 void ChildProcess::kill_all() {
@@ -164,23 +173,45 @@ Task<int> ChildProcess::take_runtime_listener(asio::steady_timer::time_point dea
 int ChildProcess::receive_listener() {
   char tag = 0;
   iovec iov{&tag, 1};
-  alignas(cmsghdr) char buf[CMSG_SPACE(2 * sizeof(int))];
+  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))];
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = buf;
   msg.msg_controllen = sizeof buf;
   ssize_t n = ::recvmsg(control_, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  close_fd(control_);  // one message per instance
-  if (n != 1 || tag != 'L') return -1;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (c == nullptr || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
+  int fd = n == 1 ? received_fd(msg) : -1;
+  if (tag != 'L' || fd < 0) {
+    if (fd >= 0) ::close(fd);
+    close_fd(control_);
     return -1;
   }
-  int fds[2];
-  std::memcpy(fds, CMSG_DATA(c), sizeof fds);
-  netns_ = fds[1];
-  return fds[0];
+  return fd;
+}
+
+Result<int> ChildProcess::instance_socket() {
+  if (control_ < 0) return make_error("InternalError.System", "the instance's init is gone");
+  char ask = 'S';
+  if (::send(control_, &ask, 1, MSG_NOSIGNAL) != 1) {
+    return make_error("InternalError.System", std::string("ask the instance for a socket: ") + std::strerror(errno));
+  }
+  pollfd p{control_, POLLIN, 0};
+  if (::poll(&p, 1, 2000) != 1) return make_error("InternalError.System", "the instance's init did not answer");
+  char tag = 0;
+  iovec iov{&tag, 1};
+  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = buf;
+  msg.msg_controllen = sizeof buf;
+  ssize_t n = ::recvmsg(control_, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  int fd = n == 1 ? received_fd(msg) : -1;
+  if (tag != 'S' || fd < 0) {
+    if (fd >= 0) ::close(fd);
+    return make_error("InternalError.System", "the instance's init sent no socket");
+  }
+  return fd;
 }
 
 Result<std::unique_ptr<InstanceProcess>> spawn_instance(const SpawnRequest& request,

@@ -30,10 +30,10 @@ class ChildProcess final : public InstanceProcess {
   int64_t peak_memory_bytes() override;
   void reset_peak_memory() override;
   Task<int> take_runtime_listener(asio::steady_timer::time_point deadline) override;
-  int netns_fd() const override { return netns_; }
+  Result<int> instance_socket() override;
 
  private:
-  // Reads the set-up message (the listener and netns descriptors); -1 if none.
+  // Reads the set-up message (the runtime API listener); -1 if none.
   int receive_listener();
 
   pid_t pid_;
@@ -41,7 +41,6 @@ class ChildProcess final : public InstanceProcess {
   int out_;
   int err_;
   int control_;
-  int netns_ = -1;
   std::optional<Cgroup> cgroup_;
   bool reaped_ = false;
   ExitInfo last_;

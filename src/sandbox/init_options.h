@@ -25,6 +25,7 @@ struct InitOptions {
   int64_t launch_ns = 0;                  // CLOCK_MONOTONIC at launch, for the trace
   bool trace = false;                     // print the set-up time breakdown to stderr
   bool probe = false;                     // set everything up, then exit 0 without exec
+  bool rootless = false;                  // the platform is not root: user namespace first
   std::vector<std::string> argv;          // the program to run
 };
 

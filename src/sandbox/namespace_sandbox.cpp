@@ -43,6 +43,7 @@ struct NamespaceSettings {
   fs::path runtimes_dir;  // shown at /var/runtime
   std::string slirp4netns;  // empty: no outbound network on this machine
   bool trace = false;
+  bool rootless = false;    // the platform is not root (unprivileged user namespaces)
 };
 
 class NamespaceSandbox final : public Sandbox {
@@ -96,6 +97,7 @@ class NamespaceSandbox final : public Sandbox {
     init.trace = settings_.trace;
     init.launch_ns = monotonic_ns();
     init.probe = probe;
+    init.rootless = settings_.rootless;
     for (const auto& a : spec.argv) init.argv.push_back(rewrite_host_paths(a, paths));
     SpawnRequest request{{settings_.self_exe.string(), "sandbox-init"}, {}, "/", /*control=*/true};
     for (auto& a : to_init_args(init)) request.args.push_back(std::move(a));
@@ -127,9 +129,6 @@ class NamespaceSandbox final : public Sandbox {
 
 // A namespace sandbox that passed its probe, or why there is none.
 Result<std::unique_ptr<Sandbox>> make_namespace_sandbox(const SandboxConfig& config) {
-  if (::geteuid() != 0) {
-    return make_error("InternalError.System", "namespace isolation needs root");
-  }
   std::error_code ec;
   fs::path root = config.state_dir / "root";
   fs::path probe_code = config.state_dir / "probe";
@@ -137,11 +136,14 @@ Result<std::unique_ptr<Sandbox>> make_namespace_sandbox(const SandboxConfig& con
   fs::create_directories(probe_code, ec);
   if (ec) return make_error("InternalError.System", "cannot create " + root.string() + ": " + ec.message());
   const char* trace = std::getenv("YUNFN_SANDBOX_TRACE");
+  // Without root, instances still get every namespace through an unprivileged
+  // user namespace, but no cgroup limits (the cgroup tree is not ours to write).
+  bool rootless = ::geteuid() != 0;
   NamespaceSettings settings{config.self_exe, root, config.runtimes_dir, find_program("slirp4netns"),
-                             trace != nullptr && std::string(trace) == "1"};
+                             trace != nullptr && std::string(trace) == "1", rootless};
   bool has_net = !settings.slirp4netns.empty();
   auto sandbox = std::make_unique<NamespaceSandbox>(
-      settings, config.use_cgroups ? detect_cgroups() : CgroupLayout{});
+      settings, config.use_cgroups && !rootless ? detect_cgroups() : CgroupLayout{});
   auto probed = sandbox->probe(probe_code, has_net);
   if (!probed.ok() && has_net) {
     // Without outbound network instances still run isolated.

@@ -77,21 +77,4 @@ Status send_fds(int sock, char tag, const std::vector<int>& fds) {
   return ok_status();
 }
 
-Result<int> socket_in_netns(int netns_fd, int domain, int type) {
-  int own = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (own < 0) return sys_error("open own network namespace", errno);
-  if (::setns(netns_fd, CLONE_NEWNET) != 0) {
-    int e = errno;
-    ::close(own);
-    return sys_error("enter network namespace", e);
-  }
-  int s = ::socket(domain, type | SOCK_CLOEXEC, 0);
-  int e = errno;
-  // Going back cannot fail: the thread held its own namespace a moment ago.
-  YUNFN_CHECK(::setns(own, CLONE_NEWNET) == 0);
-  ::close(own);
-  if (s < 0) return sys_error("socket", e);
-  return s;
-}
-
 }  // namespace yunfn::sandbox

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -115,6 +116,16 @@ bool write_text(const std::string& path, const std::string& text) {
   return ok;
 }
 
+// Maps one uid and one gid of a user namespace (proc: its process's /proc dir)
+// to ids of the parent namespace; setgroups is denied first, as an unprivileged
+// writer must.
+bool write_id_maps(const std::string& proc, uid_t inside_uid, uid_t outside_uid, gid_t inside_gid,
+                   gid_t outside_gid) {
+  return write_text(proc + "/setgroups", "deny") &&
+         write_text(proc + "/uid_map", std::to_string(inside_uid) + " " + std::to_string(outside_uid) + " 1\n") &&
+         write_text(proc + "/gid_map", std::to_string(inside_gid) + " " + std::to_string(outside_gid) + " 1\n");
+}
+
 // ---------------------------------------------------------------------------
 // Supervisor: the spawned process, in the host's namespaces.
 
@@ -130,7 +141,7 @@ class Supervisor {
       if (m == kNetnsCreated) start_network();
       if (m == kBeforeUserns) send_byte(sync_, network_ready() ? kProceed : kFailed);
       if (m == kUsernsCreated) {
-        send_byte(sync_, write_id_maps() ? kProceed : kFailed);
+        send_byte(sync_, map_sandbox_user() ? kProceed : kFailed);
         drop_root();
       }
       if (m == kRuntimeEnded && len == 1 + sizeof(int)) std::memcpy(&status, msg + 1, sizeof(int));
@@ -156,8 +167,11 @@ class Supervisor {
     }
     std::vector<std::string> args = {
         o_.slirp4netns, "--configure", "--mtu=65520", "--enable-sandbox", "--enable-seccomp",
-        "--ready-fd=" + std::to_string(ready[1]), "--exit-fd=" + std::to_string(exit_pipe[0]),
-        std::to_string(init_), layout::kTapDevice};
+        "--ready-fd=" + std::to_string(ready[1]), "--exit-fd=" + std::to_string(exit_pipe[0])};
+    // Without root, the instance's network namespace is reached through its user namespace.
+    if (o_.rootless) args.push_back("--userns-path=/proc/" + std::to_string(init_) + "/ns/user");
+    args.push_back(std::to_string(init_));
+    args.push_back(layout::kTapDevice);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -205,7 +219,7 @@ class Supervisor {
   }
 
   // qcloud (1000) inside is kHostUid outside; nothing else is mapped.
-  bool write_id_maps() {
+  bool map_sandbox_user() {
     std::string proc = "/proc/" + std::to_string(init_);
     std::string uid = std::to_string(layout::kSandboxUid) + " " + std::to_string(layout::kHostUid) + " 1\n";
     std::string gid = std::to_string(layout::kSandboxGid) + " " + std::to_string(layout::kHostGid) + " 1\n";
@@ -240,27 +254,43 @@ class Supervisor {
 // ---------------------------------------------------------------------------
 // Init: pid 1 of the instance.
 
-// Loopback up, then the runtime API listener and the network namespace go to
-// the platform, which serves the API on it from outside.
+// Loopback up, then the runtime API listener goes to the platform, which
+// serves the API on it from outside. The control socket stays open: init
+// answers it with sockets made in this network namespace (see serve_sockets).
 int hand_over_runtime_api() {
   if (auto s = bring_up_loopback(); !s.ok()) return report(s.error().message);
   auto listener = listen_tcp(layout::kRuntimeApiHost, layout::kRuntimeApiPort);
   if (!listener.ok()) return report(listener.error().message);
-  int netns = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (netns < 0) return report_errno("open network namespace");
-  auto sent = send_fds(layout::kControlFd, 'L', {*listener, netns});
+  auto sent = send_fds(layout::kControlFd, 'L', {*listener});
   ::close(*listener);
-  ::close(netns);
-  ::close(layout::kControlFd);
   if (!sent.ok()) return report("hand over the runtime API: " + sent.error().message);
+  ::fcntl(layout::kControlFd, F_SETFD, FD_CLOEXEC);  // not the runtime's
   return 0;
+}
+
+// The platform cannot enter an instance's network namespace without privileges
+// over the host, so init makes the sockets it connects to the instance's ports.
+void answer_socket_request(int& control) {
+  char c = 0;
+  ssize_t n = ::recv(control, &c, 1, MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    ::close(control);  // the platform is gone
+    control = -1;
+    return;
+  }
+  if (n != 1 || c != 'S') return;
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return;
+  (void)send_fds(control, 'S', {s});
+  ::close(s);
 }
 
 // qcloud with no capabilities, no way to gain privileges, SCF's descriptor
 // limit and no core dumps.
-int drop_privileges() {
+int drop_privileges(bool rootless) {
   gid_t gid = layout::kSandboxGid;
-  if (::setgroups(1, &gid) != 0) return report_errno("setgroups");
+  // A rootless instance's user namespace denies setgroups; it has no groups to drop.
+  if (!rootless && ::setgroups(1, &gid) != 0) return report_errno("setgroups");
   if (::setresgid(gid, gid, gid) != 0) return report_errno("setresgid");
   uid_t uid = layout::kSandboxUid;
   if (::setresuid(uid, uid, uid) != 0) return report_errno("setresuid");
@@ -316,18 +346,30 @@ std::vector<std::string> take_environment() {
   ::_exit(127);
 }
 
-// Reaps every process that ends up here until the runtime ends; reports its status.
-int reap_until_runtime_ends(pid_t runtime, int sync) {
+// Reaps every process that ends up here until the runtime ends (then reports
+// its status), answering the platform's socket requests meanwhile.
+int reap_until_runtime_ends(pid_t runtime, int sync, int control) {
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &chld, nullptr);
+  int children = ::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (children < 0) return report_errno("signalfd");
   for (;;) {
     int status = 0;
-    pid_t p = ::wait(&status);
-    if (p < 0 && errno == EINTR) continue;
-    if (p < 0) return 126;
-    if (p != runtime) continue;
-    char msg[1 + sizeof(int)] = {kRuntimeEnded};
-    std::memcpy(msg + 1, &status, sizeof(int));
-    ::send(sync, msg, sizeof msg, MSG_NOSIGNAL);
-    return 0;
+    for (pid_t p; (p = ::waitpid(-1, &status, WNOHANG)) > 0;) {
+      if (p != runtime) continue;
+      char msg[1 + sizeof(int)] = {kRuntimeEnded};
+      std::memcpy(msg + 1, &status, sizeof(int));
+      ::send(sync, msg, sizeof msg, MSG_NOSIGNAL);
+      return 0;
+    }
+    pollfd fds[2] = {{children, POLLIN, 0}, {control, POLLIN, 0}};
+    if (::poll(fds, control >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) return report_errno("poll");
+    signalfd_siginfo info;
+    while (::read(children, &info, sizeof info) > 0) {
+    }
+    if (control >= 0 && fds[1].revents != 0) answer_socket_request(control);
   }
 }
 
@@ -349,11 +391,17 @@ int run_init(const InitOptions& o, const std::vector<std::string>& env, int sync
   }
   trace.mark("network");
   if (::unshare(CLONE_NEWUSER) != 0) return report_errno("create user namespace");
-  if (!send_byte(sync, kUsernsCreated) || receive(sync, reply, sizeof reply) != kProceed) {
+  if (o.rootless) {
+    // Nested in the instance's own user namespace: its root (the platform's
+    // user outside) becomes qcloud, which a process may map for itself.
+    if (!write_id_maps("/proc/self", layout::kSandboxUid, 0, layout::kSandboxGid, 0)) {
+      return report_errno("map the sandbox user");
+    }
+  } else if (!send_byte(sync, kUsernsCreated) || receive(sync, reply, sizeof reply) != kProceed) {
     return report("cannot map the sandbox user");
   }
   trace.mark("userns");
-  if (int rc = drop_privileges(); rc != 0) return rc;
+  if (int rc = drop_privileges(o.rootless); rc != 0) return rc;
   if (auto s = install_seccomp_filter(); !s.ok()) return report(s.error().message);
   trace.mark("privileges");
   if (o.probe) {
@@ -366,7 +414,7 @@ int run_init(const InitOptions& o, const std::vector<std::string>& env, int sync
   if (runtime < 0) return report_errno("fork");
   if (runtime == 0) exec_runtime(o, env, trace);
   ::close_range(0, 2, 0);  // the log pipes belong to the runtime alone
-  return reap_until_runtime_ends(runtime, sync);
+  return reap_until_runtime_ends(runtime, sync, layout::kControlFd);
 }
 
 }  // namespace
@@ -393,15 +441,25 @@ int run_isolated_instance(const InitOptions& o) {
   }
   // clone() rather than unshare(): only init enters the new pid namespace, the
   // supervisor's later children (slirp4netns) stay in the host's.
-  pid_t init = static_cast<pid_t>(
-      ::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  // Without root, init starts in a user namespace of its own, where the
+  // platform's user is root and may set up the other namespaces.
+  unsigned long flags = CLONE_NEWPID | SIGCHLD | (o.rootless ? CLONE_NEWUSER : 0);
+  pid_t init = static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0));
   if (init < 0) return report_errno("create pid namespace");
   if (init == 0) {
     ::close(sync[0]);
+    char reply[4];
+    if (o.rootless && receive(sync[1], reply, sizeof reply) != kProceed) {
+      ::_exit(report("cannot map the instance's user namespace"));
+    }
     ::_exit(run_init(o, env, sync[1], trace));
   }
   ::close(sync[1]);
   ::close(layout::kControlFd);
+  if (o.rootless) {
+    bool mapped = write_id_maps("/proc/" + std::to_string(init), 0, ::geteuid(), 0, ::getegid());
+    send_byte(sync[0], mapped ? kProceed : kFailed);
+  }
   return Supervisor(o, init, sync[0]).run();
 }
 

@@ -73,10 +73,14 @@ class InstanceProcess {
   virtual Task<int> take_runtime_listener(asio::steady_timer::time_point deadline) {
     co_return -1;
   }
-  // The instance's network namespace (owned by this object, valid once
-  // take_runtime_listener() returned a socket), or -1. socket_in_netns() makes
-  // sockets there, e.g. to reach a web function's port 9000.
-  virtual int netns_fd() const { return -1; }
+  // Namespace isolation: a new TCP socket (IPv4, close-on-exec) made inside the
+  // instance's network namespace by its init, to connect to the instance's own
+  // ports (a web function's 9000). Valid once take_runtime_listener() returned;
+  // errors under `none` and when the instance is gone. Blocks for one round
+  // trip to the instance's init (microseconds).
+  virtual Result<int> instance_socket() {
+    return make_error("InternalError.System", "the instance has no network namespace of its own");
+  }
 };
 
 class Sandbox {
@@ -114,11 +118,6 @@ struct ProcessSandboxConfig {
 
 // The `none` level on its own.
 std::unique_ptr<Sandbox> make_process_sandbox(const ProcessSandboxConfig& config);
-
-// Makes a socket (socket(2) arguments) in the network namespace netns_fd from
-// the calling thread, which returns to its own namespace before this returns.
-// Needs CAP_SYS_ADMIN over the namespace (the platform has it over its instances').
-Result<int> socket_in_netns(int netns_fd, int domain, int type);
 
 // Entry of `yunfn sandbox-init`: the first program of every instance. Joins the
 // cgroups named on the command line, sets up the namespaces when asked, then

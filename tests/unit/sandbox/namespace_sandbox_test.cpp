@@ -212,9 +212,9 @@ TEST_F(NamespaceSandboxTest, NoNetworkButLoopbackWhenPublicNetIsOff) {
   EXPECT_EQ(f.out, "lo\n") << f.err;
 }
 
-// The platform gets the runtime API listener from inside the instance, and can
-// make sockets in the instance's network namespace.
-TEST_F(NamespaceSandboxTest, HandsOverRuntimeApiListenerAndNetns) {
+// The platform gets the runtime API listener from inside the instance, and
+// sockets made in the instance's network namespace by its init.
+TEST_F(NamespaceSandboxTest, HandsOverRuntimeApiListenerAndInstanceSockets) {
   auto spec = shell("sleep 30");
   auto proc = sandbox_->launch(spec);
   ASSERT_TRUE(proc.ok()) << proc.error().message;
@@ -233,9 +233,8 @@ TEST_F(NamespaceSandboxTest, HandsOverRuntimeApiListenerAndNetns) {
   socklen_t len = sizeof addr;
   ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   EXPECT_EQ(ntohs(addr.sin_port), 9001);
-  ASSERT_GE((*proc)->netns_fd(), 0);
   // Port 9001 on the host's loopback is not this listener; inside the netns it is.
-  auto client = socket_in_netns((*proc)->netns_fd(), AF_INET, SOCK_STREAM);
+  auto client = (*proc)->instance_socket();
   ASSERT_TRUE(client.ok()) << client.error().message;
   sockaddr_in to{};
   to.sin_family = AF_INET;
@@ -253,10 +252,40 @@ TEST_F(NamespaceSandboxTest, HandsOverRuntimeApiListenerAndNetns) {
   (*proc)->reap();
 }
 
-TEST(SocketInNetns, FailsCleanlyOnABadDescriptor) {
-  auto s = socket_in_netns(-1, AF_INET, SOCK_STREAM);
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().message.find("network namespace"), std::string::npos);
+// After the instance ended there is nobody to make sockets: a clear error.
+TEST_F(NamespaceSandboxTest, InstanceSocketFailsOnceTheInstanceIsGone) {
+  auto proc = sandbox_->launch(shell("sleep 30"));
+  ASSERT_TRUE(proc.ok()) << proc.error().message;
+  asio::io_context io;
+  int listener = -1;
+  asio::co_spawn(
+      io,
+      [&]() -> Task<void> {
+        listener = co_await (*proc)->take_runtime_listener(std::chrono::steady_clock::now() +
+                                                           std::chrono::seconds(10));
+      },
+      asio::detached);
+  io.run();
+  ASSERT_GE(listener, 0);
+  ::close(listener);
+  (*proc)->kill_all();
+  pollfd p{(*proc)->exit_fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 10000), 1);
+  (*proc)->reap();
+  auto s = (*proc)->instance_socket();
+  EXPECT_FALSE(s.ok());
+}
+
+TEST(ProcessSandbox, HasNoInstanceSockets) {
+  auto sandbox = make_process_sandbox({self_exe(), false});
+  LaunchSpec spec;
+  spec.instance_id = "no-netns";
+  spec.argv = {"/bin/sleep", "5"};
+  spec.working_dir = "/";
+  auto proc = sandbox->launch(spec);
+  ASSERT_TRUE(proc.ok()) << proc.error().message;
+  EXPECT_FALSE((*proc)->instance_socket().ok());
+  (*proc)->kill_all();
 }
 
 TEST(MakeSandbox, NoneIsAlwaysAvailable) {
