@@ -373,8 +373,9 @@ class Server:
     """
 
     def __init__(self, data_dir=None, with_keys=True, extra_args=(), env_extra=None,
-                 listen="127.0.0.1:0"):
+                 listen="127.0.0.1:0", command_prefix=()):
         self.workdir = tempfile.mkdtemp(prefix="yunfn-itest-")
+        self.command_prefix = list(command_prefix)  # e.g. setpriv to run as another user
         self.listen = listen
         self.data_dir = data_dir or os.path.join(self.workdir, "data")
         self.with_keys = with_keys
@@ -408,7 +409,8 @@ class Server:
         self._gateway_event.clear()
         self.port = None
         self.gateway_port = None
-        args = [BIN, "server", "--listen", self.listen, "--data-dir", self.data_dir]
+        args = self.command_prefix + [BIN, "server", "--listen", self.listen,
+                                      "--data-dir", self.data_dir]
         iso = os.environ.get("YUNFN_ITEST_ISOLATION")
         if iso:
             args += ["--isolation", iso]
