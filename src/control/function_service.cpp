@@ -54,6 +54,11 @@ Task<Result<FunctionService::Package>> FunctionService::store_package(std::strin
                        "code package that starts its server on port 9000");
       return;
     }
+    if (web && !info->scf_bootstrap_executable) {
+      out = make_error("InvalidParameterValue.Code",
+                       "scf_bootstrap in the code package must be executable (mode 755)");
+      return;
+    }
     auto sha = code.put(*zip);
     if (!sha.ok()) {
       out = sha.error();

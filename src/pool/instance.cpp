@@ -1,7 +1,6 @@
 #include "pool/instance.h"
 
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>

@@ -80,8 +80,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void kill();
 
   // Web functions: frames one request exchanged by the caller (captures its
-  // log and memory, kills the instance when the exchange timed out (433) or
-  // the server failed mid-request (439)).
+  // log and memory; kills a single-concurrency instance when the exchange
+  // timed out (433) or its server failed mid-request (439)).
   Task<InvokeOutcome> serve(std::function<Task<InvokeOutcome>()> exchange);
   // A connection to the server on port 9000 (a kept-alive one when there is).
   Task<Result<asio::ip::tcp::socket>> connect_web();

@@ -415,33 +415,20 @@ class WebFunctionFailureTest(WebFunctionCase):
                                    "UnsupportedOperation", "UnsupportedOperation."),
                              ("AsyncRunEnable", "async"))
 
-    def test_missing_bootstrap(self):
-        name = unique_name("web-noboot")
-        params = {"FunctionName": name, "Runtime": PY_RUNTIME, "Type": "HTTP",
-                  "Code": {"ZipFile": zip_b64({"app.py": PY_APP})}}
-        resp = self.client.call("CreateFunction", params)
-        if "Error" in resp:
-            self.assertIn("scf_bootstrap", resp["Error"].get("Message", ""), resp)
-            return
-        got = wait_active(self.client, name, allow_failed=True)
-        if got.get("Status") != "Active":
-            self.assertIn("scf_bootstrap", json.dumps(got), got)
-            return
-        # Accepted: the first request must fail with an SCF error that says why.
-        create_apigw_trigger(self.client, name, "root", "/")
-        status, headers, body = self.request(name, "/")
-        self.assertEqual(status, 200, body[:500])
-        self.assertIsNotNone(headers.get("x-scf-status"), headers)
-        doc = json.loads(body)
-        self.assertGreaterEqual(doc.get("errorCode", 0), 400, doc)
-        log = ""
-        deadline = time.time() + 10
-        while "scf_bootstrap" not in log and time.time() < deadline:
-            data = self.client.ok("GetFunctionLogs", {"FunctionName": name,
-                                                      "FunctionRequestId": doc["requestId"]})
-            log = json.dumps(data.get("Data"))
-            time.sleep(0.3)
-        self.assertIn("scf_bootstrap", doc.get("errorMessage", "") + log, (doc, log))
+    def test_missing_or_not_executable_bootstrap_is_refused(self):
+        packages = {"missing": {"app.py": PY_APP},
+                    "not executable": {"app.py": PY_APP, "scf_bootstrap": (PY_BOOTSTRAP, 0o644)}}
+        for what, files in packages.items():
+            with self.subTest(what):
+                name = unique_name("web-noboot")
+                err = self.client.error("CreateFunction", {
+                    "FunctionName": name, "Runtime": PY_RUNTIME, "Type": "HTTP",
+                    "Code": {"ZipFile": zip_b64(files)}})
+                self.assertEqual(err["Code"], "InvalidParameterValue.Code", err)
+                self.assertIn("scf_bootstrap", err["Message"], err)
+                # Nothing half-created.
+                self.assertEqual(self.client.error("GetFunction", {"FunctionName": name})["Code"],
+                                 "ResourceNotFound.Function")
 
 
 class WebFunctionSharedPortTest(WebFunctionCase):
