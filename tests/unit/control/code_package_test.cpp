@@ -18,8 +18,13 @@
 #include "common/crypto.h"
 #include "store/code_store.h"
 
+#include "../temp_dir.h"
+
 namespace yunfn::control {
 namespace {
+
+using test_support::read_text;
+using test_support::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -118,36 +123,6 @@ std::string patch(std::string bytes, const std::string& from, const std::string&
   }
   EXPECT_GT(count, 0u);
   return bytes;
-}
-
-// A scratch directory removed (read-only parts included) at the end of a test.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "yunfn-zip-XXXXXX").string();
-    EXPECT_NE(::mkdtemp(templ.data()), nullptr);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(path_, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_directory() && !it->is_symlink())
-        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add);
-    }
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 mode_t mode_of(const fs::path& p) {

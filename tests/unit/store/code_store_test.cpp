@@ -17,39 +17,15 @@
 
 #include "common/crypto.h"
 
+#include "../temp_dir.h"
+
 namespace yunfn::store {
 namespace {
 
+using test_support::read_text;
+using test_support::TempDir;
+
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "yunfn-store-XXXXXX").string();
-    EXPECT_NE(::mkdtemp(templ.data()), nullptr);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(path_, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_directory() && !it->is_symlink())
-        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add);
-    }
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct stat stat_of(const fs::path& p) {
   struct stat st {};

@@ -18,28 +18,15 @@
 #include "store/migrations.h"
 #include "store/store.h"
 
+#include "../temp_dir.h"
+
 namespace yunfn::store {
 namespace {
 
+using test_support::read_text;
+using test_support::TempDir;
+
 namespace fs = std::filesystem;
-
-// A fresh directory holding the database file; removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "yunfn-sqlite-XXXXXX").string();
-    EXPECT_NE(::mkdtemp(templ.data()), nullptr);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path file(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 // Runs one SQL statement on a separate raw connection and returns the first
 // column of every row as text (to inspect the file independently of the store).
