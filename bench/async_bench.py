@@ -53,6 +53,8 @@ def main_handler(event, context):
 STAMP = r'''
 import time
 
+from benchlib import load_yunfnlib, percentile
+
 
 def main_handler(event, context):
     print("STARTED_AT %.6f" % time.time())
@@ -60,15 +62,6 @@ def main_handler(event, context):
 '''
 
 STARTED_RE = re.compile(r"STARTED_AT ([0-9.]+)")
-
-
-def percentile(values, p):
-    """The p-th percentile (0-100) by nearest rank; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(p / 100.0 * len(ordered) + 0.5)) - 1))
-    return ordered[k]
 
 
 def parse_event_time(text):
@@ -270,11 +263,7 @@ def main():
     if args.quick:
         args.events, args.enqueue_single, args.enqueue_multi = 5000, 500, 2000
 
-    os.environ["YUNFN_BIN"] = os.path.abspath(args.bin)
-    os.environ["YUNFN_REPO"] = REPO
-    os.environ.pop("YUNFN_ITEST_ISOLATION", None)
-    sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-    import yunfnlib  # noqa: E402  (needs YUNFN_BIN set first)
+    yunfnlib = load_yunfnlib(args.bin, None)
 
     if not os.path.exists(yunfnlib.BIN):
         sys.exit("no yunfn binary at %s (use --bin)" % yunfnlib.BIN)

@@ -37,6 +37,8 @@ REPO = os.path.dirname(HERE)
 SLEEPER = r'''
 import time
 
+from benchlib import load_yunfnlib, percentile
+
 
 def main_handler(event, context):
     started = time.time()
@@ -50,15 +52,6 @@ def main_handler(event, context):
 '''
 
 INIT_RE = re.compile(r"Init Report RequestId: \S+ InitDuration: ([0-9.]+)ms")
-
-
-def percentile(values, p):
-    """The p-th percentile (0-100) by nearest rank; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(p / 100.0 * len(ordered) + 0.5)) - 1))
-    return ordered[k]
 
 
 def fmt_ms(seconds):
@@ -273,12 +266,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="shorter admission runs")
     args = ap.parse_args()
 
-    os.environ["YUNFN_BIN"] = os.path.abspath(args.bin)
-    os.environ["YUNFN_REPO"] = REPO
-    if args.isolation:
-        os.environ["YUNFN_ITEST_ISOLATION"] = args.isolation
-    sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-    import yunfnlib  # noqa: E402  (needs YUNFN_BIN set first)
+    yunfnlib = load_yunfnlib(args.bin, args.isolation)
 
     if not os.path.exists(yunfnlib.BIN):
         sys.exit("no yunfn binary at %s (use --bin)" % yunfnlib.BIN)

@@ -33,6 +33,8 @@ import sys
 import threading
 import time
 
+from benchlib import load_yunfnlib, percentile
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
@@ -56,15 +58,6 @@ RUNTIMES = (
 )
 
 INIT_RE = re.compile(r"InitDuration:\s*([0-9.]+)\s*ms")
-
-
-def percentile(values, p):
-    """The p-th percentile (0-100) by nearest rank; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(p / 100.0 * len(ordered) + 0.5)) - 1))
-    return ordered[k]
 
 
 def ms(seconds):
@@ -384,12 +377,7 @@ def main():
                     help="cold starts after reaping measured per runtime (3 s wait each)")
     args = ap.parse_args()
 
-    os.environ["YUNFN_BIN"] = os.path.abspath(args.bin)
-    os.environ["YUNFN_REPO"] = REPO
-    if args.isolation:
-        os.environ["YUNFN_ITEST_ISOLATION"] = args.isolation
-    sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-    import yunfnlib  # noqa: E402  (reads YUNFN_BIN at import)
+    yunfnlib = load_yunfnlib(args.bin, args.isolation)
 
     if not os.path.exists(yunfnlib.BIN):
         sys.exit("no yunfn binary at %s (use --bin)" % yunfnlib.BIN)

@@ -36,6 +36,8 @@ import time
 import urllib.error
 import urllib.request
 
+from benchlib import load_yunfnlib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
@@ -361,12 +363,7 @@ def main():
 
     if shutil.which("wrk") is None:
         sys.exit("wrk not found; install it with `apt-get install -y wrk`")
-    os.environ["YUNFN_BIN"] = os.path.abspath(args.bin)
-    os.environ["YUNFN_REPO"] = REPO
-    if args.isolation:
-        os.environ["YUNFN_ITEST_ISOLATION"] = args.isolation
-    sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-    import yunfnlib  # noqa: E402  (reads YUNFN_BIN at import)
+    yunfnlib = load_yunfnlib(args.bin, args.isolation)
 
     if not os.path.exists(yunfnlib.BIN):
         sys.exit("no yunfn binary at %s (use --bin)" % yunfnlib.BIN)

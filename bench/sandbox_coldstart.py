@@ -31,6 +31,8 @@ import statistics
 import sys
 import time
 
+from benchlib import load_yunfnlib, percentile
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
@@ -41,15 +43,6 @@ def main_handler(event, context):
 
 INIT_RE = re.compile(r"InitDuration:\s*([0-9.]+)\s*ms")
 TRACE_RE = re.compile(r"yunfn sandbox set-up ([0-9.]+) ms:((?: [a-z]+ [0-9.]+)+)")
-
-
-def percentile(values, p):
-    """The p-th percentile (0-100) by nearest rank; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(p / 100.0 * len(ordered) + 0.5)) - 1))
-    return ordered[k]
 
 
 def ms(seconds):
@@ -195,11 +188,7 @@ def main():
     ap.add_argument("--levels", default="none,namespace")
     args = ap.parse_args()
 
-    os.environ["YUNFN_BIN"] = os.path.abspath(args.bin)
-    os.environ["YUNFN_REPO"] = REPO
-    os.environ.pop("YUNFN_ITEST_ISOLATION", None)
-    sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-    import yunfnlib  # noqa: E402  (needs YUNFN_BIN set first)
+    yunfnlib = load_yunfnlib(args.bin, None)
 
     if not os.path.exists(yunfnlib.BIN):
         sys.exit("no yunfn binary at %s (use --bin)" % yunfnlib.BIN)
