@@ -305,7 +305,9 @@ class ProvisionedTests(ConcurrencyCase):
         base = cold_starts(self.client, name, "1")
         out = self.fire((name, 8, 1.5, "1"))
         ok, _ = self.assertSplit(out[name], 8, 0)
-        self.assertOverlapped(ok, 8)
+        # Eight instances served them (the 3 cold starts may end after the provisioned
+        # calls on a slow machine, so their sleeps need not overlap).
+        self.assertEqual(len({json.loads(r["RetMsg"])["instance"] for r in ok}), 8, ok)
         self.assertEqual(cold_starts(self.client, name, "1") - base, 3)
         self.assertEqual(self.cold_in_logs(ok), 3, [r["Log"] for r in ok])
 
