@@ -145,8 +145,18 @@ int run_server(const ServerConfig& config) {
                      {config.listen_host, config.listen_port, {keys.secret_id, keys.secret_key}},
                      api::ApiContext{*store, functions, invoker, pools, clock, versions, quota,
                                      concurrency, async, trigger_types});
-  api.start();
-  gateway.start();
+  // A taken address is the usual start-up failure: say which listener it was.
+  auto listen = [](const char* what, const std::string& host, unsigned short port, auto start) {
+    try {
+      start();
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error(std::string("cannot listen on the ") + what + " address " + host +
+                               ":" + std::to_string(port) + ": " + e.code().message());
+    }
+  };
+  listen("API (--listen)", config.listen_host, config.listen_port, [&api] { api.start(); });
+  listen("gateway (--gateway-listen)", config.gateway_host, config.gateway_port,
+         [&gateway] { gateway.start(); });
   apigw_ptr->reload();
   functions.resume_pending();
   concurrency.load();

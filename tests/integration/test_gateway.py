@@ -8,17 +8,20 @@ import base64
 import hashlib
 import http.client
 import json
+import shutil
 import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
 import urllib.parse
 import uuid
 
-from yunfnlib import (NODE_RUNTIME, GatewayAssertions, Server, ServerTestCase, apigw_trigger_desc,
+from yunfnlib import (BIN, NODE_RUNTIME, GatewayAssertions, Server, ServerTestCase, apigw_trigger_desc,
                       create_apigw_trigger, create_function, gateway_path, gateway_request,
-                      publish_version, unique_name, wait_active, zip_b64)
+                      publish_version, server_env, unique_name, wait_active, zip_b64)
 
 # Dispatches on the query parameter `op`; the default echoes the event back.
 PY_GW = r'''
@@ -868,6 +871,27 @@ class TriggerApiTest(GatewayCase):
         self.assertTrue(records, "the async run %s never showed up in the logs" % rid)
         self.assertTrue(any("async gateway run /job/" + marker in (r.get("Log") or "")
                             for r in records), records)
+
+
+class GatewayListenTest(unittest.TestCase):
+
+    def test_taken_gateway_address_is_named(self):
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        data_dir = tempfile.mkdtemp(prefix="yunfn-gwport-")
+        try:
+            proc = subprocess.run(
+                [BIN, "server", "--listen", "127.0.0.1:0", "--gateway-listen",
+                 "127.0.0.1:%d" % port, "--data-dir", data_dir],
+                capture_output=True, text=True, timeout=60, env=server_env())
+        finally:
+            taken.close()
+            shutil.rmtree(data_dir, ignore_errors=True)
+        self.assertNotEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn("--gateway-listen", proc.stderr)
+        self.assertIn("127.0.0.1:%d" % port, proc.stderr)
 
 
 class GatewayRestartTest(unittest.TestCase):
