@@ -99,7 +99,7 @@ class Sandbox {
 enum class IsolationLevel { kAuto, kNone, kNamespace };
 
 struct SandboxConfig {
-  std::filesystem::path self_exe;      // this binary, run as `yunfn sandbox-init`
+  std::filesystem::path self_exe;      // run as `<self_exe> sandbox-init`: yunfn or yunfn-sandbox-init
   IsolationLevel isolation = IsolationLevel::kAuto;
   std::filesystem::path state_dir;     // namespace: a directory of the platform's own
   std::filesystem::path runtimes_dir;  // the language bootstraps, shown at /var/runtime
@@ -112,7 +112,7 @@ struct SandboxConfig {
 Result<std::unique_ptr<Sandbox>> make_sandbox(const SandboxConfig& config);
 
 struct ProcessSandboxConfig {
-  std::filesystem::path self_exe;   // this binary, run as `yunfn sandbox-init`
+  std::filesystem::path self_exe;   // run as `<self_exe> sandbox-init`: yunfn or yunfn-sandbox-init
   bool use_cgroups = true;          // when false (or not root), no memory/pids limits
 };
 

@@ -55,6 +55,13 @@ fs::path self_exe() {
   return fs::path(std::string(buf, static_cast<size_t>(n)));
 }
 
+// The program instances start with: the small yunfn-sandbox-init built next to
+// this binary when it is there (faster to load), else this binary itself.
+fs::path init_program(const fs::path& self) {
+  fs::path small = self.parent_path() / "yunfn-sandbox-init";
+  return ::access(small.c_str(), X_OK) == 0 ? small : self;
+}
+
 // Deletes invocation records older than the retention, once an hour.
 Task<void> purge_logs(store::Store& store, const Clock& clock, int retention_days,
                       std::shared_ptr<bool> alive) {
@@ -94,7 +101,7 @@ int run_server(const ServerConfig& config) {
   asio::thread_pool workers(static_cast<size_t>(config.worker_threads));
   // Isolation level: `auto` takes namespace where a probe instance works.
   sandbox::SandboxConfig sandbox_config;
-  sandbox_config.self_exe = self_exe();
+  sandbox_config.self_exe = init_program(self_exe());
   sandbox_config.isolation = config.isolation == Isolation::kNone ? sandbox::IsolationLevel::kNone
                              : config.isolation == Isolation::kNamespace
                                  ? sandbox::IsolationLevel::kNamespace
