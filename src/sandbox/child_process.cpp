@@ -92,12 +92,26 @@ int above_control_fd(int fd) {
   return moved;
 }
 
-// The one descriptor an SCM_RIGHTS message carries, or -1.
-int received_fd(msghdr& msg) {
+// Receives (without waiting) a message of one byte `tag` carrying one
+// descriptor (SCM_RIGHTS); -1 when there is none or it is another message.
+int receive_fd(int sock, char tag) {
+  char got = 0;
+  iovec iov{&got, 1};
+  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = buf;
+  msg.msg_controllen = sizeof buf;
+  if (::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1) return -1;
   cmsghdr* c = CMSG_FIRSTHDR(&msg);
   if (c == nullptr || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) return -1;
   int fd = -1;
   std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  if (got != tag) {
+    ::close(fd);
+    return -1;
+  }
   return fd;
 }
 
@@ -171,21 +185,8 @@ Task<int> ChildProcess::take_runtime_listener(asio::steady_timer::time_point dea
 }
 
 int ChildProcess::receive_listener() {
-  char tag = 0;
-  iovec iov{&tag, 1};
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = buf;
-  msg.msg_controllen = sizeof buf;
-  ssize_t n = ::recvmsg(control_, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  int fd = n == 1 ? received_fd(msg) : -1;
-  if (tag != 'L' || fd < 0) {
-    if (fd >= 0) ::close(fd);
-    close_fd(control_);
-    return -1;
-  }
+  int fd = receive_fd(control_, 'L');
+  if (fd < 0) close_fd(control_);
   return fd;
 }
 
@@ -197,20 +198,8 @@ Result<int> ChildProcess::instance_socket() {
   }
   pollfd p{control_, POLLIN, 0};
   if (::poll(&p, 1, 2000) != 1) return make_error("InternalError.System", "the instance's init did not answer");
-  char tag = 0;
-  iovec iov{&tag, 1};
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = buf;
-  msg.msg_controllen = sizeof buf;
-  ssize_t n = ::recvmsg(control_, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  int fd = n == 1 ? received_fd(msg) : -1;
-  if (tag != 'S' || fd < 0) {
-    if (fd >= 0) ::close(fd);
-    return make_error("InternalError.System", "the instance's init sent no socket");
-  }
+  int fd = receive_fd(control_, 'S');
+  if (fd < 0) return make_error("InternalError.System", "the instance's init sent no socket");
   return fd;
 }
 

@@ -20,7 +20,7 @@ import threading
 import time
 import unittest
 
-from yunfnlib import (KeepAliveClient, Server, ServerTestCase, async_event_count,
+from yunfnlib import (ServerOutputOnFailure, KeepAliveClient, Server, ServerTestCase, async_event_count,
                       async_invoke, async_invoke_params, create_function,
                       function_processes, host_files_isolation_args, list_all_async_events,
                       read_lines, unique_name, wait_async_count, wait_async_status)
@@ -227,7 +227,7 @@ class AsyncVolumeTest(OutDirMixin, ServerTestCase):
 # Crash: kill -9 while draining
 # ----------------------------------------------------------------------------------------
 
-class AsyncCrashTest(OutDirMixin, unittest.TestCase):
+class AsyncCrashTest(ServerOutputOnFailure, OutDirMixin, unittest.TestCase):
     CONCURRENCY = 16
 
     def setUp(self):
@@ -235,14 +235,6 @@ class AsyncCrashTest(OutDirMixin, unittest.TestCase):
                              host_files_isolation_args())
         self.server.start()
         self.addCleanup(self.server.cleanup)
-
-    def run(self, result=None):
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        server = getattr(self, "server", None)
-        if result is not None and len(result.failures) + len(result.errors) > before and server:
-            sys.stderr.write("\n%s failed; server output:\n%s\n" % (self.id(), server.diagnostics()))
-        return out
 
     def test_kill_9_while_draining_loses_nothing(self):
         total = 2000

@@ -11,7 +11,6 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -19,7 +18,7 @@ import unittest
 import urllib.parse
 import uuid
 
-from yunfnlib import (BIN, NODE_RUNTIME, GatewayAssertions, Server, ServerTestCase, apigw_trigger_desc,
+from yunfnlib import (ServerOutputOnFailure, BIN, NODE_RUNTIME, GatewayAssertions, Server, ServerTestCase, apigw_trigger_desc,
                       create_apigw_trigger, create_function, gateway_path, gateway_request,
                       publish_version, server_env, unique_name, wait_active, zip_b64)
 
@@ -874,7 +873,6 @@ class TriggerApiTest(GatewayCase):
 
 
 class GatewayListenTest(unittest.TestCase):
-
     def test_taken_gateway_address_is_named(self):
         taken = socket.socket()
         taken.bind(("127.0.0.1", 0))
@@ -894,18 +892,8 @@ class GatewayListenTest(unittest.TestCase):
         self.assertIn("127.0.0.1:%d" % port, proc.stderr)
 
 
-class GatewayRestartTest(unittest.TestCase):
+class GatewayRestartTest(ServerOutputOnFailure, unittest.TestCase):
     """Triggers are kept in the store and served again after a restart."""
-
-    def run(self, result=None):
-        self.server = None
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result is not None and len(result.failures) + len(result.errors) > before \
-                and self.server is not None:
-            sys.stderr.write("\n%s failed; server output:\n%s\n"
-                             % (self.id(), self.server.diagnostics()))
-        return out
 
     def test_triggers_survive_restart(self):
         self.server = server = Server()

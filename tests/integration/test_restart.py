@@ -5,12 +5,11 @@ import json
 import os
 import signal
 import stat
-import sys
 import time
 import unittest
 import uuid
 
-from yunfnlib import (NODE_RUNTIME, TEST_SECRET_ID, TEST_SECRET_KEY, Client, Server,
+from yunfnlib import (ServerOutputOnFailure, NODE_RUNTIME, TEST_SECRET_ID, TEST_SECRET_KEY, Client, Server,
                       create_function, run_cli, unique_name, wait_active, wait_gone,
                       yunfn_cgroup_dirs)
 
@@ -66,18 +65,7 @@ def kill_processes_of_functions(*names):
                 pass
 
 
-class RestartTest(unittest.TestCase):
-
-    def run(self, result=None):
-        self.server = None
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result is not None and len(result.failures) + len(result.errors) > before \
-                and self.server is not None:
-            sys.stderr.write("\n%s failed; server output:\n%s\n"
-                             % (self.id(), self.server.diagnostics()))
-        return out
-
+class RestartTest(ServerOutputOnFailure, unittest.TestCase):
     def start_server(self, **kw):
         self.server = Server(**kw)
         self.addCleanup(self.server.cleanup)

@@ -21,7 +21,7 @@ import tempfile
 import time
 import unittest
 
-from yunfnlib import (Server, ServerTestCase, async_event_count, async_invoke,
+from yunfnlib import (ServerOutputOnFailure, Server, ServerTestCase, async_event_count, async_invoke,
                       create_function, function_processes, host_files_isolation_args,
                       read_lines, run_cli, timer_trigger_params, unique_name,
                       wait_async_status)
@@ -312,7 +312,7 @@ class TimerFiringTest(TimerBase):
         self.assertEqual(async_event_count(self.client, fn), 0)
 
 
-class TimerRestartTest(unittest.TestCase):
+class TimerRestartTest(ServerOutputOnFailure, unittest.TestCase):
     """A fresh server per test: it is killed with SIGKILL and restarted."""
 
     def setUp(self):
@@ -321,14 +321,6 @@ class TimerRestartTest(unittest.TestCase):
         self.addCleanup(self.server.cleanup)
         self.out = tempfile.mkdtemp(prefix="yunfn-timer-out-")
         self.addCleanup(shutil.rmtree, self.out, True)
-
-    def run(self, result=None):
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        server = getattr(self, "server", None)
-        if result is not None and len(result.failures) + len(result.errors) > before and server:
-            sys.stderr.write("\n%s failed; server output:\n%s\n" % (self.id(), server.diagnostics()))
-        return out
 
     def test_no_double_fire_after_kill_9(self):
         client = self.server.client()

@@ -623,7 +623,28 @@ def is_root():
 # Test base class
 # ----------------------------------------------------------------------------------------
 
-class ServerTestCase(unittest.TestCase):
+class ServerOutputOnFailure:
+    """Mixed into test cases whose `server` attribute holds a Server: a failing test
+    prints that server's output."""
+
+    def run(self, result=None):
+        before = self._problem_count(result)
+        outcome = super().run(result)
+        server = getattr(self, "server", None)
+        if result is not None and self._problem_count(result) > before and server:
+            sys.stderr.write("\n%s failed; server output:\n%s\n"
+                             % (self.id(), server.diagnostics()))
+        return outcome
+
+    @staticmethod
+    def _problem_count(result):
+        if result is None:
+            return 0
+        return len(result.failures) + len(result.errors) + len(
+            getattr(result, "unexpectedSuccesses", []))
+
+
+class ServerTestCase(ServerOutputOnFailure, unittest.TestCase):
     """One server per test class; its output is printed for every failing test."""
 
     server = None
@@ -646,21 +667,6 @@ class ServerTestCase(unittest.TestCase):
         if cls.server is not None:
             cls.server.cleanup()
         super().tearDownClass()
-
-    def run(self, result=None):
-        before = self._problem_count(result)
-        outcome = super().run(result)
-        if result is not None and self._problem_count(result) > before and self.server:
-            sys.stderr.write("\n%s failed; server output:\n%s\n"
-                             % (self.id(), self.server.diagnostics()))
-        return outcome
-
-    @staticmethod
-    def _problem_count(result):
-        if result is None:
-            return 0
-        return len(result.failures) + len(result.errors) + len(
-            getattr(result, "unexpectedSuccesses", []))
 
     # -- assertions ---------------------------------------------------------------------
 

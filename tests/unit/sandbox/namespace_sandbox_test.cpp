@@ -212,22 +212,28 @@ TEST_F(NamespaceSandboxTest, NoNetworkButLoopbackWhenPublicNetIsOff) {
   EXPECT_EQ(f.out, "lo\n") << f.err;
 }
 
+// Runs take_runtime_listener() to completion (up to 10 s).
+int take_listener(InstanceProcess& proc) {
+  asio::io_context io;
+  int listener = -1;
+  asio::co_spawn(
+      io,
+      [&]() -> Task<void> {
+        listener = co_await proc.take_runtime_listener(std::chrono::steady_clock::now() +
+                                                       std::chrono::seconds(10));
+      },
+      asio::detached);
+  io.run();
+  return listener;
+}
+
 // The platform gets the runtime API listener from inside the instance, and
 // sockets made in the instance's network namespace by its init.
 TEST_F(NamespaceSandboxTest, HandsOverRuntimeApiListenerAndInstanceSockets) {
   auto spec = shell("sleep 30");
   auto proc = sandbox_->launch(spec);
   ASSERT_TRUE(proc.ok()) << proc.error().message;
-  asio::io_context io;
-  int listener = -1;
-  asio::co_spawn(
-      io,
-      [&]() -> Task<void> {
-        listener = co_await (*proc)->take_runtime_listener(std::chrono::steady_clock::now() +
-                                                           std::chrono::seconds(10));
-      },
-      asio::detached);
-  io.run();
+  int listener = take_listener(**proc);
   ASSERT_GE(listener, 0);
   sockaddr_in addr{};
   socklen_t len = sizeof addr;
@@ -256,16 +262,7 @@ TEST_F(NamespaceSandboxTest, HandsOverRuntimeApiListenerAndInstanceSockets) {
 TEST_F(NamespaceSandboxTest, InstanceSocketFailsOnceTheInstanceIsGone) {
   auto proc = sandbox_->launch(shell("sleep 30"));
   ASSERT_TRUE(proc.ok()) << proc.error().message;
-  asio::io_context io;
-  int listener = -1;
-  asio::co_spawn(
-      io,
-      [&]() -> Task<void> {
-        listener = co_await (*proc)->take_runtime_listener(std::chrono::steady_clock::now() +
-                                                           std::chrono::seconds(10));
-      },
-      asio::detached);
-  io.run();
+  int listener = take_listener(**proc);
   ASSERT_GE(listener, 0);
   ::close(listener);
   (*proc)->kill_all();
