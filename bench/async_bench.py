@@ -33,6 +33,8 @@ import sys
 import threading
 import time
 
+from benchlib import load_yunfnlib, percentile
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
@@ -52,8 +54,6 @@ def main_handler(event, context):
 
 STAMP = r'''
 import time
-
-from benchlib import load_yunfnlib, percentile
 
 
 def main_handler(event, context):

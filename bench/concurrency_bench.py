@@ -31,13 +31,13 @@ import sys
 import threading
 import time
 
+from benchlib import load_yunfnlib, percentile
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
 SLEEPER = r'''
 import time
-
-from benchlib import load_yunfnlib, percentile
 
 
 def main_handler(event, context):
