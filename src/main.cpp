@@ -61,6 +61,12 @@ int server_main(int argc, char** argv) {
   app.add_option("--async-retry-delay-ms", retry_delay_ms,
                  "delay before retrying a failed async event (times the attempt number)")
       ->check(CLI::Range(0, 3600000));
+  app.add_option("--log-quota-mb", config.log_quota_mb_per_hour,
+                 "MB of function output stored per function and hour (0: no quota)")
+      ->check(CLI::Range(0, 1000000));
+  app.add_option("--api-body-limit-mb", config.api_body_limit_mb,
+                 "largest API request body in MB (SCF: 10; larger ZipFile packages need more)")
+      ->check(CLI::Range(1, 100));
   app.add_option("--isolation", isolation, "instance isolation: auto, none or namespace")
       ->check(CLI::IsMember({"auto", "none", "namespace"}));
   try {

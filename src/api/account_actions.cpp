@@ -1,4 +1,5 @@
-// Account actions: GetAccount (quota and usage).
+// Account actions: GetAccount (quota and usage) and GetServerInfo (a yunfn
+// action: version, commit and the isolation level in force).
 #include "api/api_context.h"
 #include "control/function_rules.h"
 
@@ -58,8 +59,20 @@ Task<Result<Json>> get_account(ApiContext& ctx, const Json&) {
       {"AccountLimit", {{"NamespacesCount", control::kMaxNamespaces}, {"Namespace", limit_ns}}}};
 }
 
+Task<Result<Json>> get_server_info(ApiContext& ctx, const Json&) {
+  const ServerInfo& info = ctx.server_info;
+  co_return Json{{"Version", info.version},
+                 {"Commit", info.commit},
+                 {"Isolation", info.isolation},
+                 {"Isolated", info.isolation != "none"},
+                 {"IsolationNote", info.isolation_note}};
+}
+
 }  // namespace
 
-void register_account_actions(ActionRegistry& r) { r["GetAccount"] = get_account; }
+void register_account_actions(ActionRegistry& r) {
+  r["GetAccount"] = get_account;
+  r["GetServerInfo"] = get_server_info;
+}
 
 }  // namespace yunfn::api

@@ -22,6 +22,14 @@
 
 namespace yunfn::api {
 
+// What GetServerInfo reports about this server.
+struct ServerInfo {
+  std::string version;
+  std::string commit;
+  std::string isolation;        // "none" or "namespace": the level in force
+  std::string isolation_note;   // why `auto` fell back to none; empty otherwise
+};
+
 struct ApiContext {
   store::Store& store;
   control::FunctionService& functions;
@@ -33,6 +41,7 @@ struct ApiContext {
   invoke::ConcurrencyService& concurrency;
   invoke::AsyncQueue& async;
   triggers::TriggerRegistry& triggers;
+  const ServerInfo& server_info;
 };
 
 // An action handler gets the request parameters and returns the fields of the

@@ -28,14 +28,7 @@ std::string header(const HttpRequest& req, std::string_view name) {
 ApiServer::ApiServer(asio::any_io_executor ex, ApiServerConfig config, ApiContext context)
     : config_(std::move(config)),
       context_(context),
-      http_(ex,
-            HttpServerConfig{config_.host, config_.port, kMaxApiBodyBytes,
-                             [] {
-                               return error_envelope(make_error(
-                                   "InvalidParameter.RequestTooLarge",
-                                   "the request body is larger than 72 MB"));
-                             }},
-            [this](HttpRequest& req) { return handle(req); }) {
+      http_(ex, http_config(), [this](HttpRequest& req) { return handle(req); }) {
   register_function_actions(actions_);
   register_invoke_actions(actions_);
   register_log_actions(actions_);
@@ -46,6 +39,37 @@ ApiServer::ApiServer(asio::any_io_executor ex, ApiServerConfig config, ApiContex
   register_concurrency_actions(actions_);
   register_trigger_actions(actions_);
   register_async_actions(actions_);
+}
+
+HttpServerConfig ApiServer::http_config() {
+  HttpServerConfig c;
+  c.host = config_.host;
+  c.port = config_.port;
+  c.body_limit = config_.body_limit_bytes;
+  c.too_large_response = [limit = config_.body_limit_bytes] {
+    return error_envelope(make_error(
+        "InvalidParameter.RequestTooLarge",
+        "the request body is larger than " + std::to_string(limit / (1024 * 1024)) +
+            " MB (TC3-signed requests are limited to 10 MB, as in SCF)"));
+  };
+  c.check_header = [this](const http::request_header<>& h) { return precheck(h); };
+  c.header_timeout = kApiIdleTimeout;
+  c.body_timeout = kApiIdleTimeout;
+  return c;
+}
+
+// A request that cannot be authentic is answered before its body is read, so
+// unauthenticated clients cannot make the server hold large bodies.
+std::optional<HttpResponse> ApiServer::precheck(const http::request_header<>& h) const {
+  if (h.method() == http::verb::get && h.target() == "/healthz") return std::nullopt;
+  auto lookup = [&h](std::string_view name) {
+    auto it = h.find(beast::string_view(name.data(), name.size()));
+    return it == h.end() ? std::string() : std::string(it->value());
+  };
+  auto now = to_unix_ms(context_.clock.now()) / 1000;
+  auto checked = precheck_tc3(lookup, config_.credentials, now);
+  if (checked.ok()) return std::nullopt;
+  return error_envelope(checked.error());
 }
 
 void ApiServer::start() { http_.start(); }

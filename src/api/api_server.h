@@ -18,6 +18,9 @@ struct ApiServerConfig {
   std::string host = "127.0.0.1";
   unsigned short port = 9001;
   Credentials credentials;
+  // SCF's own limit for TC3-signed POST requests; ZipFile packages above ~7 MB
+  // need a larger limit (--api-body-limit-mb) or code from COS.
+  size_t body_limit_bytes = 10 * 1024 * 1024;
 };
 
 class ApiServer {
@@ -28,6 +31,8 @@ class ApiServer {
   unsigned short port() const { return http_.port(); }
 
  private:
+  HttpServerConfig http_config();
+  std::optional<HttpResponse> precheck(const http::request_header<>& h) const;
   Task<HttpResponse> handle(HttpRequest& req);
   Task<Result<Json>> dispatch(HttpRequest& req);
 
@@ -37,7 +42,7 @@ class ApiServer {
   HttpServer http_;
 };
 
-// Request bodies above this size are refused (a 50 MB zip is ~67 MB in base64).
-inline constexpr size_t kMaxApiBodyBytes = 72 * 1024 * 1024;
+// An API connection may be idle (or slow to send a request) this long.
+inline constexpr std::chrono::seconds kApiIdleTimeout{60};
 
 }  // namespace yunfn::api

@@ -109,7 +109,8 @@ Task<Result<Json>> get_metrics(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(f, ctx.functions.get_function(ns, fn));
   Json versions = Json::array();
   if (const auto* m = ctx.invoker.metrics().of(ns, fn)) {
-    for (const auto& [version, v] : *m) {
+    for (const auto& [version, counters] : *m) {
+      const invoke::VersionMetrics& v = *counters;
       versions.push_back({{"Qualifier", version},
                           {"Invocations", v.invocations},
                           {"Errors", v.errors},

@@ -241,10 +241,14 @@ Result<Tc3Authorization> parse_tc3_authorization(std::string_view value) {
   return auth;
 }
 
-Status verify_tc3(const Tc3Request& req, const Credentials& creds, int64_t now_unix_seconds) {
-  YUNFN_CHECK(req.header != nullptr);  // the caller always supplies the header lookup
-  YUNFN_TRY(auth, parse_tc3_authorization(req.header("authorization")));
-  YUNFN_TRY(ts, parse_timestamp(req.header("x-tc-timestamp")));
+namespace {
+
+// The checks that need no body; returns the parsed Authorization and timestamp.
+Result<std::pair<Tc3Authorization, int64_t>> check_credential(const Tc3HeaderLookup& header,
+                                                              const Credentials& creds,
+                                                              int64_t now_unix_seconds) {
+  YUNFN_TRY(auth, parse_tc3_authorization(header("authorization")));
+  YUNFN_TRY(ts, parse_timestamp(header("x-tc-timestamp")));
 
   if (auth.secret_id != creds.secret_id) {
     return make_error(std::string(kSecretIdNotFound),
@@ -263,10 +267,26 @@ Status verify_tc3(const Tc3Request& req, const Credentials& creds, int64_t now_u
                       "Credential date " + auth.date + " is not the UTC date of X-TC-Timestamp (" +
                           ts_date + ")");
   }
+  return std::pair{std::move(auth), ts};
+}
+
+}  // namespace
+
+Status precheck_tc3(const Tc3HeaderLookup& header, const Credentials& creds,
+                    int64_t now_unix_seconds) {
+  auto checked = check_credential(header, creds, now_unix_seconds);
+  if (!checked.ok()) return checked.error();
+  return ok_status();
+}
+
+Status verify_tc3(const Tc3Request& req, const Credentials& creds, int64_t now_unix_seconds) {
+  YUNFN_CHECK(req.header != nullptr);  // the caller always supplies the header lookup
+  YUNFN_TRY(checked, check_credential(req.header, creds, now_unix_seconds));
+  const auto& [auth, ts] = checked;
   if (!signature_matches(req, auth, creds, ts)) {
     return make_error(std::string(kSignatureFailure),
                       "signature does not match the request; check SecretKey and the signed "
-                      "Host, Content-Type and body");
+                      "Host, Content-Type, X-TC-Action (when signed) and body");
   }
   return ok_status();
 }

@@ -25,13 +25,15 @@ struct Credentials {
   std::string secret_key;
 };
 
+// Value of a header by lowercase name; "" when absent.
+using Tc3HeaderLookup = std::function<std::string(std::string_view lowercase_name)>;
+
 // The parts of an HTTP request that a TC3 signature covers.
 struct Tc3Request {
   std::string method;  // "POST" or "GET"
   std::string query;   // raw query string after '?'; ignored for POST
   std::string body;
-  // Value of a header by lowercase name; "" when absent. Must be set.
-  std::function<std::string(std::string_view lowercase_name)> header;
+  Tc3HeaderLookup header;  // must be set
 };
 
 // The fields of an `Authorization: TC3-HMAC-SHA256 ...` header.
@@ -55,6 +57,15 @@ Result<Tc3Authorization> parse_tc3_authorization(std::string_view value);
 //   AuthFailure.SignatureFailure      credential date or signature does not match
 // The signature is accepted with the Host header as sent and with its port
 // removed; with X-TC-Content-SHA256: UNSIGNED-PAYLOAD the body is not covered.
+// Every header the client lists in SignedHeaders is covered (yunfn's CLI signs
+// x-tc-action and x-tc-timestamp too, so a captured request cannot be replayed
+// as another action).
 Status verify_tc3(const Tc3Request& req, const Credentials& creds, int64_t now_unix_seconds);
+
+// The checks of verify_tc3 that need no body (Authorization well formed,
+// SecretId known, timestamp fresh): run on the header, so that a request that
+// cannot be authentic is refused before its body is read.
+Status precheck_tc3(const Tc3HeaderLookup& header, const Credentials& creds,
+                    int64_t now_unix_seconds);
 
 }  // namespace yunfn::api

@@ -13,6 +13,7 @@
 #include "cli/api_client.h"
 #include "cli/cli_common.h"
 #include "cli/zip_dir.h"
+#include "common/build_info.h"
 #include "common/crypto.h"
 #include "common/json.h"
 
@@ -164,6 +165,10 @@ int remove(const Globals& g, const std::string& name) {
   return 0;
 }
 
+std::string version_line() {
+  return std::string("yunfn ") + build_version() + " (commit " + build_commit() + ")";
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -174,6 +179,8 @@ int run_cli(int argc, char** argv) {
   app.add_option("--endpoint", g.endpoint, "API address HOST:PORT (default $YUNFN_ENDPOINT or 127.0.0.1:9001)");
   app.add_option("--data-dir", g.data_dir, "server data directory holding generated keys");
   app.add_option("--namespace", g.ns, "namespace");
+  app.set_version_flag("--version", version_line());
+  auto* ver = app.add_subcommand("version", "print the version and the commit it was built from");
 
   DeployArgs d;
   auto* dep = app.add_subcommand("deploy", "zip DIR and create or update a function");
@@ -214,6 +221,10 @@ int run_cli(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (*ver) {
+    std::cout << version_line() << "\n";
+    return 0;
   }
   if (*dep) return deploy(g, d);
   if (*inv) return invoke(g, name, event, show_log, async);

@@ -1,5 +1,7 @@
 #include "common/http_server.h"
 
+#include <array>
+
 namespace yunfn {
 
 // Shared with the connection coroutines, which may outlive the server.
@@ -11,28 +13,74 @@ struct HttpServer::State {
 
 namespace {
 
+// How long a refused request's unread body is drained before the connection closes.
+constexpr std::chrono::seconds kLingerTime{10};
+
+// Arms the stream's timer for the next read (no limit when zero).
+void expire_after(beast::tcp_stream& stream, std::chrono::seconds timeout) {
+  if (timeout.count() > 0) {
+    stream.expires_after(timeout);
+  } else {
+    stream.expires_never();
+  }
+}
+
+// Sends a final answer to a request whose body is left unread, then discards
+// what the client still sends for a while before closing ("lingering close"):
+// a client that writes its whole body before reading would otherwise get a
+// connection reset instead of the answer. Nothing of the body is kept.
+Task<void> answer_and_close(beast::tcp_stream& stream, HttpResponse res) {
+  res.keep_alive(false);
+  res.prepare_payload();
+  stream.expires_after(kLingerTime);
+  auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  std::array<char, 16384> discard;
+  for (;;) {
+    auto [rec, got] = co_await stream.async_read_some(asio::buffer(discard),
+                                                      asio::as_tuple(asio::use_awaitable));
+    if (rec) break;
+  }
+}
+
 Task<void> serve_connection(std::shared_ptr<HttpServer::State> state,
                             std::shared_ptr<beast::tcp_stream> stream) {
+  const HttpServerConfig& config = state->config;
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(state->config.body_limit);
+    parser.body_limit(config.body_limit);
     parser.header_limit(64 * 1024);
+    expire_after(*stream, config.header_timeout);
+    auto [hec, hn] = co_await http::async_read_header(*stream, buffer, parser,
+                                                      asio::as_tuple(asio::use_awaitable));
+    if (hec == http::error::body_limit && config.too_large_response) {
+      co_await answer_and_close(*stream, config.too_large_response());  // by Content-Length
+      break;
+    }
+    if (hec) break;
+    if (config.check_header) {
+      if (auto refused = config.check_header(parser.get().base())) {
+        co_await answer_and_close(*stream, std::move(*refused));
+        break;
+      }
+    }
+    expire_after(*stream, config.body_timeout);
     auto [ec, n] = co_await http::async_read(*stream, buffer, parser,
                                              asio::as_tuple(asio::use_awaitable));
-    if (ec == http::error::body_limit && state->config.too_large_response) {
-      HttpResponse res = state->config.too_large_response();
-      res.keep_alive(false);
-      res.prepare_payload();
-      co_await http::async_write(*stream, res, asio::as_tuple(asio::use_awaitable));
+    if (ec == http::error::body_limit && config.too_large_response) {
+      co_await answer_and_close(*stream, config.too_large_response());
       break;
     }
     if (ec) break;
+    stream->expires_never();  // the handler may take a whole function timeout
     HttpRequest req = parser.release();
     HttpResponse res = co_await state->handler(req);
     res.version(req.version());
     res.keep_alive(req.keep_alive() && !state->stopped);
     res.prepare_payload();
+    expire_after(*stream, config.body_timeout);
     auto [wec, wn] = co_await http::async_write(*stream, res, asio::as_tuple(asio::use_awaitable));
     if (wec || !res.keep_alive()) break;
   }
@@ -44,9 +92,12 @@ Task<void> serve_connection(std::shared_ptr<HttpServer::State> state,
 
 HttpServer::HttpServer(asio::any_io_executor ex, HttpServerConfig config, HttpHandler handler)
     : state_(std::make_shared<State>(State{std::move(config), std::move(handler)})),
-      listener_(ex, [st = state_](std::shared_ptr<beast::tcp_stream> stream) {
-        return serve_connection(st, std::move(stream));
-      }) {}
+      listener_(
+          ex,
+          [st = state_](std::shared_ptr<beast::tcp_stream> stream) {
+            return serve_connection(st, std::move(stream));
+          },
+          state_->config.max_connections) {}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -5,8 +5,10 @@
 // Owned by its creator; all calls and the handler run on the executor's thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/asio.h"
@@ -15,6 +17,9 @@
 namespace yunfn {
 
 using HttpHandler = std::function<Task<HttpResponse>(HttpRequest&)>;
+// Looks at a request's header before its body is read: a response here is sent
+// at once and the connection closed, without reading the body.
+using HeaderCheck = std::function<std::optional<HttpResponse>(const http::request_header<>&)>;
 
 struct HttpServerConfig {
   std::string host = "127.0.0.1";
@@ -22,6 +27,14 @@ struct HttpServerConfig {
   size_t body_limit = 10 * 1024 * 1024;
   // Answer sent when a request body is over body_limit.
   std::function<HttpResponse()> too_large_response;
+  HeaderCheck check_header;          // optional
+  // Time allowed to receive a request header, counted from the end of the
+  // previous answer (so also the idle time of a kept-alive connection), and
+  // then its body. Zero: no limit (the runtime API, whose clients are
+  // instances that may be busy for a whole function timeout between calls).
+  std::chrono::seconds header_timeout{0};
+  std::chrono::seconds body_timeout{0};
+  size_t max_connections = kDefaultMaxConnections;
 };
 
 class HttpServer {

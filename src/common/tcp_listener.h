@@ -1,6 +1,11 @@
 // TcpListener: accepts TCP connections on the executor and runs one coroutine
 // per connection; stop() closes the listener and every open connection. The
 // HTTP servers (SCF API, runtime API, gateway) are built on it.
+// At most `max_connections` connections are open at once: beyond that the
+// listener stops accepting (the kernel's backlog holds new ones) until one
+// closes, so one listener cannot take every descriptor of the process. When
+// accept fails for want of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
+// ENOMEM) it backs off instead of retrying at once, and logs once per minute.
 // Owned by its creator; all calls and the connection coroutines run on the
 // executor's thread.
 #pragma once
@@ -16,9 +21,12 @@ namespace yunfn {
 
 using ConnectionHandler = std::function<Task<void>(std::shared_ptr<beast::tcp_stream>)>;
 
+inline constexpr size_t kDefaultMaxConnections = 4096;
+
 class TcpListener {
  public:
-  TcpListener(asio::any_io_executor ex, ConnectionHandler handler);
+  TcpListener(asio::any_io_executor ex, ConnectionHandler handler,
+              size_t max_connections = kDefaultMaxConnections);
   ~TcpListener();
 
   // Binds host:port (port 0 = any free one) and starts accepting. Throws
@@ -29,11 +37,18 @@ class TcpListener {
   void stop();
   bool stopped() const;
   unsigned short port() const;
+  // Connections open now.
+  size_t connection_count() const;
 
   struct State;  // shared with the accept loop
 
  private:
   std::shared_ptr<State> state_;
 };
+
+// Raises this process's soft limit on open descriptors to the hard limit (at
+// server start: many connections and instances each hold descriptors).
+// Returns the soft limit in force afterwards.
+size_t raise_descriptor_limit();
 
 }  // namespace yunfn

@@ -5,6 +5,7 @@
 // Extraction then writes entries through directory file descriptors opened with
 // O_NOFOLLOW, so even a path the validation missed could not leave dest.
 #include "control/code_package.h"
+#include "control/zip_raw_names.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -181,8 +182,6 @@ Result<std::string> normalize_entry_name(std::string_view name, bool* directory)
   const std::string q = quote_name(name);
   if (name.empty()) return zip_file_error("has an entry with an empty name");
   if (name.size() > kMaxPathBytes) return zip_file_error("entry name is too long: " + q);
-  if (name.find('\0') != std::string_view::npos)
-    return zip_file_error("entry name contains a NUL byte: " + q);
   if (name.front() == '/' || name.front() == '\\')
     return zip_file_error("entry has an absolute path: " + q);
   *directory = name.back() == '/' || name.back() == '\\';
@@ -364,6 +363,9 @@ Result<LoadedPackage> load_package(std::string_view zip_bytes, const CodePackage
   if (zip_bytes.size() > limits.max_zip_bytes)
     return make_error(kLimitError,
                       "ZipFile is larger than " + describe_bytes(limits.max_zip_bytes));
+  if (auto bad = find_entry_name_with_nul(zip_bytes)) {
+    return zip_file_error("entry name contains a NUL byte: " + quote_name(*bad));
+  }
   LoadedPackage pkg;
   YUNFN_TRY(archive, open_archive(zip_bytes));
   pkg.archive = std::move(archive);

@@ -89,6 +89,28 @@ std::string header_value(const http::request_parser<http::empty_body>& head, htt
   return it == head.get().end() ? "" : std::string(it->value());
 }
 
+// Request framing the gateway relays: a body framed by Content-Length or by
+// `Transfer-Encoding: chunked` alone. Anything else (unknown or stacked
+// codings, a repeated header, both headers) may be read differently by a
+// function's server, so it is refused (RFC 9112 section 6.3).
+std::optional<std::string> framing_error(const http::request_header<>& h) {
+  int codings = 0;
+  for (const auto& field : h) {
+    if (field.name() != http::field::transfer_encoding) continue;
+    if (++codings > 1) return "Transfer-Encoding is repeated";
+    std::string value(field.value());
+    std::string trimmed = value.substr(0, value.find_last_not_of(" \t") + 1);
+    trimmed.erase(0, trimmed.find_first_not_of(" \t"));
+    if (!beast::iequals(trimmed, "chunked")) {
+      return "unsupported Transfer-Encoding '" + value + "': only chunked is accepted";
+    }
+  }
+  if (codings > 0 && h.find(http::field::content_length) != h.end()) {
+    return "a request may not carry both Transfer-Encoding and Content-Length";
+  }
+  return std::nullopt;
+}
+
 // Serves one request whose header is read; returns whether the connection
 // can carry another one.
 Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -109,6 +131,7 @@ Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buff
   const std::string method(h.method_string());
   auto target = parse_target(h.target());
   if (!target.ok()) co_return co_await reply_now(gateway_error(400, target.error().message, id));
+  if (auto bad = framing_error(h)) co_return co_await reply_now(gateway_error(400, *bad, id));
   if (target->segments.size() < 2) {
     co_return co_await reply_now(gateway_error(404, "no function at " + target->path +
                                                         ": URLs are /<namespace>/<function>/<path>", id));

@@ -1,5 +1,7 @@
 #include "gateway/web_proxy.h"
 
+#include <optional>
+
 #include "gateway/gateway_server.h"
 #include "gateway/reply.h"
 
@@ -7,6 +9,9 @@ namespace yunfn::gateway {
 namespace {
 
 using steady = std::chrono::steady_clock;
+
+// Interim (1xx) answers skipped before a web function's final one.
+constexpr int kMaxInterimAnswers = 8;
 
 enum class Side { kNone, kIn, kOut };
 
@@ -152,13 +157,22 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, beast::tcp_stream& client
       co_return out;
     }
 
-    http::response_parser<http::buffer_body> rp;
-    rp.body_limit(kMaxGatewayBody);
-    rp.header_limit(64 * 1024);
-    if (head_request) rp.skip(true);
+    // Interim answers (100 Continue, 103 Early Hints) are not relayed: the
+    // client gets the final one, and pipelined answers stay in step.
+    std::optional<http::response_parser<http::buffer_body>> rp;
     beast::flat_buffer upstream_buffer;
-    auto [hec, hn] = co_await http::async_read_header(upstream, upstream_buffer, rp,
+    boost::system::error_code hec;
+    for (int interim = 0; interim < kMaxInterimAnswers; ++interim) {
+      rp.emplace();
+      rp->body_limit(kMaxGatewayBody);
+      rp->header_limit(64 * 1024);
+      if (head_request) rp->skip(true);
+      auto [ec, n] = co_await http::async_read_header(upstream, upstream_buffer, *rp,
                                                       asio::as_tuple(asio::use_awaitable));
+      hec = ec;
+      const unsigned status = rp->get().result_int();
+      if (hec || status >= 200 || status == 101) break;
+    }
     if (hec) {
       if (hec == beast::error::timeout) {
         timed_out();
@@ -169,13 +183,19 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, beast::tcp_stream& client
       }
       co_return out;
     }
-    auto& res = rp.get();
+    if (rp->get().result_int() < 200) {
+      out.status_code = 439;
+      out.err_msg = "the web function's server answered " + std::to_string(rp->get().result_int()) +
+                    " and no final response (WebSocket web functions are not supported)";
+      co_return out;
+    }
+    auto& res = rp->get();
     const bool upstream_keep_alive = res.keep_alive();
     for (const auto& [k, v] : req.reply_headers) res.set(k, v);
     res.version(version);
     res.keep_alive(client_keep_alive);
     x.response_started = true;
-    auto down = co_await relay(upstream, upstream_buffer, rp, client);
+    auto down = co_await relay(upstream, upstream_buffer, *rp, client);
     if (down.side == Side::kIn) {
       if (down.ec == beast::error::timeout) {
         timed_out();

@@ -3,8 +3,10 @@
 #include <cmath>
 
 #include "common/ids.h"
+#include "common/utf8.h"
 #include "control/routing.h"
 #include "logs/invocation_log.h"
+#include "logs/log_quota.h"
 
 namespace yunfn::invoke {
 namespace {
@@ -28,14 +30,15 @@ struct ConcurrencyScope {
 
 Invoker::Invoker(store::Store& store, store::CodeStore& code, pool::PoolManager& pools,
                  control::VersionService& versions, Quota& quota, pool::RuntimePaths paths,
-                 const Clock& clock)
+                 const Clock& clock, uint64_t log_quota_bytes_per_hour)
     : store_(store),
       code_(code),
       pools_(pools),
       versions_(versions),
       quota_(quota),
       paths_(std::move(paths)),
-      clock_(clock) {}
+      clock_(clock),
+      log_quota_(log_quota_bytes_per_hour) {}
 
 Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& fn,
                                                   const store::VersionRecord& version) {
@@ -120,7 +123,9 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCa
   logs::LogFrame frame;
   frame.request_id = req.request_id;
   frame.memory_mb = version.config.memory_mb;
-  auto& m = metrics_.at(req.ns, req.function_name, version.version);
+  // Held by value: DeleteFunction may forget the function's metrics while this runs.
+  const std::shared_ptr<VersionMetrics> counters = metrics_.at(req.ns, req.function_name, version.version);
+  VersionMetrics& m = *counters;
 
   auto pool = pool_for(*fn, version);
   if (!pool.ok()) {
@@ -184,7 +189,8 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCa
       }
       (*pool)->release(lease->instance);
       result.status_code = outcome.status_code;
-      result.ret_msg = std::move(outcome.ret_msg);
+      // A custom runtime may answer any bytes; results travel in JSON as UTF-8.
+      result.ret_msg = valid_utf8(outcome.ret_msg);
       result.err_msg = std::move(outcome.err_msg);
       result.duration_ms = outcome.duration_ms;
       result.mem_usage_bytes = outcome.mem_usage_bytes;
@@ -211,6 +217,10 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCa
                                           : result.err_msg;
   frame.duration_ms = result.duration_ms;
   frame.mem_usage_bytes = result.mem_usage_bytes;
+  const std::string log_key = req.ns + "/" + req.function_name;
+  const auto now = clock_.steady_now();
+  frame.init_output = logs::apply_log_quota(log_quota_, log_key, std::move(frame.init_output), now);
+  frame.user_output = logs::apply_log_quota(log_quota_, log_key, std::move(frame.user_output), now);
   result.log = logs::format_invocation_log(frame);
   record(req, result, start_ms);
   co_return result;

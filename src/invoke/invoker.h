@@ -17,6 +17,7 @@
 #include "invoke/invocation.h"
 #include "invoke/metrics.h"
 #include "invoke/quota.h"
+#include "logs/log_quota.h"
 #include "pool/pool_manager.h"
 #include "pool/runtime_command.h"
 #include "store/code_store.h"
@@ -28,7 +29,7 @@ class Invoker {
  public:
   Invoker(store::Store& store, store::CodeStore& code, pool::PoolManager& pools,
           control::VersionService& versions, Quota& quota, pool::RuntimePaths paths,
-          const Clock& clock);
+          const Clock& clock, uint64_t log_quota_bytes_per_hour);
 
   // Runs one synchronous invocation. Errors are invocation-level rejections
   // (function or qualifier missing, function not active, throttled); what
@@ -63,6 +64,7 @@ class Invoker {
   pool::RuntimePaths paths_;
   const Clock& clock_;
   InvocationMetrics metrics_;
+  logs::LogQuota log_quota_;  // function output stored per function and hour
   std::mt19937_64 random_{std::random_device{}()};
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 
 namespace yunfn::invoke {
@@ -17,21 +18,28 @@ struct VersionMetrics {
   int max_concurrent = 0;  // highest seen since start
 };
 
+// Entries are shared: an invocation keeps its version's counters across its
+// awaits, and forget() (the function was deleted meanwhile) must not free them
+// under it.
 class InvocationMetrics {
  public:
-  VersionMetrics& at(const std::string& ns, const std::string& fn, const std::string& version) {
-    return by_version_[ns + "/" + fn][version];
+  using ByVersion = std::map<std::string, std::shared_ptr<VersionMetrics>>;
+
+  std::shared_ptr<VersionMetrics> at(const std::string& ns, const std::string& fn,
+                                     const std::string& version) {
+    auto& m = by_version_[ns + "/" + fn][version];
+    if (!m) m = std::make_shared<VersionMetrics>();
+    return m;
   }
   // version -> metrics for one function ("ns/fn").
-  const std::map<std::string, VersionMetrics>* of(const std::string& ns,
-                                                  const std::string& fn) const {
+  const ByVersion* of(const std::string& ns, const std::string& fn) const {
     auto it = by_version_.find(ns + "/" + fn);
     return it == by_version_.end() ? nullptr : &it->second;
   }
   void forget(const std::string& ns, const std::string& fn) { by_version_.erase(ns + "/" + fn); }
 
  private:
-  std::map<std::string, std::map<std::string, VersionMetrics>> by_version_;
+  std::map<std::string, ByVersion> by_version_;
 };
 
 }  // namespace yunfn::invoke

@@ -13,6 +13,8 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024;  // SCF sync response limit
+constexpr const char* kResponseTooLarge =
+    "the function response is larger than 6 MB (407 response size exceeds the limit)";
 
 double ms_since(steady::time_point t) {
   return std::chrono::duration<double, std::milli>(steady::now() - t).count();
@@ -181,10 +183,14 @@ Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) 
   InvokeOutcome out;
   out.init_log = std::move(init_log);
   switch (result.kind) {
+    case runtime::ResultKind::kTooLarge:
+      out.status_code = 407;
+      out.err_msg = kResponseTooLarge;
+      break;
     case runtime::ResultKind::kResponse:
       if (result.body.size() > kMaxResponseBytes) {
         out.status_code = 407;
-        out.err_msg = "the function response is larger than 6 MB";
+        out.err_msg = kResponseTooLarge;
       } else {
         out.ret_msg = std::move(result.body);
       }
@@ -211,6 +217,17 @@ Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) 
       break;
   }
   co_return finish(std::move(out), started);
+}
+
+void Instance::freeze() {
+  if (frozen_ || !process_ || state_ != State::kIdle) return;
+  frozen_ = process_->set_frozen(true);
+}
+
+void Instance::thaw() {
+  if (!frozen_ || !process_) return;
+  process_->set_frozen(false);
+  frozen_ = false;
 }
 
 std::string Instance::begin_invocation() {

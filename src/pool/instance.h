@@ -101,6 +101,13 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void set_provisioned(bool p) { provisioned_ = p; }
   double init_duration_ms() const { return init_duration_ms_; }
   std::chrono::steady_clock::time_point last_used() const { return last_used_; }
+  // Idle instances are frozen (SCF freezes instances between invocations), so
+  // processes a function left running get no CPU; the pool freezes instances
+  // idle for a while and thaws one before handing it out. No-ops without a
+  // cgroup freezer.
+  void freeze();
+  void thaw();
+  bool frozen() const { return frozen_; }
   // Called once when the process exits (from the exit watcher).
   void on_exit(std::function<void()> f) { on_exit_ = std::move(f); }
 
@@ -135,6 +142,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::chrono::steady_clock::time_point last_used_;
   std::function<void()> on_exit_;
   bool provisioned_ = false;
+  bool frozen_ = false;
   int inflight_ = 0;
   bool isolated_ = false;  // has its own network namespace
   std::vector<asio::ip::tcp::socket> web_connections_;  // idle keep-alive connections

@@ -30,6 +30,7 @@ std::shared_ptr<Instance> Pool::take_idle() {
     auto inst = idle_.back();
     idle_.pop_back();
     if (inst->state() != Instance::State::kIdle) continue;  // died while idle
+    inst->thaw();
     inst->set_state(Instance::State::kBusy);
     inst->add_inflight(1);
     busy_.insert(inst);
@@ -108,6 +109,12 @@ void Pool::reap_idle(std::chrono::steady_clock::time_point cutoff) {
   });
 }
 
+void Pool::freeze_idle(std::chrono::steady_clock::time_point cutoff) {
+  for (auto& inst : idle_) {
+    if (!inst->frozen() && inst->last_used() < cutoff) inst->freeze();
+  }
+}
+
 void Pool::retire() {
   retired_ = true;
   provisioned_target_ = 0;
@@ -139,6 +146,7 @@ std::optional<Lease> Pool::take_idle_provisioned() {
     auto inst = *it;
     if (!inst->provisioned() || inst->state() != Instance::State::kIdle) continue;
     idle_.erase(std::next(it).base());
+    inst->thaw();
     inst->set_state(Instance::State::kBusy);
     inst->add_inflight(1);
     busy_.insert(inst);

@@ -41,6 +41,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void release(const std::shared_ptr<Instance>& instance);
   // Kills idle on-demand instances unused since before `cutoff`.
   void reap_idle(std::chrono::steady_clock::time_point cutoff);
+  // Freezes idle instances unused since before `cutoff`.
+  void freeze_idle(std::chrono::steady_clock::time_point cutoff);
   // The function changed: kill idle instances now, busy ones when released.
   void retire();
   // Kills every instance (server shutdown, function deleted).

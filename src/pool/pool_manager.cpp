@@ -89,9 +89,12 @@ Task<void> PoolManager::reap_loop() {
     timer.expires_after(std::chrono::seconds(1));
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (!*alive) break;
-    auto cutoff = std::chrono::steady_clock::now() - config_.idle_timeout;
+    auto now = std::chrono::steady_clock::now();
     for (auto& [key, versions] : pools_) {
-      for (auto& [version, entry] : versions) entry.pool->reap_idle(cutoff);
+      for (auto& [version, entry] : versions) {
+        entry.pool->reap_idle(now - config_.idle_timeout);
+        entry.pool->freeze_idle(now - kFreezeAfterIdle);
+      }
     }
     std::erase_if(retired_, [](const auto& p) { return p->busy_count() == 0; });
   }

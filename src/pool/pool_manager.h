@@ -11,6 +11,10 @@
 
 namespace yunfn::pool {
 
+// Idle instances are frozen after this long without work (checked once a
+// second): a freeze per invocation would put two cgroup writes on every call.
+inline constexpr std::chrono::seconds kFreezeAfterIdle{1};
+
 struct PoolManagerConfig {
   std::chrono::seconds idle_timeout{600};  // idle instances older than this are stopped
   ScaleLimiterConfig scale;                // scale-up limit for on-demand instances

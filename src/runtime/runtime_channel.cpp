@@ -13,6 +13,23 @@ HttpResponse error_json(http::status s, const std::string& message) {
   return make_http_response(s, Json{{"errorMessage", message}}.dump());
 }
 
+// The HTTP server of one channel: no timeouts (an instance may be busy for a
+// whole function timeout between two calls); a body over the limit is the
+// invocation's result, too large.
+HttpServerConfig server_config(std::weak_ptr<RuntimeChannel> weak, const std::string& host,
+                               size_t max_body) {
+  HttpServerConfig c;
+  c.host = host;
+  c.port = 0;
+  c.body_limit = max_body;
+  c.max_connections = 64;
+  c.too_large_response = [weak] {
+    if (auto self = weak.lock()) self->result_too_large();
+    return error_json(http::status::payload_too_large, "the posted result is too large");
+  };
+  return c;
+}
+
 }  // namespace
 
 Task<HttpResponse> RuntimeChannel::serve(std::weak_ptr<RuntimeChannel> weak, HttpRequest& req) {
@@ -26,8 +43,7 @@ std::shared_ptr<RuntimeChannel> RuntimeChannel::create(asio::any_io_executor ex,
   auto channel = std::make_shared<RuntimeChannel>(ex, max_body);
   std::weak_ptr<RuntimeChannel> weak = channel;
   channel->server_ = std::make_unique<HttpServer>(
-      ex, HttpServerConfig{host, 0, max_body, nullptr},
-      [weak](HttpRequest& req) { return serve(weak, req); });
+      ex, server_config(weak, host, max_body), [weak](HttpRequest& req) { return serve(weak, req); });
   channel->server_->start();
   return channel;
 }
@@ -47,8 +63,7 @@ void RuntimeChannel::serve_on(int listening_fd) {
   }
   std::weak_ptr<RuntimeChannel> weak = shared_from_this();
   server_ = std::make_unique<HttpServer>(
-      ex_, HttpServerConfig{"", 0, max_body_, nullptr},
-      [weak](HttpRequest& req) { return serve(weak, req); });
+      ex_, server_config(weak, "", max_body_), [weak](HttpRequest& req) { return serve(weak, req); });
   try {
     server_->start_on(listening_fd);
   } catch (const boost::system::system_error&) {
@@ -159,6 +174,12 @@ Task<HttpResponse> RuntimeChannel::handle_next() {
   res.set("memory_limit_in_mb", std::to_string(event_->memory_mb));
   res.set("time_limit_in_ms", std::to_string(event_->timeout_ms));
   co_return res;
+}
+
+void RuntimeChannel::result_too_large() {
+  if (!event_ || !fetched_ || result_) return;
+  result_ = RuntimeResult{ResultKind::kTooLarge, ""};
+  wake();
 }
 
 HttpResponse RuntimeChannel::handle_result(ResultKind kind, std::string body) {

@@ -23,7 +23,8 @@ struct RuntimeEvent {
 };
 
 enum class InitOutcome { kReady, kInitError, kAborted, kTimeout };
-enum class ResultKind { kResponse, kError, kAborted, kTimeout };
+// kTooLarge: the runtime posted a response or error over the channel's body limit.
+enum class ResultKind { kResponse, kError, kAborted, kTimeout, kTooLarge };
 
 struct RuntimeResult {
   ResultKind kind = ResultKind::kAborted;
@@ -62,6 +63,9 @@ class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
   bool event_fetched() const { return fetched_; }
   // Wakes every waiter with kAborted (the process died or is being killed).
   void abort();
+
+  // The runtime posted a result over the body limit (called by its HTTP server).
+  void result_too_large();
 
  private:
   static Task<HttpResponse> serve(std::weak_ptr<RuntimeChannel> weak, HttpRequest& req);

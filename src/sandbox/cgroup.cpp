@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 namespace yunfn::sandbox {
 namespace fs = std::filesystem;
@@ -62,7 +65,55 @@ int64_t cpu_weight_for(int memory_mb) {
   return std::clamp<int64_t>(int64_t{memory_mb} * 100 / 1024, 1, 10000);
 }
 
-CgroupLayout detect_cgroups() {
+namespace {
+
+// Kills every process of one instance cgroup directory and removes it.
+void remove_cgroup_dir(const fs::path& dir) {
+  if (fs::exists(dir / "freezer.state")) write_file(dir / "freezer.state", "THAWED");
+  if (fs::exists(dir / "cgroup.kill")) write_file(dir / "cgroup.kill", "1");
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::istringstream in(read_file(dir / "cgroup.procs"));
+    pid_t pid = 0;
+    while (in >> pid) ::kill(pid, SIGKILL);
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// Instances an earlier run of the same server left behind (it was killed):
+// their processes are killed and their cgroups removed.
+int remove_stale_instances(const std::vector<fs::path>& parents) {
+  int removed = 0;
+  for (const auto& parent : parents) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(parent, ec)) {
+      if (!entry.is_directory(ec)) continue;
+      remove_cgroup_dir(entry.path());
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+}  // namespace
+
+CgroupLayout detect_cgroups(const std::string& group) {
+  CgroupLayout layout = detect_cgroup_parents(group.empty() ? "yunfn" : "yunfn/" + group);
+  if (group.empty()) return layout;
+  std::vector<fs::path> parents;
+  for (const auto& p : {layout.v2_root, layout.v1_memory, layout.v1_pids, layout.v1_cpu,
+                        layout.v1_freezer}) {
+    if (!p.empty()) parents.push_back(p);
+  }
+  layout.stale_instances_removed = remove_stale_instances(parents);
+  if (layout.stale_instances_removed > 0) {
+    spdlog::warn("removed {} instance(s) an earlier run of this server left behind",
+                 layout.stale_instances_removed);
+  }
+  return layout;
+}
+
+CgroupLayout detect_cgroup_parents(const std::string& parent_name) {
   CgroupLayout layout;
   if (geteuid() != 0) return layout;
   // Pure v2: controllers listed at the root.
@@ -75,8 +126,11 @@ CgroupLayout detect_cgroups() {
                  controllers.find("cpu\n") != std::string::npos;
       std::string enable = cpu ? "+memory +pids +cpu" : "+memory +pids";
       write_file(root / "cgroup.subtree_control", enable);
-      fs::path parent = root / "yunfn";
+      fs::path parent = root / parent_name;
       if (prepare_dir(parent)) {
+        // Each level below the root passes the controllers on (parent_name
+        // is "yunfn" or "yunfn/<group>").
+        write_file(root / "yunfn" / "cgroup.subtree_control", enable);
         write_file(parent / "cgroup.subtree_control", enable);
         layout.version = CgroupVersion::kV2;
         layout.v2_root = parent;
@@ -87,13 +141,18 @@ CgroupLayout detect_cgroups() {
   }
   // v1 (or hybrid with the controllers on v1).
   if (fs::exists(root / "memory" / "cgroup.procs") && fs::exists(root / "pids" / "cgroup.procs")) {
-    layout.v1_memory = root / "memory" / "yunfn";
-    layout.v1_pids = root / "pids" / "yunfn";
+    layout.v1_memory = root / "memory" / parent_name;
+    layout.v1_pids = root / "pids" / parent_name;
     if (prepare_dir(layout.v1_memory) && prepare_dir(layout.v1_pids)) {
       layout.version = CgroupVersion::kV1;
       // The cpu controller is optional: without it there is no CPU share.
-      if (fs::exists(root / "cpu" / "cpu.shares") && prepare_dir(root / "cpu" / "yunfn")) {
-        layout.v1_cpu = root / "cpu" / "yunfn";
+      if (fs::exists(root / "cpu" / "cpu.shares") && prepare_dir(root / "cpu" / parent_name)) {
+        layout.v1_cpu = root / "cpu" / parent_name;
+      }
+      // So is the freezer: without it idle instances are not frozen.
+      if (fs::exists(root / "freezer" / "cgroup.procs") &&
+          prepare_dir(root / "freezer" / parent_name)) {
+        layout.v1_freezer = root / "freezer" / parent_name;
       }
     }
   }
@@ -128,7 +187,13 @@ std::optional<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::stri
         write_file(dirs.back() / "cpu.shares", std::to_string(cpu_shares_for(memory_mb)));
       }
     }
+    fs::path freezer;
+    if (!layout.v1_freezer.empty() && prepare_dir(layout.v1_freezer / name)) {
+      freezer = layout.v1_freezer / name;
+      dirs.push_back(freezer);
+    }
     Cgroup cg(CgroupVersion::kV1, dirs);
+    cg.freezer_ = freezer;
     if (memory_mb > 0) {
       write_file(mem / "memory.limit_in_bytes", std::to_string(bytes));
       // Swap off: memory+swap limited to the same amount, where accounting exists.
@@ -143,8 +208,10 @@ std::optional<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::stri
   return std::nullopt;
 }
 
-Cgroup::Cgroup(Cgroup&& o) noexcept : version_(o.version_), dirs_(std::move(o.dirs_)) {
+Cgroup::Cgroup(Cgroup&& o) noexcept
+    : version_(o.version_), dirs_(std::move(o.dirs_)), freezer_(std::move(o.freezer_)), frozen_(o.frozen_) {
   o.dirs_.clear();
+  o.freezer_.clear();
 }
 
 Cgroup::~Cgroup() {
@@ -167,8 +234,22 @@ std::vector<std::string> Cgroup::procs_files() const {
   return out;
 }
 
+bool Cgroup::set_frozen(bool frozen) {
+  if (dirs_.empty() || frozen == frozen_) return !dirs_.empty();
+  bool done = false;
+  if (version_ == CgroupVersion::kV2) {
+    done = write_file(dirs_[0] / "cgroup.freeze", frozen ? "1" : "0");
+  } else if (!freezer_.empty()) {
+    done = write_file(freezer_ / "freezer.state", frozen ? "FROZEN" : "THAWED");
+  }
+  if (done) frozen_ = frozen;
+  return done;
+}
+
 void Cgroup::kill_all() {
   if (dirs_.empty()) return;
+  // v1 delivers SIGKILL to frozen tasks only once they are thawed.
+  set_frozen(false);
   if (version_ == CgroupVersion::kV2 && fs::exists(dirs_[0] / "cgroup.kill")) {
     write_file(dirs_[0] / "cgroup.kill", "1");
     return;

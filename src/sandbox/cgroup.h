@@ -1,5 +1,5 @@
 // Cgroup: the control group of one instance, on cgroup v2 or v1 (memory and
-// pids controllers, and cpu when present). Detects the layout once. Used from
+// pids controllers, and cpu and freezer when present). Detects the layout once. Used from
 // the loop thread.
 #pragma once
 
@@ -20,7 +20,9 @@ struct CgroupLayout {
   std::filesystem::path v1_memory;    // /sys/fs/cgroup/memory/yunfn
   std::filesystem::path v1_pids;      // /sys/fs/cgroup/pids/yunfn
   std::filesystem::path v1_cpu;       // /sys/fs/cgroup/cpu/yunfn, empty when absent
+  std::filesystem::path v1_freezer;   // /sys/fs/cgroup/freezer/yunfn, empty when absent
   bool v2_cpu = false;                // the cpu controller is enabled on v2
+  int stale_instances_removed = 0;    // cgroups of an earlier run removed at start
 };
 
 // CPU share of an instance, proportional to its memory as SCF allocates CPU:
@@ -28,8 +30,14 @@ struct CgroupLayout {
 int64_t cpu_shares_for(int memory_mb);
 int64_t cpu_weight_for(int memory_mb);
 
-// Detects and prepares the yunfn parent cgroups; version kNone when unusable.
-CgroupLayout detect_cgroups();
+// Detects and prepares the parent cgroups of instances; version kNone when
+// unusable. With an empty `group` the parents are the shared `yunfn` ones.
+// With a group (one per data directory) they are `yunfn/<group>`, owned by
+// this server alone: instances an earlier run left behind (it was killed)
+// are killed and their cgroups removed.
+CgroupLayout detect_cgroups(const std::string& group = "");
+// The parent cgroups named `parent_name` under each hierarchy, prepared.
+CgroupLayout detect_cgroup_parents(const std::string& parent_name);
 
 class Cgroup {
  public:
@@ -48,11 +56,17 @@ class Cgroup {
   void reset_peak_memory();
   // Number of OOM kills in this cgroup so far.
   int64_t oom_kills() const;
+  // Stops (true) or resumes (false) every process of the instance; false when
+  // this machine has no freezer for it.
+  bool set_frozen(bool frozen);
 
  private:
   Cgroup(CgroupVersion v, std::vector<std::filesystem::path> dirs) : version_(v), dirs_(std::move(dirs)) {}
   CgroupVersion version_;
-  std::vector<std::filesystem::path> dirs_;  // v2: {dir}; v1: {memory dir, pids dir[, cpu dir]}
+  // v2: {dir}; v1: {memory dir, pids dir[, cpu dir][, freezer dir]}
+  std::vector<std::filesystem::path> dirs_;
+  std::filesystem::path freezer_;  // v1 freezer dir, empty when absent
+  bool frozen_ = false;
 };
 
 }  // namespace yunfn::sandbox

@@ -143,7 +143,7 @@ Result<std::unique_ptr<Sandbox>> make_namespace_sandbox(const SandboxConfig& con
                              trace != nullptr && std::string(trace) == "1", rootless};
   bool has_net = !settings.slirp4netns.empty();
   auto sandbox = std::make_unique<NamespaceSandbox>(
-      settings, config.use_cgroups && !rootless ? detect_cgroups() : CgroupLayout{});
+      settings, config.use_cgroups && !rootless ? detect_cgroups(config.cgroup_group) : CgroupLayout{});
   auto probed = sandbox->probe(probe_code, has_net);
   if (!probed.ok() && has_net) {
     // Without outbound network instances still run isolated.
@@ -163,8 +163,9 @@ Result<std::unique_ptr<Sandbox>> make_namespace_sandbox(const SandboxConfig& con
 
 }  // namespace
 
-Result<std::unique_ptr<Sandbox>> make_sandbox(const SandboxConfig& config) {
-  ProcessSandboxConfig none{config.self_exe, config.use_cgroups};
+Result<std::unique_ptr<Sandbox>> make_sandbox(const SandboxConfig& config,
+                                              std::string* fallback_reason) {
+  ProcessSandboxConfig none{config.self_exe, config.use_cgroups, config.cgroup_group};
   if (config.isolation == IsolationLevel::kNone) return make_process_sandbox(none);
   auto ns = make_namespace_sandbox(config);
   if (ns.ok() || config.isolation == IsolationLevel::kNamespace) {
@@ -173,8 +174,7 @@ Result<std::unique_ptr<Sandbox>> make_sandbox(const SandboxConfig& config) {
     }
     return ns;
   }
-  spdlog::info("namespace isolation is not available ({}); instances run with isolation none",
-               ns.error().message);
+  if (fallback_reason != nullptr) *fallback_reason = ns.error().message;
   return make_process_sandbox(none);
 }
 

@@ -410,6 +410,8 @@ int run_init(const InitOptions& o, const std::vector<std::string>& env, int sync
     ::send(sync, msg, sizeof msg, MSG_NOSIGNAL);
     return 0;
   }
+  // Changing credentials above may have cleared it.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   pid_t runtime = ::fork();
   if (runtime < 0) return report_errno("fork");
   if (runtime == 0) exec_runtime(o, env, trace);
@@ -447,6 +449,8 @@ int run_isolated_instance(const InitOptions& o) {
   pid_t init = static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0));
   if (init < 0) return report_errno("create pid namespace");
   if (init == 0) {
+    // Init (and with it the whole pid namespace) dies with the supervisor.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::close(sync[0]);
     char reply[4];
     if (o.rootless && receive(sync[1], reply, sizeof reply) != kProceed) {

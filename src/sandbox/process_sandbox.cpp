@@ -14,7 +14,7 @@ namespace {
 class ProcessSandbox final : public Sandbox {
  public:
   explicit ProcessSandbox(const ProcessSandboxConfig& config) : config_(config) {
-    if (config_.use_cgroups) layout_ = detect_cgroups();
+    if (config_.use_cgroups) layout_ = detect_cgroups(config_.cgroup_group);
   }
 
   std::string isolation() const override { return "none"; }

@@ -66,6 +66,10 @@ class InstanceProcess {
   // Peak memory of the instance in bytes since the last reset (0 if unknown).
   virtual int64_t peak_memory_bytes() = 0;
   virtual void reset_peak_memory() = 0;
+  // Freezes (true) or thaws (false) every process of the instance, as SCF
+  // freezes instances between invocations; false when the instance has no
+  // cgroup freezer (isolation without root, or no freezer on this machine).
+  virtual bool set_frozen(bool frozen) { return false; }
   // Namespace isolation: waits (until the deadline) for the instance's set-up to
   // create the listening socket of the runtime API inside the instance's network
   // namespace, and returns it (ownership passes to the caller). -1 when set-up
@@ -104,16 +108,23 @@ struct SandboxConfig {
   std::filesystem::path state_dir;     // namespace: a directory of the platform's own
   std::filesystem::path runtimes_dir;  // the language bootstraps, shown at /var/runtime
   bool use_cgroups = true;             // when false (or not root), no resource limits
+  // Empty: instances' cgroups go under the shared `yunfn` parent. Else under
+  // `yunfn/<cgroup_group>`, owned by this server (one per data directory):
+  // what an earlier, killed run left there is removed at start.
+  std::string cgroup_group;
 };
 
 // Builds the sandbox of the requested level. kAuto picks `namespace` when a
-// probe instance can be set up on this machine, else `none`. Errors (code
-// InternalError.System) when kNamespace was asked for and does not work here.
-Result<std::unique_ptr<Sandbox>> make_sandbox(const SandboxConfig& config);
+// probe instance can be set up on this machine, else `none`, and then says why
+// in *fallback_reason (when given). Errors (code InternalError.System) when
+// kNamespace was asked for and does not work here.
+Result<std::unique_ptr<Sandbox>> make_sandbox(const SandboxConfig& config,
+                                              std::string* fallback_reason = nullptr);
 
 struct ProcessSandboxConfig {
   std::filesystem::path self_exe;   // run as `<self_exe> sandbox-init`: yunfn or yunfn-sandbox-init
   bool use_cgroups = true;          // when false (or not root), no memory/pids limits
+  std::string cgroup_group;         // as in SandboxConfig
 };
 
 // The `none` level on its own.

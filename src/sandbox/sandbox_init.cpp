@@ -4,9 +4,11 @@
 // starts is limited and can be killed together), then either execs the
 // runtime (`none`) or sets up the namespaces first (`--isolate`, ns_init.h).
 // Exit codes: 126 set-up failed, 127 exec failed.
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -20,6 +22,11 @@
 namespace yunfn::sandbox {
 
 int sandbox_init_main(int argc, char** argv) {
+  // An instance dies with the server that started it (a killed server leaves
+  // nothing running); the setting survives the exec of the runtime.
+  const pid_t server = ::getppid();
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != server) return 126;  // the server died before the line above
   std::vector<std::string> args(argv + 2, argv + argc);  // after `yunfn sandbox-init`
   auto options = parse_init_args(args);
   if (!options.ok()) {

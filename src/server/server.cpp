@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api_server.h"
+#include "common/build_info.h"
+#include "common/crypto.h"
 #include "control/code_package.h"
 #include "control/function_service.h"
 #include "control/version_service.h"
@@ -75,12 +77,27 @@ Task<void> purge_logs(store::Store& store, const Clock& clock, int retention_day
   }
 }
 
+// Says loudly that instances run unisolated, why, and where the fix is.
+void warn_unisolated(const std::string& reason) {
+  std::fprintf(stderr,
+               "yunfn: WARNING: namespace isolation could not be set up: %s\n"
+               "yunfn: WARNING: functions are NOT isolated from each other or from the host "
+               "(isolation none: plain processes of the server's user).\n"
+               "yunfn: WARNING: README.md section \"Isolation\" and docs/isolation.md say what "
+               "namespace isolation needs; --isolation namespace makes this an error.\n",
+               reason.c_str());
+}
+
 }  // namespace
 
-int run_server(const ServerConfig& config) {
+int run_server(const ServerConfig& given) {
   // A peer that goes away must not kill the server through a pipe write.
   std::signal(SIGPIPE, SIG_IGN);
+  // Every path the server derives is absolute (and free of symlinks): instances
+  // run in other working directories and mount namespaces.
+  ServerConfig config = given;
   fs::create_directories(config.data_dir);
+  config.data_dir = fs::canonical(config.data_dir);
   bool generated = false;
   SecretPair keys = load_or_create_credentials(config.data_dir, &generated);
   if (generated) {
@@ -108,19 +125,26 @@ int run_server(const ServerConfig& config) {
                                  : sandbox::IsolationLevel::kAuto;
   sandbox_config.state_dir = config.data_dir / "sandbox";
   sandbox_config.runtimes_dir = bootstraps;
-  auto made = sandbox::make_sandbox(sandbox_config);
+  // One cgroup parent per data directory: a restart removes what a killed run left.
+  sandbox_config.cgroup_group = "d-" + crypto::sha256_hex(config.data_dir.string()).substr(0, 12);
+  std::string fallback_reason;
+  auto made = sandbox::make_sandbox(sandbox_config, &fallback_reason);
   if (!made.ok()) {
     std::fprintf(stderr, "yunfn: %s\n", made.error().message.c_str());
     return 2;
   }
   auto sandbox = std::move(made).value();
+  if (!fallback_reason.empty()) warn_unisolated(fallback_reason);
+  const api::ServerInfo server_info{build_version(), build_commit(), sandbox->isolation(),
+                                    fallback_reason};
   pool::PoolManager pools(
       io.get_executor(), *sandbox,
       {config.idle_timeout, {config.scale_burst, config.scale_per_minute}, config.scale_wait});
   control::VersionService versions(*store, clock);
   invoke::Quota quota({config.account_quota_mb, config.unreserved_floor_mb});
   invoke::Invoker invoker(*store, code, pools, versions, quota,
-                          pool::find_runtime_paths(bootstraps), clock);
+                          pool::find_runtime_paths(bootstraps), clock,
+                          static_cast<uint64_t>(config.log_quota_mb_per_hour) * 1024 * 1024);
   invoke::ConcurrencyService concurrency(*store, quota, invoker, clock);
   control::FunctionService functions(
       io.get_executor(), workers, *store, code, clock,
@@ -149,9 +173,10 @@ int run_server(const ServerConfig& config) {
   auto* apigw_ptr = apigw.get();
   trigger_types["apigw"] = std::move(apigw);
   api::ApiServer api(io.get_executor(),
-                     {config.listen_host, config.listen_port, {keys.secret_id, keys.secret_key}},
+                     {config.listen_host, config.listen_port, {keys.secret_id, keys.secret_key},
+                      static_cast<size_t>(config.api_body_limit_mb) * 1024 * 1024},
                      api::ApiContext{*store, functions, invoker, pools, clock, versions, quota,
-                                     concurrency, async, trigger_types});
+                                     concurrency, async, trigger_types, server_info});
   // A taken address is the usual start-up failure: say which listener it was.
   auto listen = [](const char* what, const std::string& host, unsigned short port, auto start) {
     try {
@@ -182,8 +207,9 @@ int run_server(const ServerConfig& config) {
     pools.shutdown();
     io.stop();
   });
-  std::printf("yunfn: API listening on http://%s:%u (isolation %s, data %s)\n",
-              config.listen_host.c_str(), api.port(), sandbox->isolation().c_str(),
+  std::printf("yunfn %s (commit %s): API listening on http://%s:%u (isolation %s%s, data %s)\n",
+              build_version(), build_commit(), config.listen_host.c_str(), api.port(),
+              sandbox->isolation().c_str(), fallback_reason.empty() ? "" : ", NOT isolated",
               config.data_dir.c_str());
   std::printf("yunfn: gateway listening on %s\n", gateway.base_url().c_str());
   std::fflush(stdout);

@@ -29,6 +29,8 @@ struct ServerConfig {
   std::chrono::milliseconds scale_wait{1000};  // wait for capacity before throttling
   int async_concurrency = 64;        // async events in flight at once
   std::chrono::milliseconds async_retry_delay{60000};  // between retries of failed events
+  int log_quota_mb_per_hour = 100;   // function output stored per function and hour
+  int api_body_limit_mb = 10;        // SCF's limit for TC3-signed requests
 };
 
 // Runs the server; returns the process exit code.

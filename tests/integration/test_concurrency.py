@@ -14,7 +14,7 @@ import signal
 import time
 import unittest
 
-from yunfnlib import (ServerTestCase, call_outcome, cold_starts, create_function,
+from yunfnlib import (kill_instance_process, ServerTestCase, call_outcome, cold_starts, create_function,
                       function_metrics, function_processes, instance_pids, invoke_params,
                       publish_version, run_concurrently, unique_name, wait_provisioned)
 
@@ -321,7 +321,7 @@ class ProvisionedTests(ConcurrencyCase):
 
         # Killed provisioned instances are replaced.
         for pid in pids:
-            os.kill(pid, signal.SIGKILL)
+            kill_instance_process(pid)
         deadline = time.time() + 60
         fresh = []
         while time.time() < deadline:

@@ -9,7 +9,7 @@ import time
 import unittest
 import uuid
 
-from yunfnlib import (ServerOutputOnFailure, NODE_RUNTIME, TEST_SECRET_ID, TEST_SECRET_KEY, Client, Server,
+from yunfnlib import (kill_instance_process, ServerOutputOnFailure, NODE_RUNTIME, TEST_SECRET_ID, TEST_SECRET_KEY, Client, Server,
                       create_function, run_cli, unique_name, wait_active, wait_gone,
                       yunfn_cgroup_dirs)
 
@@ -59,10 +59,7 @@ def kill_processes_of_functions(*names):
     """SIGKILLs leftover instances of these (uniquely named) test functions, by pid."""
     for name in names:
         for pid in processes_of_function(name):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+            kill_instance_process(pid)
 
 
 class RestartTest(ServerOutputOnFailure, unittest.TestCase):

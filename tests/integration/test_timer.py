@@ -21,7 +21,7 @@ import tempfile
 import time
 import unittest
 
-from yunfnlib import (ServerOutputOnFailure, Server, ServerTestCase, async_event_count, async_invoke,
+from yunfnlib import (kill_instance_process, ServerOutputOnFailure, Server, ServerTestCase, async_event_count, async_invoke,
                       create_function, function_processes, host_files_isolation_args,
                       read_lines, run_cli, timer_trigger_params, unique_name,
                       wait_async_status)
@@ -90,7 +90,7 @@ class TimerBase(ServerTestCase):
         name = unique_name(prefix)
         create_function(self.client, name, files={"index.py": RECORDER}, env={"OUT_DIR": out},
                         timeout=timeout)
-        self.addCleanup(lambda: [os.kill(p, signal.SIGKILL) for p in function_processes(name)])
+        self.addCleanup(lambda: [kill_instance_process(p) for p in function_processes(name)])
         return name, out
 
     def create_timer(self, fn, trigger, cron, message=None, enable=None, client=None):
@@ -326,7 +326,7 @@ class TimerRestartTest(ServerOutputOnFailure, unittest.TestCase):
         client = self.server.client()
         fn = unique_name("timer-crash")
         create_function(client, fn, files={"index.py": RECORDER}, env={"OUT_DIR": self.out})
-        self.addCleanup(lambda: [os.kill(p, signal.SIGKILL) for p in function_processes(fn)])
+        self.addCleanup(lambda: [kill_instance_process(p) for p in function_processes(fn)])
         client.ok("CreateTrigger", timer_trigger_params(fn, "tick", EVERY_SECOND))
         time.sleep(2.5)
 

@@ -857,6 +857,33 @@ def _proc_cmdline(pid):
         return ""
 
 
+def kill_instance_process(pid):
+    """SIGKILLs one process of an instance. yunfn freezes idle instances, and
+    cgroup v1 delivers SIGKILL to a frozen process only once it is thawed, so
+    the process's freezer cgroup is thawed too (as the server does itself)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        with open("/proc/%d/cgroup" % pid) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "freezer":
+            state = "/sys/fs/cgroup/freezer%s/freezer.state" % path
+            value = "THAWED"
+        elif controllers == "":
+            state = "/sys/fs/cgroup%s/cgroup.freeze" % path
+            value = "0"
+        else:
+            continue
+        try:
+            with open(state, "w") as f:
+                f.write(value)
+        except OSError:
+            pass
+
+
 def instance_pids(server, function_name, version=None, marker="bootstrap"):
     """Pids of the runtime processes the server started for a function (one version
     when given): descendants of the server whose command line contains `marker` and
