@@ -67,6 +67,13 @@ int server_main(int argc, char** argv) {
   app.add_option("--api-body-limit-mb", config.api_body_limit_mb,
                  "largest API request body in MB (SCF: 10; larger ZipFile packages need more)")
       ->check(CLI::Range(1, 100));
+  auto* cert = app.add_option("--tls-cert", config.tls_cert_file,
+                              "PEM certificate chain: serve the API over HTTPS")
+                   ->check(CLI::ExistingFile);
+  auto* key = app.add_option("--tls-key", config.tls_key_file, "PEM private key of --tls-cert")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
   app.add_option("--isolation", isolation, "instance isolation: auto, none or namespace")
       ->check(CLI::IsMember({"auto", "none", "namespace"}));
   try {

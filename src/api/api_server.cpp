@@ -53,6 +53,8 @@ HttpServerConfig ApiServer::http_config() {
             " MB (TC3-signed requests are limited to 10 MB, as in SCF)"));
   };
   c.check_header = [this](const http::request_header<>& h) { return precheck(h); };
+  c.tls = config_.tls;
+  c.max_connections = config_.max_connections;
   c.header_timeout = kApiIdleTimeout;
   c.body_timeout = kApiIdleTimeout;
   return c;

@@ -21,6 +21,8 @@ struct ApiServerConfig {
   // SCF's own limit for TC3-signed POST requests; ZipFile packages above ~7 MB
   // need a larger limit (--api-body-limit-mb) or code from COS.
   size_t body_limit_bytes = 10 * 1024 * 1024;
+  std::shared_ptr<asio::ssl::context> tls;  // set: the API is served over HTTPS
+  size_t max_connections = kDefaultMaxConnections;
 };
 
 class ApiServer {

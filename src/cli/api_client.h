@@ -13,9 +13,11 @@ namespace yunfn::cli {
 struct Endpoint {
   std::string host = "127.0.0.1";
   std::string port = "9001";
+  bool tls = false;  // https://: the server's certificate is verified against the
+                     // system's CAs, or the PEM file named by $YUNFN_CA_FILE
 };
 
-// Parses HOST:PORT (a scheme prefix is ignored).
+// Parses [http://|https://]HOST:PORT.
 Result<Endpoint> parse_endpoint(std::string text);
 
 class ApiClient {

@@ -12,7 +12,12 @@
 #include <string>
 
 #include "common/asio.h"
+#include "common/result.h"
 #include "common/tcp_listener.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace yunfn {
 
@@ -35,7 +40,14 @@ struct HttpServerConfig {
   std::chrono::seconds header_timeout{0};
   std::chrono::seconds body_timeout{0};
   size_t max_connections = kDefaultMaxConnections;
+  // When set, connections speak TLS (the server's certificate and key loaded).
+  std::shared_ptr<asio::ssl::context> tls;
 };
+
+// A TLS server context with the certificate chain and private key of two PEM
+// files; errors name the file that could not be used.
+Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const std::string& cert_file,
+                                                                    const std::string& key_file);
 
 class HttpServer {
  public:

@@ -262,9 +262,12 @@ GatewayServer::GatewayServer(asio::any_io_executor ex, GatewayConfig config, sto
                              invoke::Invoker& invoker, invoke::AsyncQueue& async,
                              const RouteTable& routes)
     : state_(std::make_shared<State>(State{ex, std::move(config), store, invoker, async, routes})),
-      listener_(ex, [st = state_](std::shared_ptr<beast::tcp_stream> stream) {
-        return serve_connection(st, std::move(stream));
-      }) {}
+      listener_(
+          ex,
+          [st = state_](std::shared_ptr<beast::tcp_stream> stream) {
+            return serve_connection(st, std::move(stream));
+          },
+          state_->config.max_connections) {}
 
 GatewayServer::~GatewayServer() { stop(); }
 

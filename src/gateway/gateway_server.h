@@ -22,6 +22,7 @@ namespace yunfn::gateway {
 struct GatewayConfig {
   std::string host = "127.0.0.1";
   unsigned short port = 9080;  // 0 = any free port
+  size_t max_connections = kDefaultMaxConnections;
 };
 
 // Request and response bodies through the gateway (SCF's 6 MB).

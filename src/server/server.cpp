@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "api/api_server.h"
 #include "common/build_info.h"
 #include "common/crypto.h"
+#include "common/tcp_listener.h"
 #include "control/code_package.h"
 #include "control/function_service.h"
 #include "control/version_service.h"
@@ -96,6 +98,11 @@ int run_server(const ServerConfig& given) {
   // Every path the server derives is absolute (and free of symlinks): instances
   // run in other working directories and mount namespaces.
   ServerConfig config = given;
+  // Connections and instances each hold descriptors. The listeners' caps keep
+  // a reserve, so the API answers while the gateway is full.
+  const size_t descriptors = raise_descriptor_limit();
+  const size_t gateway_connections = std::clamp<size_t>(descriptors / 4, 64, kDefaultMaxConnections);
+  const size_t api_connections = std::clamp<size_t>(descriptors / 16, 16, 1024);
   fs::create_directories(config.data_dir);
   config.data_dir = fs::canonical(config.data_dir);
   bool generated = false;
@@ -166,15 +173,26 @@ int run_server(const ServerConfig& given) {
   auto* timer_ptr = timer.get();
   trigger_types["timer"] = std::move(timer);
   gateway::RouteTable routes;
-  gateway::GatewayServer gateway(io.get_executor(), {config.gateway_host, config.gateway_port},
+  gateway::GatewayServer gateway(io.get_executor(),
+                                 {config.gateway_host, config.gateway_port, gateway_connections},
                                  *store, invoker, async, routes);
   auto apigw = std::make_unique<gateway::ApigwTrigger>(*store, routes,
                                                       [&gateway] { return gateway.base_url(); });
   auto* apigw_ptr = apigw.get();
   trigger_types["apigw"] = std::move(apigw);
+  std::shared_ptr<asio::ssl::context> tls;
+  if (!config.tls_cert_file.empty()) {
+    auto made_tls = make_tls_server_context(config.tls_cert_file, config.tls_key_file);
+    if (!made_tls.ok()) {
+      std::fprintf(stderr, "yunfn: %s\n", made_tls.error().message.c_str());
+      return 2;
+    }
+    tls = *made_tls;
+  }
   api::ApiServer api(io.get_executor(),
                      {config.listen_host, config.listen_port, {keys.secret_id, keys.secret_key},
-                      static_cast<size_t>(config.api_body_limit_mb) * 1024 * 1024},
+                      static_cast<size_t>(config.api_body_limit_mb) * 1024 * 1024, tls,
+                      api_connections},
                      api::ApiContext{*store, functions, invoker, pools, clock, versions, quota,
                                      concurrency, async, trigger_types, server_info});
   // A taken address is the usual start-up failure: say which listener it was.
@@ -207,8 +225,9 @@ int run_server(const ServerConfig& given) {
     pools.shutdown();
     io.stop();
   });
-  std::printf("yunfn %s (commit %s): API listening on http://%s:%u (isolation %s%s, data %s)\n",
-              build_version(), build_commit(), config.listen_host.c_str(), api.port(),
+  std::printf("yunfn %s (commit %s): API listening on %s://%s:%u (isolation %s%s, data %s)\n",
+              build_version(), build_commit(), tls ? "https" : "http", config.listen_host.c_str(),
+              api.port(),
               sandbox->isolation().c_str(), fallback_reason.empty() ? "" : ", NOT isolated",
               config.data_dir.c_str());
   std::printf("yunfn: gateway listening on %s\n", gateway.base_url().c_str());

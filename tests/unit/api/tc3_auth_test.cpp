@@ -401,3 +401,32 @@ TEST(Tc3AuthTest, ParsesAuthorizationFields) {
 
 }  // namespace
 }  // namespace yunfn::api
+
+namespace yunfn::api {
+namespace {
+
+// The header-only check refuses what cannot be authentic before a body is read.
+std::string precheck_code(const FakeHttpRequest& req, int64_t now = kNow) {
+  Status st = precheck_tc3(req.view().header, kCreds, now);
+  return st.ok() ? "OK" : st.error().code;
+}
+
+TEST(Tc3PrecheckTest, PassesASignedRequestWithoutLookingAtTheBody) {
+  FakeHttpRequest req = signed_request(default_input());
+  req.body = "a body the signature does not cover";
+  EXPECT_EQ(precheck_code(req), "OK");
+  EXPECT_EQ(verify_code(req), "AuthFailure.SignatureFailure");
+}
+
+TEST(Tc3PrecheckTest, RefusesWhatCannotBeAuthentic) {
+  FakeHttpRequest unsigned_req = signed_request(default_input());
+  unsigned_req.headers.erase("authorization");
+  EXPECT_EQ(precheck_code(unsigned_req), "AuthFailure.InvalidAuthorization");
+  Tc3SignInput other = default_input();
+  other.secret_id = "AKIDsomeoneelse";
+  EXPECT_EQ(precheck_code(signed_request(other)), "AuthFailure.SecretIdNotFound");
+  EXPECT_EQ(precheck_code(signed_request(default_input()), kNow + 301), "AuthFailure.SignatureExpire");
+}
+
+}  // namespace
+}  // namespace yunfn::api
