@@ -22,6 +22,8 @@ Starts its own servers on free ports and temporary data directories, then measur
 
 Everything runs on this machine, so the clients share the CPUs with the server and the
 function instances; numbers are for comparison between yunfn builds on the same machine.
+--quick is a smoke run of a few seconds (small counts, one drain at concurrency 4) that
+checks the script works; it exits 1 when an event failed or was not accepted.
 """
 
 import argparse
@@ -76,6 +78,7 @@ class Bench:
         self.lib = lib
         self.isolation_args = isolation_args
         self.results = {}
+        self.failures = 0  # enqueue errors and events that did not finish
 
     def start_server(self, *extra):
         server = self.lib.Server(extra_args=list(self.isolation_args) + list(extra) +
@@ -127,19 +130,20 @@ class Bench:
 
     # -- 1. enqueue rate ------------------------------------------------------------
 
-    def enqueue_rate(self, single_count, multi_count):
+    def enqueue_rate(self, single_count, multi_count, warmup=200):
         server = self.start_server("--async-concurrency", "1")
         try:
             client = server.client()
             busy = self.function(client, "bench-busy", SLEEPER, timeout=900)
             self.lib.async_invoke(client, busy, {"sleep": 900})  # holds the only slot
             target = self.function(client, "bench-enq", NOOP)
-            self.enqueue(server, target, 200, 1)  # warm-up
+            self.enqueue(server, target, warmup, 1)  # warm-up
             for label, count, threads in (("1 client", single_count, 1),
                                           ("16 clients", multi_count, 16)):
                 t0, t1, errors = self.enqueue(server, target, count, threads)
                 rate = count / (t1 - t0)
                 self.results["enqueue %s" % label] = rate
+                self.failures += errors
                 print("  enqueue, %-10s: %6d events in %5.1f s = %7.0f events/s (%d errors)"
                       % (label, count, t1 - t0, rate, errors))
         finally:
@@ -194,6 +198,7 @@ class Bench:
             note = (" (reduced from %d: calibration drained %.0f/s, %d would take "
                     "about %.0f s)" % (target, cal_rate, target, target / cal_rate))
         r = self.drain_once(server, count, timeout=max(3 * budget_s, 120))
+        self.failures += r["failed"] + r["errors"] + (0 if r["complete"] else 1)
         enq_rate = r["count"] / r["enqueue_s"]
         drain_rate = r["finished"] / r["drain_s"]
         self.results["drain c=%d" % conc] = dict(r, enqueue_rate=enq_rate,
@@ -236,6 +241,7 @@ class Bench:
                      "max": max(delays) if delays else None,
                      "mean": statistics.mean(delays) if delays else None}
             self.results["start delay"] = stats
+            self.failures += count - len(delays)
             print("  accept-to-start delay, idle (%d events, %d ms apart): p50 %.1f ms, "
                   "p90 %.1f ms, p99 %.1f ms, max %.1f ms"
                   % (stats["n"], gap_s * 1000, stats["p50"] * 1000, stats["p90"] * 1000,
@@ -258,10 +264,14 @@ def main():
                     help="events enqueued by the single client (default 3000)")
     ap.add_argument("--enqueue-multi", type=int, default=20000,
                     help="events enqueued by the 16 clients (default 20000)")
-    ap.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run of a few seconds: small counts, one drain at "
+                         "concurrency 4, 20 delay samples; exits 1 when an event failed")
     args = ap.parse_args()
+    concurrencies, calibrate, warmup, delay_events = (16, 64), 2000, 200, 200
     if args.quick:
-        args.events, args.enqueue_single, args.enqueue_multi = 5000, 500, 2000
+        args.events, args.enqueue_single, args.enqueue_multi = 300, 100, 300
+        concurrencies, calibrate, warmup, delay_events = (4,), 100, 20, 20
 
     yunfnlib = load_yunfnlib(args.bin, None)
 
@@ -270,12 +280,15 @@ def main():
     isolation_args = ["--isolation", args.isolation] if args.isolation else []
     bench = Bench(yunfnlib, isolation_args)
     started = time.time()
-    print("yunfn async benchmark (%s, %d CPUs)" % (args.bin, os.cpu_count() or 0))
-    bench.enqueue_rate(args.enqueue_single, args.enqueue_multi)
-    bench.drain((16, 64), args.events, args.drain_budget, calibrate_count=2000)
-    bench.start_delay(200, 0.05)
+    print("yunfn async benchmark (%s, %d CPUs)%s" % (args.bin, os.cpu_count() or 0,
+                                                    " (--quick smoke run)" if args.quick else ""))
+    bench.enqueue_rate(args.enqueue_single, args.enqueue_multi, warmup)
+    bench.drain(concurrencies, args.events, args.drain_budget, calibrate_count=calibrate)
+    bench.start_delay(delay_events, 0.05)
     print("  isolation %s; total benchmark time %.0f s"
           % (bench.results.get("isolation"), time.time() - started))
+    if args.quick and bench.failures:
+        sys.exit("%d events failed, were not accepted or not measured" % bench.failures)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 API client) for a given binary, and nearest-rank percentiles."""
 
 import os
+import signal
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -18,6 +19,9 @@ def load_yunfnlib(binary, isolation=None):
         os.environ.pop("YUNFN_ITEST_ISOLATION", None)
     sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
     import yunfnlib  # noqa: E402  (reads YUNFN_BIN at import)
+    # A SIGTERM (e.g. from `timeout` in bench/smoke.sh) unwinds like an exception, so
+    # the `finally` blocks stop the servers the benchmark started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     return yunfnlib
 
 

@@ -19,7 +19,9 @@ Starts its own server on a free port and a temporary data directory, then measur
 
 Everything runs on this machine, so the client (signing, threads) shares the CPUs
 with the server and the function instances; numbers are for comparison between
-yunfn builds on the same machine, not absolute capacity.
+yunfn builds on the same machine, not absolute capacity. --quick is a smoke run of a
+few seconds (4-wide burst, short admission runs, a 1 -> 3 step) that checks the
+script works; it exits 1 when a request of the burst failed.
 """
 
 import argparse
@@ -63,6 +65,7 @@ class Bench:
         self.lib = lib
         self.server = server
         self.client = server.client()
+        self.failed = 0  # failed requests of the scale-out burst
 
     # -- helpers --------------------------------------------------------------------
 
@@ -111,6 +114,7 @@ class Bench:
         done.set()
         prober.join()
         failed = [o for o in outcomes if not (o.ok and o.result.get("InvokeResult") == 0)]
+        self.failed += len(failed)
         ok = [o for o in outcomes if o not in failed]
         starts = [json.loads(o.result["RetMsg"])["started"] - t0 for o in ok]
         inits = []
@@ -188,7 +192,7 @@ class Bench:
         name = self.function("bench-noop", NOOP)
         # Warm up as many instances as the throughput phase uses.
         self.burst(name, threads, {})
-        self.sequential(name, 50)
+        self.sequential(name, min(50, seq_count))
         results = {"no quota": {"lat": [], "rate": []}, "reserved quota": {"lat": [], "rate": []}}
         for _ in range(rounds):
             for label in ("no quota", "reserved quota"):
@@ -199,7 +203,8 @@ class Bench:
                     self.client.call("DeleteReservedConcurrencyConfig", {"FunctionName": name})
                 results[label]["lat"].extend(self.sequential(name, seq_count))
                 results[label]["rate"].append(self.throughput(name, threads, seconds))
-        print("2. admission overhead: warm no-op Python invokes (%d rounds, interleaved)" % rounds)
+        print("2. admission overhead: warm no-op Python invokes (%d round%s, interleaved)"
+              % (rounds, "" if rounds == 1 else "s"))
         for label, r in results.items():
             print("   %-15s sequential p50 %s, p90 %s (%d calls); %d client threads: %.0f invokes/s"
                   % (label, fmt_ms(percentile(r["lat"], 50)), fmt_ms(percentile(r["lat"], 90)),
@@ -226,10 +231,10 @@ class Bench:
                 step_max = max(o.finished - o.started for o in outs)
         return self.cold_starts(name, qualifier) - before, step_max
 
-    def provisioning(self, high, sleep_s):
+    def provisioning(self, high, sleep_s, rounds=3):
         plain = self.function("bench-step", SLEEPER)
         self.lib.publish_version(self.client, plain)
-        cold_plain, slow_plain = self.step_load(plain, "1", 3, high, 3, sleep_s)
+        cold_plain, slow_plain = self.step_load(plain, "1", rounds, high, rounds, sleep_s)
 
         prov = self.function("bench-prov", SLEEPER)
         self.lib.publish_version(self.client, prov)
@@ -239,9 +244,9 @@ class Bench:
                         "VersionProvisionedConcurrencyNum": high})
         self.lib.wait_provisioned(self.client, prov, "1", high, timeout=120)
         ready = time.time() - t0
-        cold_prov, slow_prov = self.step_load(prov, "1", 3, high, 3, sleep_s)
-        print("3. step load 1 -> %d concurrent (handler sleeps %.1f s; 3 rounds each)"
-              % (high, sleep_s))
+        cold_prov, slow_prov = self.step_load(prov, "1", rounds, high, rounds, sleep_s)
+        print("3. step load 1 -> %d concurrent (handler sleeps %.1f s; %d round%s each)"
+              % (high, sleep_s, rounds, "" if rounds == 1 else "s"))
         print("   without provisioning: %d cold starts, slowest request of the step %s"
               % (cold_plain, fmt_ms(slow_plain)))
         print("   with %d provisioned (ready after %s): %d cold starts, slowest request of "
@@ -263,8 +268,12 @@ def main():
                     help="seconds the scale-out function sleeps (default 2)")
     ap.add_argument("--isolation", default=None,
                     help="passed to the server as --isolation (default: server default)")
-    ap.add_argument("--quick", action="store_true", help="shorter admission runs")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run of a few seconds: a 4-wide burst sleeping 0.5 s, short "
+                         "admission runs, a 1 -> 3 step; exits 1 when a burst request failed")
     args = ap.parse_args()
+    if args.quick:
+        args.instances, args.sleep = 4, 0.5
 
     yunfnlib = load_yunfnlib(args.bin, args.isolation)
 
@@ -275,12 +284,18 @@ def main():
     server.start()
     try:
         bench = Bench(yunfnlib, server)
-        print("yunfn concurrency benchmark (%s, %d CPUs)" % (args.bin, os.cpu_count() or 0))
+        print("yunfn concurrency benchmark (%s, %d CPUs)%s"
+              % (args.bin, os.cpu_count() or 0, " (--quick smoke run)" if args.quick else ""))
         bench.scale_out(args.instances, args.sleep)
-        bench.admission(seq_count=100 if args.quick else 300, threads=4,
-                        seconds=2 if args.quick else 4, rounds=2)
-        bench.provisioning(high=10, sleep_s=1.0)
+        if args.quick:
+            bench.admission(seq_count=30, threads=2, seconds=1, rounds=1)
+            bench.provisioning(high=3, sleep_s=0.3, rounds=1)
+        else:
+            bench.admission(seq_count=300, threads=4, seconds=4, rounds=2)
+            bench.provisioning(high=10, sleep_s=1.0)
         print("total benchmark time %.0f s" % (time.time() - started))
+        if args.quick and bench.failed:
+            sys.exit("%d requests of the scale-out burst failed" % bench.failed)
     finally:
         server.cleanup()
 

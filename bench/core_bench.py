@@ -21,7 +21,8 @@ measures, through the signed Invoke API (sync, RequestResponse):
 
 It prints a table, then the same numbers as one JSON line (prefixed "JSON "). The
 clients run on the same machine as the server and the instances, so the numbers are
-for comparing yunfn builds on one machine, not absolute capacity.
+for comparing yunfn builds on one machine, not absolute capacity. --quick is a smoke
+run of a few seconds (small counts, concurrency 1 and 4) that checks the script works.
 """
 
 import argparse
@@ -138,10 +139,11 @@ def instance_trees(server_pid):
 # ----------------------------------------------------------------------------------------
 
 class Bench:
-    def __init__(self, lib, requests, max_case_s):
+    def __init__(self, lib, requests, max_case_s, concurrency=(1, 16)):
         self.lib = lib
         self.requests = requests
         self.max_case_s = max_case_s
+        self.concurrency = tuple(concurrency)
         self.results = {"python": {}, "nodejs": {}}
         self.isolation = "unknown"
 
@@ -236,9 +238,11 @@ class Bench:
         return latencies, time.perf_counter() - t0, errors[0]
 
     def warm(self, server, key, name):
-        # Warm-up: enough concurrent rounds that 16 instances exist and are warm.
-        self.run_case(server, name, 16, 16 * 4)
-        for threads in (1, 16):
+        # Warm-up: enough concurrent rounds that the instances of the widest case exist
+        # and are warm.
+        widest = max(self.concurrency)
+        self.run_case(server, name, widest, widest * 4)
+        for threads in self.concurrency:
             lat, took, errors = self.run_case(server, name, threads, self.requests)
             done = len(lat) + errors
             self.results[key]["c%d" % threads] = {
@@ -318,7 +322,7 @@ def fmt(v, suffix=""):
     return "-" if v is None else "%s%s" % (v, suffix)
 
 
-def print_table(r):
+def print_table(r, concurrency):
     py, node = r["python"], r["nodejs"]
     rows = [("", "Python3.9", "Nodejs16.13")]
 
@@ -330,7 +334,7 @@ def print_table(r):
     add("cold start after idle reaping (ms)",
         lambda x: "%s (init %s)" % (fmt(x.get("cold_after_reap_ms")),
                                     fmt(x.get("cold_after_reap_init_ms"))))
-    for c in (1, 16):
+    for c in concurrency:
         key = "c%d" % c
         add("warm invokes/s, concurrency %d" % c,
             lambda x: fmt(x.get(key, {}).get("invokes_per_s")))
@@ -347,7 +351,8 @@ def print_table(r):
     add("  of which the runtime process (MB)",
         lambda x: fmt(None if x.get("idle_runtime_process_rss_kb") is None
                       else round(x["idle_runtime_process_rss_kb"] / 1024.0, 1)))
-    add("  instances running after the c=16 case", lambda x: fmt(x.get("instances")))
+    add("  instances running after the c=%d case" % max(concurrency),
+        lambda x: fmt(x.get("instances")))
     width = [max(len(row[i]) for row in rows) for i in range(3)]
     line = "+-%s-+-%s-+-%s-+" % tuple("-" * w for w in width)
     print(line)
@@ -375,14 +380,23 @@ def main():
                     help="passed to the servers as --isolation (default: the server's auto)")
     ap.add_argument("--reap-rounds", type=int, default=3,
                     help="cold starts after reaping measured per runtime (3 s wait each)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run of a few seconds: 40 requests per warm case at "
+                         "concurrency 1 and 4, one cold sample, one reap round; exits 1 "
+                         "when an invoke failed")
     args = ap.parse_args()
+    concurrency = (1, 16)
+    if args.quick:
+        args.requests, args.max_case_seconds = 40, 5.0
+        args.cold_samples, args.reap_rounds = 1, 1
+        concurrency = (1, 4)
 
     yunfnlib = load_yunfnlib(args.bin, args.isolation)
 
     if not os.path.exists(yunfnlib.BIN):
         sys.exit("no yunfn binary at %s (use --bin)" % yunfnlib.BIN)
     started = time.time()
-    bench = Bench(yunfnlib, args.requests, args.max_case_seconds)
+    bench = Bench(yunfnlib, args.requests, args.max_case_seconds, concurrency)
     bench.main_server(args.cold_samples)
     bench.after_reap(args.reap_rounds)
     r = bench.results
@@ -390,11 +404,16 @@ def main():
     r["cpus"] = os.cpu_count()
     r["requests_per_case"] = args.requests
     r["total_seconds"] = round(time.time() - started, 1)
-    print("yunfn core benchmark: %s, isolation %s, %d CPUs, %d requests per warm case"
-          % (args.bin, r["isolation"], r["cpus"] or 0, args.requests))
-    print_table(r)
+    print("yunfn core benchmark: %s, isolation %s, %d CPUs, %d requests per warm case%s"
+          % (args.bin, r["isolation"], r["cpus"] or 0, args.requests,
+             " (--quick smoke run)" if args.quick else ""))
+    print_table(r, concurrency)
     print("total benchmark time %.0f s" % r["total_seconds"])
     print("JSON " + json.dumps(r, sort_keys=True))
+    errors = sum((r[key].get("c%d" % c) or {}).get("errors", 0)
+                 for key in ("python", "nodejs") for c in concurrency)
+    if args.quick and errors:
+        sys.exit("%d warm invokes failed" % errors)
 
 
 if __name__ == "__main__":

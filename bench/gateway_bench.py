@@ -19,7 +19,9 @@ per point: requests/s, p50 and p99 latency, errors. Then the ratios yunfn / ngin
 It prints a table, the ratios, then the same numbers as one JSON line (prefixed
 "JSON "). wrk, the server, the instances and nginx share this machine's CPUs, so the
 numbers compare builds (and the gateway with nginx) on one machine; they are not
-absolute capacity.
+absolute capacity. --quick is a smoke run of a few seconds (1 s per point, concurrency
+1 and 4) that checks the script works; it exits 1 when a request failed. Without nginx
+the reference row is skipped with a note.
 """
 
 import argparse
@@ -350,6 +352,7 @@ def print_report(r):
 
 
 def main():
+    global CONCURRENCY
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=os.path.join(REPO, "build", "yunfn"),
                     help="the yunfn binary (default build/yunfn)")
@@ -359,7 +362,13 @@ def main():
                     help="seconds of the concurrent warm-up of each function (default 5)")
     ap.add_argument("--isolation", default=None,
                     help="passed to the server as --isolation (default: the server's auto)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run of a few seconds: 1 s per point at concurrency 1 and 4; "
+                         "exits 1 when a request failed")
     args = ap.parse_args()
+    if args.quick:
+        CONCURRENCY = (1, 4)
+        args.duration, args.warm_seconds = 1.0, 1.0
 
     if shutil.which("wrk") is None:
         sys.exit("wrk not found; install it with `apt-get install -y wrk`")
@@ -373,12 +382,17 @@ def main():
     measure_yunfn(yunfnlib, args.duration, args.warm_seconds, results)
     measure_nginx(args.duration, results)
     results["total_seconds"] = round(time.time() - started, 1)
-    print("yunfn gateway benchmark: %s, isolation %s, %d CPUs, wrk %g s per point%s"
+    print("yunfn gateway benchmark: %s, isolation %s, %d CPUs, wrk %g s per point%s%s"
           % (args.bin, results.get("isolation"), results["cpus"] or 0, args.duration,
-             ", %s" % results["nginx_version"] if "nginx_version" in results else ""))
+             ", %s" % results["nginx_version"] if "nginx_version" in results else "",
+             " (--quick smoke run)" if args.quick else ""))
     print_report(results)
     print("total benchmark time %.0f s" % results["total_seconds"])
     print("JSON " + json.dumps(results, sort_keys=True))
+    errors = sum(x.get("errors", 0) for key, _ in ROWS
+                 for x in (results.get(key) or {}).values())
+    if args.quick and errors:
+        sys.exit("%d requests failed" % errors)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ measures, for a Python no-op function with 128 MB:
 
 Public network is on (the SCF default), so namespace cold starts include slirp4netns;
 --no-public-net measures without it. Client, server and instances share this machine's
-CPUs: compare the two levels with each other, not with other machines.
+CPUs: compare the two levels with each other, not with other machines. --quick is a
+smoke run of a few seconds (2 cold starts and 20 warm invokes per level).
 """
 
 import argparse
@@ -131,7 +132,7 @@ def measure(lib, level, cold, warm, public_net):
                                [(steps[i], float(steps[i + 1])) for i in range(0, len(steps), 2)]))
         # Warm: one function, its instance already started above.
         warm_name = names[-1]
-        for _ in range(20):
+        for _ in range(min(20, warm)):
             client.invoke(warm_name, log_type="None")
         warm_lat = []
         for _ in range(warm):
@@ -186,14 +187,19 @@ def main():
     ap.add_argument("--no-public-net", action="store_true",
                     help="functions without outbound network (no slirp4netns)")
     ap.add_argument("--levels", default="none,namespace")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run of a few seconds: 2 cold starts, 20 warm invokes per level")
     args = ap.parse_args()
+    if args.quick:
+        args.cold, args.warm = 2, 20
 
     yunfnlib = load_yunfnlib(args.bin, None)
 
     if not os.path.exists(yunfnlib.BIN):
         sys.exit("no yunfn binary at %s (use --bin)" % yunfnlib.BIN)
-    print("yunfn isolation benchmark (%s, %d CPUs), Python no-op, 128 MB, public network %s"
-          % (args.bin, os.cpu_count() or 0, "off" if args.no_public_net else "on"))
+    print("yunfn isolation benchmark (%s, %d CPUs), Python no-op, 128 MB, public network %s%s"
+          % (args.bin, os.cpu_count() or 0, "off" if args.no_public_net else "on",
+             " (--quick smoke run)" if args.quick else ""))
     for level in args.levels.split(","):
         report(measure(yunfnlib, level, args.cold, args.warm, not args.no_public_net),
                not args.no_public_net)
