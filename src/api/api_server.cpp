@@ -18,6 +18,34 @@ HttpResponse error_envelope(const Error& e) {
   return envelope(Json{{"Error", {{"Code", e.code}, {"Message", e.message}}}});
 }
 
+// No SCF action nests parameters deeper than a few levels; deeper bodies only
+// cost memory to parse.
+constexpr int kMaxParamsDepth = 32;
+
+// Whether a JSON text opens more than `limit` arrays/objects at once (brackets
+// inside strings do not count). Malformed text is left to the parser.
+bool json_nesting_exceeds(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limit) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 std::string header(const HttpRequest& req, std::string_view name) {
   auto it = req.find(beast::string_view(name.data(), name.size()));
   return it == req.end() ? std::string() : std::string(it->value());
@@ -107,6 +135,11 @@ Task<Result<Json>> ApiServer::dispatch(HttpRequest& req) {
   std::string version = header(req, "x-tc-version");
   if (!version.empty() && version != "2018-04-16") {
     co_return make_error("NoSuchVersion", "X-TC-Version " + version + " is not supported; use 2018-04-16");
+  }
+  if (json_nesting_exceeds(req.body(), kMaxParamsDepth)) {
+    co_return make_error("InvalidParameter.Payload",
+                         "the request body nests deeper than " + std::to_string(kMaxParamsDepth) +
+                             " levels");
   }
   Json params = req.body().empty() ? Json::object() : Json::parse(req.body(), nullptr, false);
   if (params.is_discarded() || !params.is_object()) {

@@ -1,5 +1,7 @@
 #include "common/http_server.h"
 
+#include <malloc.h>
+
 #include <array>
 
 #include <boost/asio/ssl.hpp>
@@ -17,6 +19,8 @@ namespace {
 
 // How long a refused request's unread body is drained before the connection closes.
 constexpr std::chrono::seconds kLingerTime{10};
+// After a request body this large, freed memory is returned to the system.
+constexpr size_t kTrimAfterBytes = 1024 * 1024;
 // Time allowed for a TLS handshake, and for its close.
 constexpr std::chrono::seconds kHandshakeTimeout{10};
 
@@ -84,13 +88,21 @@ Task<void> serve_requests(std::shared_ptr<HttpServer::State> state, Stream& stre
     if (ec) co_return;
     tcp.expires_never();  // the handler may take a whole function timeout
     HttpRequest req = parser.release();
+    const bool large = req.body().size() > kTrimAfterBytes;
     HttpResponse res = co_await state->handler(req);
     res.version(req.version());
     res.keep_alive(req.keep_alive() && !state->stopped);
     res.prepare_payload();
     expire_after(tcp, config.body_timeout);
     auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-    if (wec || !res.keep_alive()) co_return;
+    const bool again = !wec && res.keep_alive();
+    if (large) {
+      // Hand the memory of a large request back to the system once it is done.
+      req = {};
+      res = {};
+      ::malloc_trim(0);
+    }
+    if (!again) co_return;
   }
 }
 

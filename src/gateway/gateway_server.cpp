@@ -18,11 +18,16 @@ struct GatewayServer::State {
   invoke::AsyncQueue& async;
   const RouteTable& routes;
   bool stopped = false;
+  uint64_t buffered_bytes = 0;  // request bodies held for event functions now
 };
 
 namespace {
 
 using State = GatewayServer::State;
+
+// Request bodies held at once for event functions (a body counts as its
+// Content-Length, or 6 MB while its chunked size is unknown).
+constexpr uint64_t kBufferedBodyBudget = 512ull * 1024 * 1024;
 
 // SCF shows the API-gateway service an API belongs to; each function is one here.
 std::string service_id(const std::string& ns, const std::string& fn) {
@@ -185,6 +190,20 @@ Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buff
     co_return co_await proxy_web_request(st.invoker, stream, buffer, head, std::move(web));
   }
 
+  // Bodies of event functions are held in memory until the function answers:
+  // together they stay within a budget, beyond which requests wait their turn
+  // as 503 answers rather than grow the server without bound.
+  const uint64_t reserved = head.content_length().value_or(kMaxGatewayBody);
+  if (st.buffered_bytes + reserved > kBufferedBodyBudget) {
+    co_return co_await reply_now(gateway_error(503, "the gateway is busy: too many request "
+                                                    "bodies in flight; retry later", id));
+  }
+  st.buffered_bytes += reserved;
+  struct Release {
+    State& st;
+    uint64_t bytes;
+    ~Release() { st.buffered_bytes -= bytes; }
+  } release{st, reserved};
   http::request_parser<http::string_body> full{std::move(head)};
   full.body_limit(kMaxGatewayBody);
   auto [ec, n] = co_await http::async_read(stream, buffer, full, asio::as_tuple(asio::use_awaitable));
