@@ -765,9 +765,9 @@ class AsyncApiTest(OutDirMixin, ServerTestCase):
         self.assertErrorCode(err, "InvalidParameterValue.InvocationType")
         err = self.client.error("Invoke", {"FunctionName": name, "InvocationType": "Event",
                                            "ClientContext": "{not json"})
-        self.assertErrorCode(err, ("InvalidParameterValue.", "InvalidParameter."))
+        self.assertErrorCode(err, "InvalidParameterValue.Param", "ClientContext")
         err = self.client.error("Invoke", async_invoke_params(name, qualifier="7"))
-        self.assertErrorCode(err, ("ResourceNotFound.", "InvalidParameterValue."))
+        self.assertErrorCode(err, "ResourceNotFound.Qualifier", "Qualifier 7")
         # Only the one good event was queued.
         self.assertEqual(async_event_count(self.client, name), 1)
 

@@ -16,8 +16,6 @@ from yunfnlib import (PY_RUNTIME, ServerTestCase, Symlink, create_function,
 GOOD_CODE = {"index.py": "def main_handler(event, context):\n    return 'ok'\n"}
 GOOD_ZIP = zip_b64(GOOD_CODE)
 
-ENV_CODES = ("InvalidParameterValue.Environment",)
-
 
 class BadInputTest(ServerTestCase):
 
@@ -38,13 +36,16 @@ class BadInputTest(ServerTestCase):
         self.assertNotIn(name, listed, "a rejected function shows up in ListFunctions")
         if isinstance(name, str) and 2 <= len(name) <= 60 and name[:1].isalpha():
             err = self.client.error("GetFunction", {"FunctionName": name})
-            self.assertErrorCode(err, ("ResourceNotFound.Function",))
+            self.assertErrorCode(err, "ResourceNotFound.Function", name)
 
-    def reject_create(self, codes, field, **overrides):
-        """CreateFunction with overrides must fail with one of codes naming field."""
+    def reject_create(self, code, field, mentions=(), **overrides):
+        """CreateFunction with overrides must fail with code, a message naming field and
+        holding each of mentions too."""
         params = self.params(**overrides)
         err = self.client.error("CreateFunction", params)
-        self.assertErrorCode(err, codes, field)
+        self.assertErrorCode(err, code, field)
+        for text in mentions:
+            self.assertIn(text, err["Message"])
         if "FunctionName" in params:
             self.assertNotCreated(params["FunctionName"])
         return err
@@ -58,10 +59,7 @@ class BadInputTest(ServerTestCase):
                 params = self.params()
                 params["FunctionName"] = name
                 err = self.client.error("CreateFunction", params)
-                codes = ("InvalidParameterValue.FunctionName", "InvalidParameter.FunctionName")
-                if name == "":
-                    codes += ("MissingParameter",)
-                self.assertErrorCode(err, codes, "FunctionName")
+                self.assertErrorCode(err, "InvalidParameterValue.FunctionName", "FunctionName")
                 self.assertNotIn(name, [f["FunctionName"]
                                         for f in self.client.list_all_functions()])
         # Limits are inclusive: 2 and 60 characters are fine.
@@ -71,72 +69,68 @@ class BadInputTest(ServerTestCase):
                 self.client.delete_function(name)
 
     def test_unknown_runtime(self):
-        self.reject_create(("InvalidParameterValue.Runtime",), "Runtime", Runtime="Cobol1.0")
-        self.reject_create(("InvalidParameterValue.Runtime",), "Runtime", Runtime="python3.9x")
+        self.reject_create("InvalidParameterValue.Runtime", "Runtime", ["Cobol1.0"],
+                           Runtime="Cobol1.0")
+        self.reject_create("InvalidParameterValue.Runtime", "Runtime", ["python3.9x"],
+                           Runtime="python3.9x")
 
     def test_missing_handler_for_python(self):
-        self.reject_create(("InvalidParameterValue.Handler", "MissingParameter",
-                            "MissingParameter.Handler"), "Handler", Handler=None)
-        self.reject_create(("InvalidParameterValue.Handler",), "Handler", Handler="nodot")
+        self.reject_create("MissingParameter", "Handler", Handler=None)
+        self.reject_create("InvalidParameterValue.Handler", "Handler", ["nodot"],
+                           Handler="nodot")
 
     def test_memory_not_allowed(self):
-        codes = ("InvalidParameterValue.MemorySize", "InvalidParameterValue.Memory",
-                 "LimitExceeded.Memory")
         for mem in (100, 3200, 0, -128, 200):
             with self.subTest(memory=mem):
-                self.reject_create(codes, ("MemorySize", "Memory"), MemorySize=mem)
+                self.reject_create("InvalidParameterValue.MemorySize", "MemorySize", [str(mem)],
+                                   MemorySize=mem)
 
     def test_timeout_out_of_range(self):
-        codes = ("InvalidParameterValue.Timeout", "LimitExceeded.Timeout")
         for t in (0, 901, -1):
             with self.subTest(timeout=t):
-                self.reject_create(codes, "Timeout", Timeout=t)
+                self.reject_create("InvalidParameterValue.Timeout", "Timeout", [str(t)],
+                                   Timeout=t)
 
     def test_wrong_types(self):
-        self.reject_create(("InvalidParameterValue.", "InvalidParameter."), "MemorySize",
-                           MemorySize="lots")
-        self.reject_create(("InvalidParameterValue.", "InvalidParameter."), "Timeout",
-                           Timeout={"s": 3})
+        self.reject_create("InvalidParameterValue.MemorySize", "MemorySize", MemorySize="lots")
+        self.reject_create("InvalidParameterValue.Timeout", "Timeout", Timeout={"s": 3})
 
     def test_invalid_environment(self):
         def env(*pairs):
             return {"Variables": [{"Key": k, "Value": v} for k, v in pairs]}
         for key in ("1BAD", "BAD-KEY", "has space", ""):
             with self.subTest(key=key):
-                self.reject_create(ENV_CODES, ("Environment", key or "Key"),
-                                   Environment=env((key, "v")))
+                self.reject_create("InvalidParameterValue.Environment", "Environment",
+                                   ["'%s'" % key], Environment=env((key, "v")))
         for key in ("SCF_FOO", "QCLOUD_X", "TENCENTCLOUD_SECRETID"):
             with self.subTest(key=key):
-                self.reject_create(("InvalidParameterValue.EnvironmentSystemProtect",
-                                    "InvalidParameterValue.SystemEnvironment"),
-                                   ("Environment", key), Environment=env((key, "v")))
+                self.reject_create("InvalidParameterValue.EnvironmentSystemProtect",
+                                   "Environment", [key], Environment=env((key, "v")))
         big = env(("BIG_ONE", "x" * 3000), ("BIG_TWO", "y" * 1500))
-        self.reject_create(("InvalidParameterValue.EnvironmentExceededLimit",),
-                           ("Environment", "4"), Environment=big)
+        self.reject_create("InvalidParameterValue.EnvironmentExceededLimit", "Environment",
+                           ["4 KB"], Environment=big)
         # Updating to a bad environment is rejected and keeps the old one.
         name = unique_name("bad-env-upd")
         create_function(self.client, name, GOOD_CODE, env={"KEEP": "me"})
         err = self.client.error("UpdateFunctionConfiguration", {
             "FunctionName": name, "Environment": env(("SCF_X", "1"))})
-        self.assertErrorCode(err, ("InvalidParameterValue.EnvironmentSystemProtect",
-                                   "InvalidParameterValue.SystemEnvironment"),
-                             ("Environment", "SCF_X"))
+        self.assertErrorCode(err, "InvalidParameterValue.EnvironmentSystemProtect", "Environment")
+        self.assertIn("SCF_X", err["Message"])
         fn = self.client.get_function(name)
         self.assertEqual(fn["Environment"]["Variables"], [{"Key": "KEEP", "Value": "me"}])
 
     # -- code packages ----------------------------------------------------------------------
 
-    ZIP_CODES = ("InvalidParameterValue.ZipFile", "InvalidParameterValue.Code")
+    ZIP_CODE = "InvalidParameterValue.ZipFile"
 
     def test_zipfile_not_base64(self):
-        self.reject_create(self.ZIP_CODES, ("ZipFile", "base64"),
+        self.reject_create(self.ZIP_CODE, "ZipFile", ["base64"],
                            Code={"ZipFile": "this is *not* base64!!"})
 
     def test_zipfile_not_a_zip(self):
         junk = base64.b64encode(b"just some bytes, not a zip archive" * 10).decode()
-        self.reject_create(self.ZIP_CODES, ("ZipFile", "zip"), Code={"ZipFile": junk})
-        self.reject_create(self.ZIP_CODES + ("MissingParameter.Code", "MissingParameter"),
-                           ("ZipFile", "Code"), Code={"ZipFile": ""})
+        self.reject_create(self.ZIP_CODE, "ZipFile", ["zip"], Code={"ZipFile": junk})
+        self.reject_create("MissingParameter.Code", "Code.ZipFile", Code={"ZipFile": ""})
 
     def _escape_targets(self):
         token = uuid.uuid4().hex
@@ -160,20 +154,21 @@ class BadInputTest(ServerTestCase):
                         "../yunfn-evil-%s" % token: "escaped",
                         "../../../../../../../../../../tmp/yunfn-evil-%s" % token: "escaped",
                         "sub/../../yunfn-evil-%s-2" % token: "escaped"})
-        self.reject_create(self.ZIP_CODES, ("ZipFile", ".."), Code={"ZipFile": code})
+        self.reject_create(self.ZIP_CODE, "ZipFile", [".."], Code={"ZipFile": code})
         self.assertNothingEscaped(token)
 
     def test_zip_with_absolute_path(self):
         token, targets = self._escape_targets()
         code = zip_b64({"index.py": GOOD_CODE["index.py"], targets[0]: "escaped"})
-        self.reject_create(self.ZIP_CODES, ("ZipFile", "absolute", "/tmp"),
+        self.reject_create(self.ZIP_CODE, "ZipFile", ["absolute", targets[0]],
                            Code={"ZipFile": code})
         self.assertFalse(os.path.exists(targets[0]))
         self.assertNothingEscaped(token)
 
     def test_zip_with_symlink_outside(self):
         code = zip_b64({"index.py": GOOD_CODE["index.py"], "passwd": Symlink("/etc/passwd")})
-        self.reject_create(self.ZIP_CODES, ("ZipFile", "link"), Code={"ZipFile": code})
+        self.reject_create(self.ZIP_CODE, "ZipFile", ["symlink", "/etc/passwd"],
+                           Code={"ZipFile": code})
         # A symlinked directory followed by a file "inside" it must not write through.
         token = uuid.uuid4().hex
         outside = "/tmp/yunfn-symdir-%s" % token
@@ -181,7 +176,7 @@ class BadInputTest(ServerTestCase):
         try:
             code = zip_b64({"index.py": GOOD_CODE["index.py"], "d": Symlink(outside),
                             "d/evil.txt": "written through a symlink"})
-            self.reject_create(self.ZIP_CODES, ("ZipFile", "link"), Code={"ZipFile": code})
+            self.reject_create(self.ZIP_CODE, "ZipFile", ['"d"'], Code={"ZipFile": code})
             self.assertEqual(os.listdir(outside), [], "a file was written through the symlink")
         finally:
             for n in os.listdir(outside):
@@ -193,13 +188,15 @@ class BadInputTest(ServerTestCase):
         create_function(self.client, name, GOOD_CODE)
         err = self.client.error("UpdateFunctionCode", {
             "FunctionName": name, "Code": {"ZipFile": zip_b64({"../x": "y"})}})
-        self.assertErrorCode(err, self.ZIP_CODES, ("ZipFile", ".."))
+        self.assertErrorCode(err, self.ZIP_CODE, "ZipFile")
+        self.assertIn("..", err["Message"])
         fn = self.client.get_function(name)
         self.assertEqual(fn["Status"], "Active")
         self.assertEqual(self.client.invoke(name)["RetMsg"], '"ok"')
 
     def test_code_over_size_limit(self):
-        # 51 MB of incompressible data: above the 50 MB ZipFile limit.
+        # 51 MB of incompressible data: above the 50 MB ZipFile limit, and so above the
+        # 10 MB limit of a TC3-signed API request, which refuses it first.
         blob = os.urandom(51 * 1024 * 1024)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
@@ -210,9 +207,7 @@ class BadInputTest(ServerTestCase):
         name = unique_name("bad-big")
         params = self.params(name=name, Code={"ZipFile": code})
         err = self.client.error("CreateFunction", params, timeout=300)
-        self.assertErrorCode(err, self.ZIP_CODES + (
-            "InvalidParameter.RequestTooLarge", "LimitExceeded", "LimitExceeded."),
-            ("ZipFile", "Code", "MB", "size", "large", "limit"))
+        self.assertErrorCode(err, "InvalidParameter.RequestTooLarge", "10 MB")
         self.assertNotCreated(name)
 
     # -- existing / missing functions -------------------------------------------------------
@@ -222,8 +217,7 @@ class BadInputTest(ServerTestCase):
         create_function(self.client, name, GOOD_CODE, description="original")
         err = self.client.error("CreateFunction", self.params(name=name, Description="second",
                                                               MemorySize=512))
-        self.assertErrorCode(err, ("ResourceInUse.Function", "ResourceInUse.FunctionName"),
-                             name)
+        self.assertErrorCode(err, "ResourceInUse.Function", name)
         fn = self.client.get_function(name)
         self.assertEqual(fn["Description"], "original")
         self.assertEqual(fn["MemorySize"], 128)
@@ -241,8 +235,7 @@ class BadInputTest(ServerTestCase):
         for action, params in calls:
             with self.subTest(action=action):
                 err = self.client.error(action, params)
-                self.assertErrorCode(err, ("ResourceNotFound.Function",
-                                           "ResourceNotFound.FunctionName"), name)
+                self.assertErrorCode(err, "ResourceNotFound.Function", name)
         self.assertNotCreated(name)
 
     # -- transport and envelope -------------------------------------------------------------
@@ -253,40 +246,46 @@ class BadInputTest(ServerTestCase):
                 status, doc = self.client.raw("ListFunctions", body)
                 self.assertEqual(status, 200)
                 err = doc["Response"]["Error"]
-                self.assertErrorCode(err, ("InvalidParameter.Payload", "InvalidParameter"))
+                self.assertErrorCode(err, "InvalidParameter.Payload", "JSON")
                 self.assertTrue(doc["Response"].get("RequestId"))
 
     def test_unknown_action(self):
         err = self.client.error("MakeCoffee", {})
-        self.assertErrorCode(err, ("InvalidAction",), "MakeCoffee")
+        self.assertErrorCode(err, "InvalidAction", "MakeCoffee")
 
     def test_missing_signature(self):
         status, doc = self.client.raw("ListFunctions", b"{}", sign=False)
         self.assertEqual(status, 200)
-        self.assertErrorCode(doc["Response"]["Error"], ("AuthFailure.",))
+        self.assertErrorCode(doc["Response"]["Error"], "AuthFailure.InvalidAuthorization",
+                             "Authorization")
 
     def test_bad_signature(self):
         status, doc = self.client.raw("ListFunctions", b"{}", secret_key="wrong-key")
-        self.assertErrorCode(doc["Response"]["Error"], ("AuthFailure.SignatureFailure",))
+        self.assertErrorCode(doc["Response"]["Error"], "AuthFailure.SignatureFailure",
+                             "signature")
         # The body is covered: a valid signature of another body fails.
         auth = tc3_authorization(
             self.client.secret_id, self.client.secret_key, self.server.endpoint, b"{}",
             int(time.time()))
         status, doc = self.client.raw("ListFunctions", b'{"Limit":1}', sign=False,
                                       headers={"Authorization": auth})
-        self.assertErrorCode(doc["Response"]["Error"], ("AuthFailure.SignatureFailure",))
+        self.assertErrorCode(doc["Response"]["Error"], "AuthFailure.SignatureFailure",
+                             "signature")
         status, doc = self.client.raw("ListFunctions", b"{}", secret_id="AKIDunknown000000")
-        self.assertErrorCode(doc["Response"]["Error"], ("AuthFailure.SecretIdNotFound",
-                                                        "AuthFailure.InvalidSecretId"))
+        self.assertErrorCode(doc["Response"]["Error"], "AuthFailure.SecretIdNotFound",
+                             "SecretId")
         status, doc = self.client.raw("ListFunctions", b"{}", sign=False,
                                       headers={"Authorization": "garbage"})
-        self.assertErrorCode(doc["Response"]["Error"], ("AuthFailure.",))
+        self.assertErrorCode(doc["Response"]["Error"], "AuthFailure.InvalidAuthorization",
+                             "Authorization")
 
     def test_expired_timestamp(self):
         status, doc = self.client.raw("ListFunctions", b"{}", timestamp=time.time() - 3600)
-        self.assertErrorCode(doc["Response"]["Error"], ("AuthFailure.SignatureExpire",))
+        self.assertErrorCode(doc["Response"]["Error"], "AuthFailure.SignatureExpire",
+                             "X-TC-Timestamp")
         status, doc = self.client.raw("ListFunctions", b"{}", timestamp=time.time() + 3600)
-        self.assertErrorCode(doc["Response"]["Error"], ("AuthFailure.SignatureExpire",))
+        self.assertErrorCode(doc["Response"]["Error"], "AuthFailure.SignatureExpire",
+                             "X-TC-Timestamp")
 
     def test_rejected_create_is_not_applied_when_unsigned(self):
         name = unique_name("bad-unsigned")
@@ -300,12 +299,11 @@ class BadInputTest(ServerTestCase):
         create_function(self.client, name, GOOD_CODE)
         event = json.dumps({"data": "x" * (6 * 1024 * 1024 + 1024)})
         err = self.client.error("Invoke", {"FunctionName": name, "ClientContext": event})
-        self.assertErrorCode(err, ("InvalidParameter.RequestTooLarge",
-                                   "InvalidParameterValue.ClientContext", "LimitExceeded."),
-                             ("ClientContext", "event", "large", "size", "MB"))
+        self.assertErrorCode(err, "InvalidParameter.RequestTooLarge", "ClientContext")
+        self.assertIn("6 MB", err["Message"])
         err = self.client.error("InvokeFunction", {"FunctionName": name, "Event": event})
-        self.assertErrorCode(err, ("InvalidParameter.RequestTooLarge",
-                                   "InvalidParameterValue.Event", "LimitExceeded."))
+        self.assertErrorCode(err, "InvalidParameter.RequestTooLarge", "Event")
+        self.assertIn("6 MB", err["Message"])
         # The function still works with a normal event.
         self.assertEqual(self.client.invoke(name, {})["RetMsg"], '"ok"')
 
@@ -313,9 +311,7 @@ class BadInputTest(ServerTestCase):
         name = unique_name("bad-event-json")
         create_function(self.client, name, GOOD_CODE)
         err = self.client.error("Invoke", {"FunctionName": name, "ClientContext": "{oops"})
-        self.assertErrorCode(err, ("InvalidParameterValue.ClientContext",
-                                   "InvalidParameterValue.Param", "InvalidParameter."),
-                             "ClientContext")
+        self.assertErrorCode(err, "InvalidParameterValue.Param", "ClientContext")
 
     def test_missing_required_fields(self):
         cases = [
@@ -330,7 +326,7 @@ class BadInputTest(ServerTestCase):
         for action, params, field in cases:
             with self.subTest(action=action, field=field):
                 err = self.client.error(action, params)
-                self.assertErrorCode(err, ("MissingParameter", "MissingParameter."), field)
+                self.assertErrorCode(err, "MissingParameter", field)
         self.assertNotCreated(cases[1][1]["FunctionName"])
 
 

@@ -244,7 +244,8 @@ class QuotaTests(ConcurrencyCase):
         # Input errors.
         err = self.client.error("PutReservedConcurrencyConfig",
                                 {"FunctionName": f, "ReservedConcurrencyMem": -128})
-        self.assertErrorCode(err, "InvalidParameterValue.")
+        self.assertErrorCode(err, "InvalidParameterValue.ReservedConcurrencyMem",
+                             "ReservedConcurrencyMem")
         err = self.client.error("PutReservedConcurrencyConfig", {"FunctionName": f})
         self.assertErrorCode(err, "MissingParameter", field="ReservedConcurrencyMem")
         err = self.client.error("PutReservedConcurrencyConfig",
@@ -259,8 +260,7 @@ class QuotaTests(ConcurrencyCase):
                         {"TotalConcurrencyMem": 5120})
         # The lower bound is the reserved quotas plus the unreserved floor (0 here).
         err = self.client.error("PutTotalConcurrencyConfig", {"TotalConcurrencyMem": 1791})
-        self.assertErrorCode(err, ("LimitExceeded.TotalConcurrencyMemory",
-                                   "LimitExceeded.UserTotalConcurrencyMemory"))
+        self.assertErrorCode(err, "LimitExceeded.TotalConcurrencyMemory", "TotalConcurrencyMem")
         self.assertEqual(self.account()["AccountUsage"]["TotalConcurrencyMem"], 5120)
         err = self.client.error("PutTotalConcurrencyConfig", {})
         self.assertErrorCode(err, "MissingParameter", field="TotalConcurrencyMem")
@@ -359,16 +359,15 @@ class ProvisionedTests(ConcurrencyCase):
                     "VersionProvisionedConcurrencyNum": count}
 
         err = self.client.error("PutProvisionedConcurrencyConfig", put("$LATEST", 1))
-        self.assertErrorCode(err, ("InvalidParameterValue.Qualifier",
-                                   "UnsupportedOperation."))
+        self.assertErrorCode(err, "InvalidParameterValue.Qualifier", "Qualifier")
+        self.assertIn("$LATEST", err["Message"])
         err = self.client.error("PutProvisionedConcurrencyConfig", put("live", 1))
-        self.assertErrorCode(err, ("InvalidParameterValue.Qualifier",
-                                   "UnsupportedOperation."))
+        self.assertErrorCode(err, "InvalidParameterValue.Qualifier", "Qualifier live")
         err = self.client.error("PutProvisionedConcurrencyConfig", put("9", 1))
-        self.assertErrorCode(err, ("ResourceNotFound.Version", "ResourceNotFound.FunctionVersion",
-                                   "ResourceNotFound.Qualifier"))
+        self.assertErrorCode(err, "ResourceNotFound.Version", "Version 9")
         err = self.client.error("PutProvisionedConcurrencyConfig", put("1", -1))
-        self.assertErrorCode(err, "InvalidParameterValue.")
+        self.assertErrorCode(err, "InvalidParameterValue.VersionProvisionedConcurrencyNum",
+                             "VersionProvisionedConcurrencyNum")
         err = self.client.error("PutProvisionedConcurrencyConfig",
                                 {"FunctionName": name, "Qualifier": "1"})
         self.assertErrorCode(err, "MissingParameter", field="VersionProvisionedConcurrencyNum")
@@ -399,7 +398,7 @@ class ProvisionedTests(ConcurrencyCase):
 
         err = self.client.error("DeleteProvisionedConcurrencyConfig",
                                 {"FunctionName": name, "Qualifier": "$LATEST"})
-        self.assertErrorCode(err, ("ResourceNotFound.", "InvalidParameterValue.Qualifier"))
+        self.assertErrorCode(err, "ResourceNotFound.Version", "$LATEST")
 
     def test_unallocated_counts_instances_of_the_function_memory(self):
         """A 256 MB function with 1024 MB reserved holds 4 instances: with 1

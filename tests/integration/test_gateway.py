@@ -804,16 +804,14 @@ class TriggerApiTest(GatewayCase):
         for i, (why, desc, field) in enumerate(cases):
             with self.subTest(why):
                 err = self.client.error("CreateTrigger", params(desc, "bad%d" % i))
-                self.assertErrorCode(err, ("InvalidParameterValue", "InvalidParameterValue.",
-                                           "InvalidParameter", "InvalidParameter."), field)
+                self.assertErrorCode(err, "InvalidParameterValue.TriggerDesc", field)
         self.assertEqual([t for t in self.access_urls(self.fn) if t.startswith("bad")], [])
         # UpdateTrigger checks the same way and keeps the old description.
         create_apigw_trigger(self.client, self.fn, "good", "/good")
         err = self.client.error("UpdateTrigger", {
             "FunctionName": self.fn, "TriggerName": "good", "Type": "apigw",
             "TriggerDesc": api(requestConfig={"method": "GET", "path": "nope"})})
-        self.assertErrorCode(err, ("InvalidParameterValue", "InvalidParameterValue.",
-                                   "InvalidParameter", "InvalidParameter."), "path")
+        self.assertErrorCode(err, "InvalidParameterValue.TriggerDesc", "path")
         self.echo(self.fn, "/good")
 
     def test_qualifier_routing(self):

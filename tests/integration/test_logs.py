@@ -142,7 +142,7 @@ class FunctionLogsTest(ServerTestCase):
 
     def test_missing_function(self):
         err = self.client.error("GetFunctionLogs", {"FunctionName": "no-such-function-logs"})
-        self.assertErrorCode(err, ("ResourceNotFound.Function", "ResourceNotFound.FunctionName"))
+        self.assertErrorCode(err, "ResourceNotFound.Function", "no-such-function-logs")
 
 
 if __name__ == "__main__":

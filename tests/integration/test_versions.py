@@ -147,8 +147,7 @@ class VersionTests(VersionCase):
         self.assertEqual(self.version_of(name), "$LATEST")
         # Deleting a deleted version is an error too.
         err = self.client.error("DeleteFunction", {"FunctionName": name, "Qualifier": "3"})
-        self.assertErrorCode(err, ("ResourceNotFound.Version", "ResourceNotFound.FunctionVersion",
-                                   "ResourceNotFound.Qualifier"))
+        self.assertErrorCode(err, "ResourceNotFound.Version", "Version 3")
 
     def test_list_version_by_function(self):
         name = self.make_function()
@@ -288,8 +287,9 @@ class VersionTests(VersionCase):
                                                               action=action))
                 self.assertErrorCode(err, "ResourceNotFound.Qualifier")
         # A missing function is still reported as such, whatever the qualifier.
-        err = self.client.error("Invoke", invoke_params(unique_name("none"), qualifier="1"))
-        self.assertErrorCode(err, ("ResourceNotFound.Function", "ResourceNotFound.FunctionName"))
+        missing = unique_name("none")
+        err = self.client.error("Invoke", invoke_params(missing, qualifier="1"))
+        self.assertErrorCode(err, "ResourceNotFound.Function", missing)
 
 
 class AliasTests(VersionCase):
@@ -491,69 +491,60 @@ class AliasTests(VersionCase):
 
     def test_bad_alias_input(self):
         fn = self.fn
+        avw = "InvalidParameterValue.AdditionalVersionWeights"
+        rc = "InvalidParameterValue.RoutingConfig"
+        missing_fn = unique_name("none")
         bad = [
-            # (params, accepted error codes)
-            (self.alias("w1", "1", weights=[("2", 1.5)]),
-             ("InvalidParameterValue.AdditionalVersionWeights",
-              "InvalidParameterValue.RoutingConfig")),
-            (self.alias("w2", "1", weights=[("2", -0.1)]),
-             ("InvalidParameterValue.AdditionalVersionWeights",
-              "InvalidParameterValue.RoutingConfig")),
-            (self.alias("w3", "1", weights=[("2", 0.2), ("$LATEST", 0.2)]),
-             ("InvalidParameterValue.AdditionalVersionWeights",
-              "InvalidParameterValue.RoutingConfig", "InvalidParameter.RoutingConfig")),
+            # (params, error code, what the message names)
+            (self.alias("w1", "1", weights=[("2", 1.5)]), avw, "AdditionalVersionWeights"),
+            (self.alias("w2", "1", weights=[("2", -0.1)]), avw, "AdditionalVersionWeights"),
+            (self.alias("w3", "1", weights=[("2", 0.2), ("$LATEST", 0.2)]), avw,
+             "AdditionalVersionWeights"),
             (self.alias("w4", "1", weights=[("2", 0.2)], matches=[
                 {"Version": "2", "Key": "invoke.headers.u", "Method": "exact",
-                 "Expression": "x"}]),
-             ("InvalidParameterValue.RoutingConfig", "InvalidParameter.RoutingConfig")),
-            (self.alias("w5", "1", weights=[("1", 0.2)]),
-             ("InvalidParameterValue.AdditionalVersionWeights",
-              "InvalidParameterValue.RoutingConfig")),
+                 "Expression": "x"}]), rc, "RoutingConfig"),
+            (self.alias("w5", "1", weights=[("1", 0.2)]), avw, "AdditionalVersionWeights"),
             (self.alias("w6", "1", matches=[
                 {"Version": "1", "Key": "invoke.headers.u", "Method": "exact",
-                 "Expression": "x"}]),
-             ("InvalidParameterValue.RoutingConfig", "InvalidParameter.RoutingConfig")),
+                 "Expression": "x"}]), rc, "RoutingConfig"),
             (self.alias("w7", "1", matches=[
                 {"Version": "2", "Key": "invoke.headers.u", "Method": "exact",
                  "Expression": "x"},
                 {"Version": "$LATEST", "Key": "invoke.headers.u", "Method": "exact",
-                 "Expression": "y"}]),
-             ("InvalidParameterValue.RoutingConfig", "InvalidParameter.RoutingConfig")),
+                 "Expression": "y"}]), rc, "RoutingConfig"),
             (self.alias("w8", "1", matches=[
                 {"Version": "2", "Key": "invoke.headers.u", "Method": "regex",
-                 "Expression": "x.*"}]),
-             ("InvalidParameterValue.RoutingConfig", "InvalidParameter.RoutingConfig")),
+                 "Expression": "x.*"}]), rc, "RoutingConfig"),
             (self.alias("w9", "1", matches=[
                 {"Version": "2", "Key": "invoke.headers.u", "Method": "range",
-                 "Expression": "[200,100]"}]),
-             ("InvalidParameterValue.RoutingConfig", "InvalidParameter.RoutingConfig")),
+                 "Expression": "[200,100]"}]), rc, "RoutingConfig"),
             (self.alias("w10", "1", matches=[
                 {"Version": "2", "Key": "invoke.headers.u", "Method": "range",
-                 "Expression": "1-5"}]),
-             ("InvalidParameterValue.RoutingConfig", "InvalidParameter.RoutingConfig")),
-            (self.alias("w11", "9"), ("ResourceNotFound.FunctionVersion",)),
-            (self.alias("w12", "1", weights=[("9", 0.5)]), ("ResourceNotFound.FunctionVersion",)),
-            (self.alias("w13", "1", fn=unique_name("none")), ("ResourceNotFound.Function",)),
+                 "Expression": "1-5"}]), rc, "RoutingConfig"),
+            (self.alias("w11", "9"), "ResourceNotFound.FunctionVersion", "FunctionVersion 9"),
+            (self.alias("w12", "1", weights=[("9", 0.5)]), "ResourceNotFound.FunctionVersion",
+             "version 9"),
+            (self.alias("w13", "1", fn=missing_fn), "ResourceNotFound.Function", missing_fn),
         ]
         for name in ("1abc", "a b", "x" * 65, "-dash", "bad.name", "$DEFAULT2"):
-            bad.append((self.alias(name, "1"), ("InvalidParameterValue.Name",
-                                                  "InvalidParameterValue.Alias")))
-        bad.append(({"FunctionName": fn, "FunctionVersion": "1"}, ("MissingParameter",)))
-        bad.append(({"FunctionName": fn, "Name": "nover"}, ("MissingParameter",)))
-        for params, codes in bad:
-            err = self.client.error("CreateAlias", params)
-            self.assertErrorCode(err, codes)
-            if "Name" in params:
-                outcome = call_outcome(self.client, "GetAlias",
-                                       {"FunctionName": fn, "Name": params["Name"]})
-                self.assertFalse(outcome.ok, "refused alias %s exists: %r"
-                                 % (params["Name"], outcome))
+            bad.append((self.alias(name, "1"), "InvalidParameterValue.Name", "Name '%s'" % name))
+        bad.append(({"FunctionName": fn, "FunctionVersion": "1"}, "MissingParameter", "Name"))
+        bad.append(({"FunctionName": fn, "Name": "nover"}, "MissingParameter", "FunctionVersion"))
+        for params, code, field in bad:
+            with self.subTest(alias=params.get("Name"), code=code):
+                err = self.client.error("CreateAlias", params)
+                self.assertErrorCode(err, code, field)
+                if "Name" in params:
+                    outcome = call_outcome(self.client, "GetAlias",
+                                           {"FunctionName": fn, "Name": params["Name"]})
+                    self.assertFalse(outcome.ok, "refused alias %s exists: %r"
+                                     % (params["Name"], outcome))
 
         # A refused update leaves the alias as it was.
         self.create_alias("keep", "1", weights=[("2", 0.25)])
         err = self.client.error("UpdateAlias", self.alias("keep", "1", weights=[("2", 1.5)]))
-        self.assertErrorCode(err, ("InvalidParameterValue.AdditionalVersionWeights",
-                                   "InvalidParameterValue.RoutingConfig"))
+        self.assertErrorCode(err, "InvalidParameterValue.AdditionalVersionWeights",
+                             "AdditionalVersionWeights")
         err = self.client.error("UpdateAlias", self.alias("keep", "9"))
         self.assertErrorCode(err, "ResourceNotFound.FunctionVersion")
         got = self.client.ok("GetAlias", {"FunctionName": fn, "Name": "keep"})
@@ -563,12 +554,10 @@ class AliasTests(VersionCase):
 
         # Bad RoutingKey shapes on Invoke.
         err = self.client.error("Invoke", invoke_params(fn, qualifier="keep", routing_key=[1]))
-        self.assertErrorCode(err, ("InvalidParameterValue.RoutingKey", "InvalidParameterValue",
-                                   "InvalidParameter."))
+        self.assertErrorCode(err, "InvalidParameterValue.RoutingKey", "RoutingKey")
         err = self.client.error("Invoke", invoke_params(fn, qualifier="keep",
                                                         routing_key="not json"))
-        self.assertErrorCode(err, ("InvalidParameterValue.RoutingKey", "InvalidParameterValue",
-                                   "InvalidParameter."))
+        self.assertErrorCode(err, "InvalidParameterValue.RoutingKey", "RoutingKey")
 
 
 class VersionRestartTests(VersionCase):

@@ -349,12 +349,14 @@ class PythonWebFunctionTest(WebFunctionCase):
         err = self.client.error("Invoke", {"FunctionName": self.fn,
                                            "InvocationType": "RequestResponse",
                                            "ClientContext": "{}"})
-        self.assertErrorCode(err, ("InvalidParameterValue", "InvalidParameterValue."))
+        # A call the function's type does not take is InvalidParameterValue.FunctionType in
+        # SCF (its InvalidParameterValue.FunctionName means "no such function").
+        self.assertErrorCode(err, "InvalidParameterValue.FunctionType", "Type HTTP")
         message = (err.get("Message") or "").lower()
         self.assertTrue("gateway" in message or "apigw" in message, err)
         err = self.client.error("Invoke", {"FunctionName": self.fn, "InvocationType": "Event",
                                            "ClientContext": "{}"})
-        self.assertErrorCode(err, ("InvalidParameterValue", "InvalidParameterValue."))
+        self.assertErrorCode(err, "InvalidParameterValue.FunctionType", "Type HTTP")
 
 
 class NodeWebFunctionTest(WebFunctionCase):
@@ -410,10 +412,7 @@ class WebFunctionFailureTest(WebFunctionCase):
             "FunctionName": unique_name("web-async"), "Runtime": PY_RUNTIME, "Type": "HTTP",
             "AsyncRunEnable": "TRUE",
             "Code": {"ZipFile": zip_b64(web_package("app.py", PY_APP, PY_BOOTSTRAP))}})
-        self.assertErrorCode(err, ("InvalidParameterValue", "InvalidParameterValue.",
-                                   "InvalidParameter", "InvalidParameter.",
-                                   "UnsupportedOperation", "UnsupportedOperation."),
-                             ("AsyncRunEnable", "async"))
+        self.assertErrorCode(err, "InvalidParameterValue.AsyncRunEnable", "AsyncRunEnable")
 
     def test_missing_or_not_executable_bootstrap_is_refused(self):
         packages = {"missing": {"app.py": PY_APP},

@@ -670,26 +670,19 @@ class ServerTestCase(ServerOutputOnFailure, unittest.TestCase):
 
     # -- assertions ---------------------------------------------------------------------
 
-    def assertErrorCode(self, err, codes, field=None):
-        """err is an Error dict; its Code must be one of codes (a str or a tuple of
-        accepted codes; an entry ending in '.' accepts any code with that prefix) and,
-        if field is given, its Message must name the field (one of several if a tuple)."""
-        if os.environ.get("YUNFN_CODE_LOG"):  # TEMP-DISCOVERY
-            import inspect  # TEMP-DISCOVERY
-            fr = inspect.stack()[1]  # TEMP-DISCOVERY
-            with open(os.environ["YUNFN_CODE_LOG"], "a") as f:  # TEMP-DISCOVERY
-                f.write(json.dumps({"at": "%s:%d" % (os.path.basename(fr.filename), fr.lineno), "code": err.get("Code"), "msg": err.get("Message"), "codes": codes, "field": field}) + "\n")  # TEMP-DISCOVERY
-        if isinstance(codes, str):
-            codes = (codes,)
-        code = err.get("Code", "")
-        ok = any(code == c or (c.endswith(".") and code.startswith(c)) for c in codes)
-        self.assertTrue(ok, "error code %r not in %r (message %r)"
-                        % (code, codes, err.get("Message")))
+    def assertErrorCode(self, err, code, field=None):
+        """err is an Error dict: its Code must be exactly `code` (one full SCF error
+        code, e.g. "InvalidParameterValue.MemorySize") and, if `field` is given, its
+        Message must name it (case-insensitively), e.g. the parameter "MemorySize"."""
+        if not isinstance(code, str) or not code or code.endswith("."):
+            raise TypeError("assertErrorCode takes one full error code, not %r" % (code,))
+        if field is not None and not isinstance(field, str):
+            raise TypeError("assertErrorCode takes one field name, not %r" % (field,))
+        self.assertEqual(err.get("Code"), code, "unexpected error %r" % (err,))
         if field is not None:
-            fields = (field,) if isinstance(field, str) else field
-            msg = (err.get("Message") or "").lower()
-            self.assertTrue(any(f.lower() in msg for f in fields),
-                            "error message %r does not name %r" % (err.get("Message"), fields))
+            msg = err.get("Message") or ""
+            self.assertIn(field.lower(), msg.lower(),
+                          "error message %r does not name %r" % (msg, field))
 
     def assertLogHasRequestLines(self, log, request_id):
         """log must hold START, END and Report lines for request_id, in that order."""

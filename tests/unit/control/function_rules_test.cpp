@@ -53,19 +53,22 @@ TEST(FunctionRules, FunctionNameLengthIs2To60) {
 
 TEST(FunctionRules, FunctionNameStartsWithALetter) {
   EXPECT_TRUE(check_function_name("Hello").ok());
-  EXPECT_FALSE(check_function_name("1hello").ok());
-  EXPECT_FALSE(check_function_name("9a").ok());
-  EXPECT_FALSE(check_function_name("_hello").ok());
-  EXPECT_FALSE(check_function_name("-hello").ok());
+  for (const char* bad : {"1hello", "9a", "_hello", "-hello"}) {
+    EXPECT_TRUE(fails_with(check_function_name(bad), "InvalidParameterValue.FunctionName",
+                           "FunctionName"))
+        << bad;
+  }
 }
 
 TEST(FunctionRules, FunctionNameDoesNotEndWithDashOrUnderscore) {
   EXPECT_TRUE(check_function_name("hello-world_2").ok());
   EXPECT_TRUE(check_function_name("a-_-b").ok());
   EXPECT_TRUE(check_function_name("ab9").ok());
-  EXPECT_FALSE(check_function_name("hello-").ok());
-  EXPECT_FALSE(check_function_name("hello_").ok());
-  EXPECT_FALSE(check_function_name("a_").ok());
+  for (const char* bad : {"hello-", "hello_", "a_"}) {
+    EXPECT_TRUE(fails_with(check_function_name(bad), "InvalidParameterValue.FunctionName",
+                           "FunctionName"))
+        << bad;
+  }
 }
 
 TEST(FunctionRules, FunctionNameAllowsOnlyLettersDigitsDashUnderscore) {
@@ -74,7 +77,8 @@ TEST(FunctionRules, FunctionNameAllowsOnlyLettersDigitsDashUnderscore) {
                            "FunctionName"))
         << bad;
   }
-  EXPECT_FALSE(check_function_name(std::string("a\0b", 3)).ok());
+  EXPECT_TRUE(fails_with(check_function_name(std::string("a\0b", 3)),
+                         "InvalidParameterValue.FunctionName", "FunctionName"));
 }
 
 TEST(FunctionRules, NamespaceNameIs1To30NameChars) {
@@ -86,9 +90,11 @@ TEST(FunctionRules, NamespaceNameIs1To30NameChars) {
   EXPECT_TRUE(fails_with(check_namespace_name(""), "InvalidParameterValue.Namespace", "Namespace"));
   EXPECT_TRUE(fails_with(check_namespace_name(std::string(31, 'n')),
                          "InvalidParameterValue.Namespace", "Namespace"));
-  EXPECT_FALSE(check_namespace_name("a.b").ok());
-  EXPECT_FALSE(check_namespace_name("a b").ok());
-  EXPECT_FALSE(check_namespace_name("../x").ok());
+  for (const char* bad : {"a.b", "a b", "../x"}) {
+    EXPECT_TRUE(fails_with(check_namespace_name(bad), "InvalidParameterValue.Namespace",
+                           "Namespace"))
+        << bad;
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -134,8 +140,10 @@ TEST(FunctionRules, EventHandlerIsFileDotFunction) {
 TEST(FunctionRules, EventHandlerPartsAreAtMost60Chars) {
   std::string f60(60, 'f');
   EXPECT_TRUE(check_handler(f60 + "." + f60, "Python3.9", "Event").ok());
-  EXPECT_FALSE(check_handler(f60 + "f." + f60, "Python3.9", "Event").ok());
-  EXPECT_FALSE(check_handler(f60 + "." + f60 + "f", "Python3.9", "Event").ok());
+  EXPECT_TRUE(fails_with(check_handler(f60 + "f." + f60, "Python3.9", "Event"),
+                         "InvalidParameterValue.Handler", "Handler"));
+  EXPECT_TRUE(fails_with(check_handler(f60 + "." + f60 + "f", "Python3.9", "Event"),
+                         "InvalidParameterValue.Handler", "Handler"));
 }
 
 TEST(FunctionRules, EventHandlerIsRequiredForLanguageRuntimes) {
@@ -241,7 +249,8 @@ TEST(FunctionRules, EnvironmentTotalIsAtMost4KB) {
   // Many small variables add up too.
   EnvList many;
   for (int i = 0; i < 410; ++i) many.emplace_back("K" + std::to_string(1000 + i), "vvvvv");
-  EXPECT_FALSE(check_environment(many).ok());  // 410 * 10 = 4100 bytes
+  EXPECT_TRUE(fails_with(check_environment(many),  // 410 * 10 = 4100 bytes
+                         "InvalidParameterValue.EnvironmentExceededLimit", "Environment"));
   many.resize(409);
   EXPECT_TRUE(check_environment(many).ok());  // 4090 bytes
 }
