@@ -75,8 +75,7 @@ HttpServerConfig ApiServer::http_config() {
   c.port = config_.port;
   c.body_limit = config_.body_limit_bytes;
   c.too_large_response = [limit = config_.body_limit_bytes] {
-    return error_envelope(make_error(
-        "InvalidParameter.RequestTooLarge",
+    return error_envelope(make_error(errc::kInvalidParameterRequestTooLarge,
         "the request body is larger than " + std::to_string(limit / (1024 * 1024)) +
             " MB (TC3-signed requests are limited to 10 MB, as in SCF)"));
   };
@@ -116,7 +115,7 @@ Task<HttpResponse> ApiServer::handle(HttpRequest& req) {
 
 Task<Result<Json>> ApiServer::dispatch(HttpRequest& req) {
   if (req.method() != http::verb::post && req.method() != http::verb::get) {
-    co_return make_error("UnsupportedProtocol", "only POST (and GET) requests are accepted");
+    co_return make_error(errc::kUnsupportedProtocol, "only POST (and GET) requests are accepted");
   }
   std::string target(req.target());
   auto q = target.find('?');
@@ -127,29 +126,29 @@ Task<Result<Json>> ApiServer::dispatch(HttpRequest& req) {
   YUNFN_CO_TRY_STATUS(verify_tc3(signed_req, config_.credentials, now));
 
   std::string action = header(req, "x-tc-action");
-  if (action.empty()) co_return make_error("MissingParameter", "the X-TC-Action header is required");
+  if (action.empty()) co_return make_error(errc::kMissingParameter, "the X-TC-Action header is required");
   auto it = actions_.find(action);
   if (it == actions_.end()) {
-    co_return make_error("InvalidAction", "action " + action + " is not supported");
+    co_return make_error(errc::kInvalidAction, "action " + action + " is not supported");
   }
   std::string version = header(req, "x-tc-version");
   if (!version.empty() && version != "2018-04-16") {
-    co_return make_error("NoSuchVersion", "X-TC-Version " + version + " is not supported; use 2018-04-16");
+    co_return make_error(errc::kNoSuchVersion, "X-TC-Version " + version + " is not supported; use 2018-04-16");
   }
   if (json_nesting_exceeds(req.body(), kMaxParamsDepth)) {
-    co_return make_error("InvalidParameter.Payload",
+    co_return make_error(errc::kInvalidParameterPayload,
                          "the request body nests deeper than " + std::to_string(kMaxParamsDepth) +
                              " levels");
   }
   Json params = req.body().empty() ? Json::object() : Json::parse(req.body(), nullptr, false);
   if (params.is_discarded() || !params.is_object()) {
-    co_return make_error("InvalidParameter.Payload", "the request body is not a JSON object");
+    co_return make_error(errc::kInvalidParameterPayload, "the request body is not a JSON object");
   }
   try {
     co_return co_await it->second(context_, params);
   } catch (const std::exception& e) {
     spdlog::error("action {} failed: {}", action, e.what());
-    co_return make_error("InternalError", std::string("internal error: ") + e.what());
+    co_return make_error(errc::kInternalError, std::string("internal error: ") + e.what());
   }
 }
 

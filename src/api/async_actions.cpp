@@ -119,7 +119,7 @@ Task<Result<Json>> get_async_event_status(ApiContext& ctx, const Json& params) {
   Params p(params);
   YUNFN_CO_TRY(id, p.required_string("InvokeRequestId"));
   auto e = ctx.store.get_async_event(id);
-  if (!e) co_return make_error("ResourceNotFound.AsyncEvent", "async event " + id + " does not exist");
+  if (!e) co_return make_error(errc::kResourceNotFoundAsyncEvent, "async event " + id + " does not exist");
   co_return Json{{"Result",
                   {{"Status", scf_status(e->state)},
                    {"StatusCode", e->status_code},
@@ -162,7 +162,7 @@ Task<Result<Json>> update_event_invoke_config(ApiContext& ctx, const Json& param
   Params p(params);
   YUNFN_CO_TRY(ns, namespace_param(params));
   YUNFN_CO_TRY(fn, p.required_string("FunctionName"));
-  if (!p.has("AsyncTriggerConfig")) co_return make_error("MissingParameter", "AsyncTriggerConfig is required");
+  if (!p.has("AsyncTriggerConfig")) co_return make_error(errc::kMissingParameter, "AsyncTriggerConfig is required");
   YUNFN_CO_TRY(config, p.object("AsyncTriggerConfig"));
   YUNFN_CO_TRY(f, ctx.functions.get_function(ns, fn));
   Json next = f.async_config;
@@ -173,13 +173,13 @@ Task<Result<Json>> update_event_invoke_config(ApiContext& ctx, const Json& param
       co_return invalid_value("AsyncTriggerConfig", "RetryConfig must be [{\"RetryNum\": 0-2}]");
     }
     int n = rc[0]["RetryNum"].get<int>();
-    if (n < 0 || n > 2) co_return make_error("LimitExceeded.RetryNum", "RetryNum must be 0-2");
+    if (n < 0 || n > 2) co_return make_error(errc::kLimitExceededRetryNum, "RetryNum must be 0-2");
     next["RetryConfig"] = Json::array({{{"RetryNum", n}}});
   }
   if (config.contains("MsgTTL")) {
     if (!config["MsgTTL"].is_number_integer()) co_return invalid_value("AsyncTriggerConfig", "MsgTTL must be an integer");
     int ttl = config["MsgTTL"].get<int>();
-    if (ttl < 60 || ttl > 21600) co_return make_error("LimitExceeded.MsgTTL", "MsgTTL must be 60-21600 seconds");
+    if (ttl < 60 || ttl > 21600) co_return make_error(errc::kLimitExceededMsgTTL, "MsgTTL must be 60-21600 seconds");
     next["MsgTTL"] = ttl;
   }
   YUNFN_CO_TRY_STATUS(ctx.store.set_async_config(ns, fn, next));

@@ -13,7 +13,7 @@ Task<Result<Json>> put_reserved(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(ns, namespace_param(params));
   YUNFN_CO_TRY(fn, p.required_string("FunctionName"));
   if (!p.has("ReservedConcurrencyMem")) {
-    co_return make_error("MissingParameter", "ReservedConcurrencyMem is required");
+    co_return make_error(errc::kMissingParameter, "ReservedConcurrencyMem is required");
   }
   YUNFN_CO_TRY(mb, p.integer("ReservedConcurrencyMem", 0));
   YUNFN_CO_TRY_STATUS(ctx.concurrency.put_reserved(ns, fn, mb));
@@ -42,16 +42,16 @@ Task<Result<Json>> put_provisioned(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(fn, p.required_string("FunctionName"));
   YUNFN_CO_TRY(qualifier, p.required_string("Qualifier"));
   if (!p.has("VersionProvisionedConcurrencyNum")) {
-    co_return make_error("MissingParameter", "VersionProvisionedConcurrencyNum is required");
+    co_return make_error(errc::kMissingParameter, "VersionProvisionedConcurrencyNum is required");
   }
   YUNFN_CO_TRY(count, p.integer("VersionProvisionedConcurrencyNum", 0));
   YUNFN_CO_TRY(type, p.string("ProvisionedType", "Default"));
   if (type != "Default") {
-    co_return make_error("UnsupportedOperation",
+    co_return make_error(errc::kUnsupportedOperation,
                          "ProvisionedType " + type + " is not supported yet; use Default");
   }
   if (p.has("TriggerActions") && !p.raw()["TriggerActions"].empty()) {
-    co_return make_error("UnsupportedOperation", "scheduled provisioning (TriggerActions) is not supported yet");
+    co_return make_error(errc::kUnsupportedOperation, "scheduled provisioning (TriggerActions) is not supported yet");
   }
   YUNFN_CO_TRY_STATUS(ctx.concurrency.put_provisioned(ns, fn, qualifier, count));
   co_return Json::object();
@@ -96,7 +96,7 @@ Task<Result<Json>> delete_provisioned(ApiContext& ctx, const Json& params) {
 
 Task<Result<Json>> put_total(ApiContext& ctx, const Json& params) {
   Params p(params);
-  if (!p.has("TotalConcurrencyMem")) co_return make_error("MissingParameter", "TotalConcurrencyMem is required");
+  if (!p.has("TotalConcurrencyMem")) co_return make_error(errc::kMissingParameter, "TotalConcurrencyMem is required");
   YUNFN_CO_TRY(mb, p.integer("TotalConcurrencyMem", 0));
   YUNFN_CO_TRY_STATUS(ctx.concurrency.put_total(mb));
   co_return Json::object();

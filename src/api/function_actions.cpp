@@ -123,7 +123,7 @@ Result<std::string> zip_param(const Params& p) {
     }
     for (const char* other : {"CosBucketName", "ImageConfig", "DemoId", "TempCosObjectName"}) {
       if (code.contains(other)) {
-        return make_error("UnsupportedOperation",
+        return make_error(errc::kUnsupportedOperation,
                           std::string("Code.") + other +
                               " is not supported by yunfn; upload the package as Code.ZipFile");
       }
@@ -141,7 +141,7 @@ Status apply_dead_letter(ApiContext& ctx, const Params& p, const std::string& ns
   std::string type = dlq.value("Type", "");
   std::string target = dlq.value("Name", "");
   auto fn = ctx.store.get_function(ns, name);
-  if (!fn) return make_error("ResourceNotFound.Function", "Function " + name + " does not exist");
+  if (!fn) return make_error(errc::kResourceNotFoundFunction, "Function " + name + " does not exist");
   Json config = fn->async_config;
   if (target.empty()) {
     config.erase("DeadLetterConfig");
@@ -162,7 +162,7 @@ Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
   control::CreateFunctionInput in;
   YUNFN_CO_TRY(ns, namespace_param(params));
   YUNFN_CO_TRY(name, p.required_string("FunctionName"));
-  if (!p.has("Code") && !p.has("ZipFile")) co_return make_error("MissingParameter", "Code is required");
+  if (!p.has("Code") && !p.has("ZipFile")) co_return make_error(errc::kMissingParameter, "Code is required");
   YUNFN_CO_TRY(zip, zip_param(p));
   YUNFN_CO_TRY(runtime, p.string("Runtime", "Python3.9"));
   YUNFN_CO_TRY(handler, p.string("Handler"));
@@ -202,7 +202,7 @@ Task<Result<Json>> get_function(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(fn, ctx.functions.get_function(ns, name));
   if (!qualifier.empty() && qualifier != store::kLatest) {
     auto v = ctx.versions.find_version(ns, name, qualifier);
-    if (!v) co_return make_error("ResourceNotFound.Qualifier", "Qualifier " + qualifier + " does not exist");
+    if (!v) co_return make_error(errc::kResourceNotFoundQualifier, "Qualifier " + qualifier + " does not exist");
     fn.latest = *v;  // the detail of that version
   }
   co_return function_detail(fn);
@@ -227,7 +227,7 @@ Task<Result<Json>> list_functions(ApiContext& ctx, const Json& params) {
     co_return invalid_value("Orderby", "must be AddTime, ModTime or FunctionName");
   }
   if (!ctx.store.get_namespace(ns)) {
-    co_return make_error("ResourceNotFound.Namespace", "Namespace " + ns + " does not exist");
+    co_return make_error(errc::kResourceNotFoundNamespace, "Namespace " + ns + " does not exist");
   }
   q.ns = ns;
   q.offset = offset;

@@ -51,12 +51,12 @@ Task<Result<Json>> run(ApiContext& ctx, const Json& params, const char* event_fi
     co_return invalid_value("InvocationType", "must be RequestResponse or Event");
   }
   if (event.size() > kMaxSyncEventBytes) {
-    co_return make_error("InvalidParameter.RequestTooLarge",
+    co_return make_error(errc::kInvalidParameterRequestTooLarge,
                          std::string(event_field) + " is larger than the 6 MB sync event limit");
   }
   if (event.empty()) event = "{}";
   if (!Json::accept(event)) {
-    co_return make_error("InvalidParameterValue.Param",
+    co_return make_error(errc::kInvalidParameterValueParam,
                          std::string(event_field) + " is not valid JSON");
   }
   invoke::InvocationRequest req;
@@ -68,14 +68,15 @@ Task<Result<Json>> run(ApiContext& ctx, const Json& params, const char* event_fi
   // Async: an explicit Event call, or any call of an async-execution function.
   auto fn = ctx.store.get_function(ns, name);
   if (fn && fn->latest.config.type == "HTTP") {
-    co_return invalid_value("FunctionName", name + " is a web function (Type HTTP): call it over "
-                                                   "HTTP through an apigw trigger, not with Invoke");
+    co_return make_error(errc::kInvalidParameterValueFunctionType,
+                         name + " is a web function (Type HTTP): call it over HTTP through an "
+                                "apigw trigger, not with Invoke");
   }
   bool async = invocation_type == "Event" || (fn && fn->latest.config.async_run_enable);
   if (async) {
-    if (!fn) co_return make_error("ResourceNotFound.Function", "Function " + name + " does not exist in namespace " + ns);
+    if (!fn) co_return make_error(errc::kResourceNotFoundFunction, "Function " + name + " does not exist in namespace " + ns);
     if (req.event.size() > invoke::kMaxAsyncEventBytes) {
-      co_return make_error("InvalidParameter.RequestTooLarge",
+      co_return make_error(errc::kInvalidParameterRequestTooLarge,
                            std::string(event_field) + " is larger than the 128 KB async event limit");
     }
     YUNFN_CO_TRY_STATUS(ctx.invoker.resolve(ns, name, req.qualifier, req.routing_key));
@@ -94,7 +95,7 @@ Task<Result<Json>> invoke_action(ApiContext& ctx, const Json& params) {
 
 Task<Result<Json>> invoke_function_action(ApiContext& ctx, const Json& params) {
   if (params.contains("InvocationType")) {
-    co_return make_error("UnknownParameter", "InvokeFunction is sync only; InvocationType is not a field");
+    co_return make_error(errc::kUnknownParameter, "InvokeFunction is sync only; InvocationType is not a field");
   }
   co_return co_await run(ctx, params, "Event", "$DEFAULT");
 }

@@ -2,12 +2,13 @@
 
 namespace yunfn::api {
 
+// SCF names the code after the parameter: the one kind of code not in the list.
 Error invalid_value(const std::string& field, const std::string& why) {
-  return make_error("InvalidParameterValue." + field, field + " " + why);
+  return Error{"InvalidParameterValue." + field, field + " " + why};
 }
 
 Result<std::string> Params::required_string(const char* field) const {
-  if (!has(field)) return make_error("MissingParameter", std::string(field) + " is required");
+  if (!has(field)) return make_error(errc::kMissingParameter, std::string(field) + " is required");
   return string(field);
 }
 

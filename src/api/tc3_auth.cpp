@@ -9,10 +9,6 @@
 namespace yunfn::api {
 namespace {
 
-constexpr std::string_view kInvalidAuthorization = "AuthFailure.InvalidAuthorization";
-constexpr std::string_view kSignatureFailure = "AuthFailure.SignatureFailure";
-constexpr std::string_view kSignatureExpire = "AuthFailure.SignatureExpire";
-constexpr std::string_view kSecretIdNotFound = "AuthFailure.SecretIdNotFound";
 
 // Bounds on untrusted input, far above what any client sends.
 constexpr std::size_t kMaxAuthorizationSize = 4096;
@@ -21,7 +17,7 @@ constexpr std::size_t kMaxTimestampDigits = 12;
 constexpr std::size_t kSignatureHexSize = 64;
 
 Error invalid(std::string message) {
-  return make_error(std::string(kInvalidAuthorization), std::move(message));
+  return make_error(errc::kAuthFailureInvalidAuthorization, std::move(message));
 }
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -251,19 +247,19 @@ Result<std::pair<Tc3Authorization, int64_t>> check_credential(const Tc3HeaderLoo
   YUNFN_TRY(ts, parse_timestamp(header("x-tc-timestamp")));
 
   if (auth.secret_id != creds.secret_id) {
-    return make_error(std::string(kSecretIdNotFound),
+    return make_error(errc::kAuthFailureSecretIdNotFound,
                       "SecretId " + auth.secret_id + " is not known");
   }
   int64_t skew = now_unix_seconds > ts ? now_unix_seconds - ts : ts - now_unix_seconds;
   if (skew > kTc3MaxSkewSeconds) {
-    return make_error(std::string(kSignatureExpire),
+    return make_error(errc::kAuthFailureSignatureExpire,
                       "X-TC-Timestamp " + std::to_string(ts) + " is " + std::to_string(skew) +
                           " s away from server time " + std::to_string(now_unix_seconds) +
                           "; at most " + std::to_string(kTc3MaxSkewSeconds) + " s is allowed");
   }
   std::string ts_date = tc3_utc_date(ts);
   if (auth.date != ts_date) {
-    return make_error(std::string(kSignatureFailure),
+    return make_error(errc::kAuthFailureSignatureFailure,
                       "Credential date " + auth.date + " is not the UTC date of X-TC-Timestamp (" +
                           ts_date + ")");
   }
@@ -284,7 +280,7 @@ Status verify_tc3(const Tc3Request& req, const Credentials& creds, int64_t now_u
   YUNFN_TRY(checked, check_credential(req.header, creds, now_unix_seconds));
   const auto& [auth, ts] = checked;
   if (!signature_matches(req, auth, creds, ts)) {
-    return make_error(std::string(kSignatureFailure),
+    return make_error(errc::kAuthFailureSignatureFailure,
                       "signature does not match the request; check SecretKey and the signed "
                       "Host, Content-Type, X-TC-Action (when signed) and body");
   }

@@ -41,7 +41,7 @@ Status check_trigger_name(const std::string& name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') ok = false;
   }
   if (!ok) {
-    return make_error("InvalidParameterValue.TriggerName",
+    return make_error(errc::kInvalidParameterValueTriggerName,
                       "TriggerName '" + name + "' is invalid: 1-100 letters, digits, '-' or '_', "
                                                "starting with a letter");
   }
@@ -71,7 +71,7 @@ Status check_qualifier(ApiContext& ctx, const std::string& ns, const std::string
   if (ctx.versions.find_version(ns, fn, q) || ctx.versions.get_alias(ns, fn, q).ok()) {
     return ok_status();
   }
-  return make_error("ResourceNotFound.Qualifier", "Qualifier " + q + " does not exist");
+  return make_error(errc::kResourceNotFoundQualifier, "Qualifier " + q + " does not exist");
 }
 
 Task<Result<Json>> create_trigger(ApiContext& ctx, const Json& params) {
@@ -95,12 +95,12 @@ Task<Result<Json>> create_trigger(ApiContext& ctx, const Json& params) {
   }
   YUNFN_CO_TRY_STATUS(check_qualifier(ctx, ns, fn, qualifier.empty() ? store::kLatest : qualifier));
   if (ctx.store.get_trigger(ns, fn, type, name)) {
-    co_return make_error("ResourceInUse.Trigger", "Trigger " + name + " already exists");
+    co_return make_error(errc::kResourceInUseTrigger, "Trigger " + name + " already exists");
   }
   size_t same_type = 0;
   for (const auto& other : ctx.store.list_triggers(ns, fn)) same_type += other.type == type;
   if (same_type >= kMaxTriggersPerType) {
-    co_return make_error("LimitExceeded.Trigger", "Function " + fn + " already has 10 " + type + " triggers");
+    co_return make_error(errc::kLimitExceededTrigger, "Function " + fn + " already has 10 " + type + " triggers");
   }
   t.ns = ns;
   t.function_name = fn;
@@ -126,7 +126,7 @@ Result<store::TriggerRecord> existing(ApiContext& ctx, const Params& p, std::str
   YUNFN_TRY(f, ctx.functions.get_function(n, fn));
   *ns = n;
   auto t = ctx.store.get_trigger(n, fn, type, name);
-  if (!t) return make_error("ResourceNotFound.Trigger", "Trigger " + name + " of type " + type + " does not exist");
+  if (!t) return make_error(errc::kResourceNotFoundTrigger, "Trigger " + name + " of type " + type + " does not exist");
   return std::move(*t);
 }
 
@@ -157,10 +157,10 @@ Task<Result<Json>> update_trigger_status(ApiContext& ctx, const Json& params) {
   Params p(params);
   std::string ns;
   YUNFN_CO_TRY(t, existing(ctx, p, &ns));
-  if (!p.has("Enable")) co_return make_error("MissingParameter", "Enable is required");
+  if (!p.has("Enable")) co_return make_error(errc::kMissingParameter, "Enable is required");
   YUNFN_CO_TRY(enable, enable_param(p, t.enable));
   if (enable == t.enable) {
-    co_return make_error("FailedOperation.UpdateTriggerStatus",
+    co_return make_error(errc::kFailedOperationUpdateTriggerStatus,
                          "Trigger " + t.name + " is already " + (enable ? "OPEN" : "CLOSE"));
   }
   t.enable = enable;

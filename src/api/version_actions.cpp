@@ -64,7 +64,7 @@ Status delete_function_version(ApiContext& ctx, const std::string& ns, const std
                                const std::string& version) {
   for (const auto& t : ctx.store.list_triggers(ns, fn)) {
     if (t.qualifier == version) {
-      return make_error("UnsupportedOperation.Trigger",
+      return make_error(errc::kUnsupportedOperationTrigger,
                         "Version " + version + " is used by trigger " + t.name +
                             "; delete or repoint the trigger first");
     }

@@ -16,7 +16,7 @@ Result<Endpoint> parse_endpoint(std::string text) {
   while (!text.empty() && text.back() == '/') text.pop_back();
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    return make_error("InvalidParameterValue", "endpoint '" + text + "' is not HOST:PORT");
+    return make_error(errc::kInvalidParameterValue, "endpoint '" + text + "' is not HOST:PORT");
   }
   return Endpoint{text.substr(0, colon), text.substr(colon + 1), tls};
 }
@@ -87,16 +87,17 @@ Result<Json> ApiClient::call(const std::string& action, const Json& params) cons
     HttpResponse res = send(endpoint_, req);
     auto j = Json::parse(res.body(), nullptr, false);
     if (j.is_discarded() || !j.contains("Response")) {
-      return make_error("InternalError", "the server answered with something other than an API response");
+      return make_error(errc::kInternalError, "the server answered with something other than an API response");
     }
     Json response = j["Response"];
     if (response.contains("Error")) {
-      return make_error(response["Error"].value("Code", "InternalError"),
-                        response["Error"].value("Message", ""));
+      // The server's own code, passed on as it came.
+      return Error{response["Error"].value("Code", "InternalError"),
+                   response["Error"].value("Message", "")};
     }
     return response;
   } catch (const std::exception& e) {
-    return make_error("InternalError", "cannot reach yunfn at " + host + ": " + e.what());
+    return make_error(errc::kInternalError, "cannot reach yunfn at " + host + ": " + e.what());
   }
 }
 

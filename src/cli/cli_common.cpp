@@ -29,7 +29,7 @@ Result<ApiClient> make_client(const Globals& g) {
   ss << f.rdbuf();
   auto j = Json::parse(ss.str(), nullptr, false);
   if (!f || !j.is_object() || !j.contains("SecretId")) {
-    return make_error("AuthFailure", "no API keys: set YUNFN_SECRET_ID/YUNFN_SECRET_KEY or pass "
+    return make_error(errc::kAuthFailure, "no API keys: set YUNFN_SECRET_ID/YUNFN_SECRET_KEY or pass "
                                      "--data-dir of the server");
   }
   return ApiClient(endpoint, j["SecretId"].get<std::string>(), j["SecretKey"].get<std::string>());

@@ -30,7 +30,7 @@ Result<std::string> read_event(const std::string& arg) {
     return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
   }
   if (Json::accept(arg)) return arg;  // inline JSON
-  return make_error("InvalidParameterValue", "--event " + arg + " is not a file, '-' or JSON");
+  return make_error(errc::kInvalidParameterValue, "--event " + arg + " is not a file, '-' or JSON");
 }
 
 // Polls GetFunction until the function leaves Creating/Updating.
@@ -40,13 +40,13 @@ Result<std::string> wait_settled(const ApiClient& client, const Json& id) {
     std::string status = fn.value("Status", "");
     if (status != "Creating" && status != "Updating") {
       if (status != "Active") {
-        return make_error("FailedOperation", "function is " + status + ": " + fn.value("StatusDesc", ""));
+        return make_error(errc::kFailedOperation, "function is " + status + ": " + fn.value("StatusDesc", ""));
       }
       return status;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return make_error("FailedOperation", "function did not become Active within 60 s");
+  return make_error(errc::kFailedOperation, "function did not become Active within 60 s");
 }
 
 struct DeployArgs {
@@ -63,7 +63,7 @@ int deploy(const Globals& g, const DeployArgs& a) {
   Json vars = Json::array();
   for (const auto& kv : a.env) {
     auto eq = kv.find('=');
-    if (eq == std::string::npos) return fail(make_error("InvalidParameterValue", "--env " + kv + " is not K=V"));
+    if (eq == std::string::npos) return fail(make_error(errc::kInvalidParameterValue, "--env " + kv + " is not K=V"));
     vars.push_back({{"Key", kv.substr(0, eq)}, {"Value", kv.substr(eq + 1)}});
   }
   Json id = {{"FunctionName", a.name}, {"Namespace", g.ns}};
@@ -82,7 +82,7 @@ int deploy(const Globals& g, const DeployArgs& a) {
                    {"Environment", {{"Variables", vars}}}});
     if (!a.description.empty()) config["Description"] = a.description;
     r = client->call("UpdateFunctionConfiguration", config);
-  } else if (existing.error().code == "ResourceNotFound.Function") {
+  } else if (existing.error().is(errc::kResourceNotFoundFunction)) {
     Json create = id;
     create.update({{"Runtime", a.runtime}, {"Handler", a.handler}, {"MemorySize", a.memory},
                    {"Type", a.type == "http" ? "HTTP" : "Event"},

@@ -25,7 +25,7 @@ struct EventArgs {
 // The TriggerDesc and a default name of a trigger added from the command line.
 Result<std::pair<std::string, std::string>> trigger_desc(const EventArgs& a) {
   if (a.type == "timer") {
-    if (a.cron.empty()) return make_error("MissingParameter", "a timer trigger needs --cron");
+    if (a.cron.empty()) return make_error(errc::kMissingParameter, "a timer trigger needs --cron");
     return std::pair{a.cron, "timer-" + std::to_string(std::hash<std::string>{}(a.cron) % 100000)};
   }
   if (a.type == "apigw") {
@@ -38,7 +38,7 @@ Result<std::pair<std::string, std::string>> trigger_desc(const EventArgs& a) {
                    {"serviceTimeout", a.service_timeout}}}};
     return std::pair{desc.dump(), "apigw-" + std::to_string(std::hash<std::string>{}(a.method + a.path) % 100000)};
   }
-  return make_error("InvalidParameterValue.Type",
+  return make_error(errc::kInvalidParameterValueType,
                     "trigger type " + a.type + " is not supported by this command (timer, apigw)");
 }
 
@@ -123,7 +123,7 @@ int remove_trigger(const Globals& g, const EventArgs& a) {
     std::cout << a.name << " trigger " << a.trigger << " deleted\n";
     return 0;
   }
-  return fail(make_error("ResourceNotFound.Trigger", "trigger " + a.trigger + " does not exist"));
+  return fail(make_error(errc::kResourceNotFoundTrigger, "trigger " + a.trigger + " does not exist"));
 }
 
 }  // namespace
@@ -139,7 +139,7 @@ void add_event_commands(CLI::App& app, Globals& g, int* rc) {
   events->callback([&g, a, rc, stop] {
     if (stop->parsed()) return;
     if (a->name.empty()) {
-      *rc = fail(make_error("MissingParameter", "events needs a function name"));
+      *rc = fail(make_error(errc::kMissingParameter, "events needs a function name"));
       return;
     }
     *rc = list_events(g, *a);

@@ -34,13 +34,13 @@ int alias_set(const Globals& g, const VersionArgs& a) {
   if (!a.weight.empty()) {
     auto eq = a.weight.find('=');
     if (eq == std::string::npos) {
-      return fail(make_error("InvalidParameterValue", "--weight must be VERSION=SHARE, e.g. 2=0.1"));
+      return fail(make_error(errc::kInvalidParameterValue, "--weight must be VERSION=SHARE, e.g. 2=0.1"));
     }
     try {
       weights.push_back({{"Version", a.weight.substr(0, eq)},
                          {"Weight", std::stod(a.weight.substr(eq + 1))}});
     } catch (...) {
-      return fail(make_error("InvalidParameterValue", "--weight share must be a number"));
+      return fail(make_error(errc::kInvalidParameterValue, "--weight share must be a number"));
     }
   }
   params["RoutingConfig"] = {{"AdditionalVersionWeights", weights}};
@@ -91,14 +91,14 @@ int concurrency(const Globals& g, const VersionArgs& a) {
     try {
       p["ReservedConcurrencyMem"] = std::stoi(a.reserved);
     } catch (...) {
-      return fail(make_error("InvalidParameterValue", "--reserved takes MB or none"));
+      return fail(make_error(errc::kInvalidParameterValue, "--reserved takes MB or none"));
     }
     if (auto r = client->call("PutReservedConcurrencyConfig", p); !r.ok()) return fail(r.error());
   }
   for (const auto& vp : a.provisioned) {
     auto eq = vp.find('=');
     if (eq == std::string::npos) {
-      return fail(make_error("InvalidParameterValue", "--provisioned must be VERSION=N"));
+      return fail(make_error(errc::kInvalidParameterValue, "--provisioned must be VERSION=N"));
     }
     Json p = id;
     p["Qualifier"] = vp.substr(0, eq);
@@ -106,7 +106,7 @@ int concurrency(const Globals& g, const VersionArgs& a) {
     try {
       n = std::stoi(vp.substr(eq + 1));
     } catch (...) {
-      return fail(make_error("InvalidParameterValue", "--provisioned count must be a number"));
+      return fail(make_error(errc::kInvalidParameterValue, "--provisioned count must be a number"));
     }
     auto r = n == 0 ? client->call("DeleteProvisionedConcurrencyConfig", p)
                     : client->call("PutProvisionedConcurrencyConfig",

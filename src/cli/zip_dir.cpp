@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 Result<std::string> zip_directory(const fs::path& dir) {
   if (!fs::is_directory(dir)) {
-    return make_error("InvalidParameterValue", dir.string() + " is not a directory");
+    return make_error(errc::kInvalidParameterValue, dir.string() + " is not a directory");
   }
   zip_error_t err;
   zip_error_init(&err);
@@ -20,7 +20,7 @@ Result<std::string> zip_directory(const fs::path& dir) {
   zip_t* za = src ? zip_open_from_source(src, ZIP_TRUNCATE, &err) : nullptr;
   if (!za) {
     if (src) zip_source_free(src);
-    return make_error("InternalError", "cannot create zip");
+    return make_error(errc::kInternalError, "cannot create zip");
   }
   zip_source_keep(src);
   // Contents must stay alive until zip_close reads them.
@@ -43,7 +43,7 @@ Result<std::string> zip_directory(const fs::path& dir) {
       zip_source_free(fs_src);
       zip_discard(za);
       zip_source_free(src);
-      return make_error("InternalError", "cannot add " + name + " to the zip");
+      return make_error(errc::kInternalError, "cannot add " + name + " to the zip");
     }
     struct stat st {};
     ::stat(path.c_str(), &st);
@@ -53,7 +53,7 @@ Result<std::string> zip_directory(const fs::path& dir) {
   if (zip_close(za) != 0) {
     zip_discard(za);
     zip_source_free(src);
-    return make_error("InternalError", "cannot write the zip");
+    return make_error(errc::kInternalError, "cannot write the zip");
   }
   zip_stat_t zst;
   zip_source_stat(src, &zst);

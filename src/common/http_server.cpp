@@ -62,15 +62,11 @@ Task<void> serve_requests(std::shared_ptr<HttpServer::State> state, Stream& stre
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(config.body_limit);
+    parser.body_limit(boost::none);  // checked below, after the header check
     parser.header_limit(64 * 1024);
     expire_after(tcp, config.header_timeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser,
                                                       asio::as_tuple(asio::use_awaitable));
-    if (hec == http::error::body_limit && config.too_large_response) {
-      co_await answer_and_close(stream, tcp, config.too_large_response());  // by Content-Length
-      co_return;
-    }
     if (hec) co_return;
     if (config.check_header) {
       if (auto refused = config.check_header(parser.get().base())) {
@@ -78,6 +74,12 @@ Task<void> serve_requests(std::shared_ptr<HttpServer::State> state, Stream& stre
         co_return;
       }
     }
+    if (auto length = parser.content_length(); length && *length > config.body_limit &&
+                                               config.too_large_response) {
+      co_await answer_and_close(stream, tcp, config.too_large_response());
+      co_return;
+    }
+    parser.body_limit(config.body_limit);
     expire_after(tcp, config.body_timeout);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser,
                                              asio::as_tuple(asio::use_awaitable));
@@ -163,9 +165,9 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const std::s
                    asio::ssl::context::no_tlsv1_1);
   boost::system::error_code ec;
   ctx->use_certificate_chain_file(cert_file, ec);
-  if (ec) return make_error("InvalidParameterValue", "--tls-cert " + cert_file + ": " + ec.message());
+  if (ec) return make_error(errc::kInvalidParameterValue, "--tls-cert " + cert_file + ": " + ec.message());
   ctx->use_private_key_file(key_file, asio::ssl::context::pem, ec);
-  if (ec) return make_error("InvalidParameterValue", "--tls-key " + key_file + ": " + ec.message());
+  if (ec) return make_error(errc::kInvalidParameterValue, "--tls-key " + key_file + ": " + ec.message());
   return ctx;
 }
 

@@ -9,16 +9,20 @@
 #include <variant>
 
 #include "common/check.h"
+#include "common/error_codes.h"
 
 namespace yunfn {
 
 struct Error {
   std::string code;     // SCF error code, e.g. "InvalidParameterValue.MemorySize"
   std::string message;  // human readable, names the offending field
+
+  bool is(ErrorCode c) const { return code == c.text; }
 };
 
-inline Error make_error(std::string code, std::string message) {
-  return Error{std::move(code), std::move(message)};
+// An error with a code from the list (common/error_codes.h).
+inline Error make_error(ErrorCode code, std::string message) {
+  return Error{code.text, std::move(message)};
 }
 
 template <typename T>

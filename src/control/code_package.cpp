@@ -31,9 +31,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kZipFileError[] = "InvalidParameterValue.ZipFile";
-constexpr char kLimitError[] = "LimitExceeded";
-constexpr char kSystemError[] = "InternalError.System";
+constexpr ErrorCode kZipFileError = errc::kInvalidParameterValueZipFile;
+constexpr ErrorCode kLimitError = errc::kLimitExceeded;
+constexpr ErrorCode kSystemError = errc::kInternalErrorSystem;
 
 constexpr size_t kMaxPathBytes = 4096;      // PATH_MAX
 constexpr size_t kMaxComponentBytes = 255;  // NAME_MAX

@@ -23,7 +23,7 @@ bool all_name_chars(const std::string& s) {
 Status check_function_name(const std::string& name) {
   if (name.size() < 2 || name.size() > 60 || !std::isalpha(static_cast<unsigned char>(name[0])) ||
       !all_name_chars(name) || name.back() == '-' || name.back() == '_') {
-    return make_error("InvalidParameterValue.FunctionName",
+    return make_error(errc::kInvalidParameterValueFunctionName,
                       "FunctionName '" + name +
                           "' is invalid: 2-60 letters, digits, '-' or '_', starting with a "
                           "letter and not ending with '-' or '_'");
@@ -33,7 +33,7 @@ Status check_function_name(const std::string& name) {
 
 Status check_namespace_name(const std::string& name) {
   if (name.empty() || name.size() > 30 || !all_name_chars(name)) {
-    return make_error("InvalidParameterValue.Namespace",
+    return make_error(errc::kInvalidParameterValueNamespace,
                       "Namespace '" + name + "' is invalid: 1-30 letters, digits, '-' or '_'");
   }
   return ok_status();
@@ -41,7 +41,7 @@ Status check_namespace_name(const std::string& name) {
 
 Status check_runtime(const std::string& runtime) {
   if (!is_supported_runtime(runtime)) {
-    return make_error("InvalidParameterValue.Runtime",
+    return make_error(errc::kInvalidParameterValueRuntime,
                       "Runtime '" + runtime +
                           "' is not supported: use Python3.6-3.11, Nodejs10.15-20.14 or "
                           "CustomRuntime");
@@ -53,12 +53,12 @@ Status check_handler(const std::string& handler, const std::string& runtime,
                      const std::string& type) {
   if (type == "HTTP" || runtime == "CustomRuntime") {
     if (handler.size() > 120) {
-      return make_error("InvalidParameterValue.Handler", "Handler is longer than 120 characters");
+      return make_error(errc::kInvalidParameterValueHandler, "Handler is longer than 120 characters");
     }
     return ok_status();
   }
   if (handler.empty()) {
-    return make_error("MissingParameter", "Handler is required for runtime " + runtime +
+    return make_error(errc::kMissingParameter, "Handler is required for runtime " + runtime +
                                               " (format file.function, e.g. index.main_handler)");
   }
   auto dot = handler.rfind('.');
@@ -72,7 +72,7 @@ Status check_handler(const std::string& handler, const std::string& runtime,
     return s.find("..") == std::string::npos && s.front() != '/';
   };
   if (!valid_part(file, true) || !valid_part(func, false)) {
-    return make_error("InvalidParameterValue.Handler",
+    return make_error(errc::kInvalidParameterValueHandler,
                       "Handler '" + handler + "' is invalid: expected file.function, e.g. "
                                               "index.main_handler");
   }
@@ -83,24 +83,26 @@ Status check_memory(int memory_mb) {
   if (memory_mb == 64 || (memory_mb >= 128 && memory_mb <= 3072 && memory_mb % 128 == 0)) {
     return ok_status();
   }
-  return make_error("InvalidParameterValue.MemorySize",
+  return make_error(errc::kInvalidParameterValueMemorySize,
                     "MemorySize " + std::to_string(memory_mb) +
                         " is invalid: 64, or 128 to 3072 in steps of 128 (MB)");
 }
 
 Status check_timeout(int timeout_s, bool async_run) {
   int max = async_run ? kMaxAsyncTimeoutS : kMaxTimeoutS;
+  // SCF: above the limit is LimitExceeded, below 1 an invalid value.
   if (timeout_s < 1 || timeout_s > max) {
-    return make_error("InvalidParameterValue.Timeout", "Timeout " + std::to_string(timeout_s) +
-                                                           " is out of range 1-" +
-                                                           std::to_string(max) + " (seconds)");
+    return make_error(timeout_s > max ? errc::kLimitExceededTimeout : errc::kInvalidParameterValueTimeout,
+                      "Timeout " + std::to_string(timeout_s) + " is out of range 1-" +
+                          std::to_string(max) + " (seconds)");
   }
   return ok_status();
 }
 
 Status check_init_timeout(int init_timeout_s) {
   if (init_timeout_s < 1 || init_timeout_s > kMaxInitTimeoutS) {
-    return make_error("InvalidParameterValue.InitTimeout",
+    return make_error(init_timeout_s > kMaxInitTimeoutS ? errc::kLimitExceededInitTimeout
+                                                        : errc::kInvalidParameterValueInitTimeout,
                       "InitTimeout " + std::to_string(init_timeout_s) + " is out of range 1-" +
                           std::to_string(kMaxInitTimeoutS) + " (seconds)");
   }
@@ -115,25 +117,25 @@ Status check_environment(const std::vector<std::pair<std::string, std::string>>&
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') valid = false;
     }
     if (!valid) {
-      return make_error("InvalidParameterValue.Environment",
+      return make_error(errc::kInvalidParameterValueEnvironment,
                         "Environment variable key '" + key +
                             "' is invalid: letters, digits and '_', starting with a letter");
     }
     for (const char* reserved : {"SCF_", "QCLOUD_", "TENCENTCLOUD_"}) {
       if (key.rfind(reserved, 0) == 0) {
-        return make_error("InvalidParameterValue.EnvironmentSystemProtect",
+        return make_error(errc::kInvalidParameterValueEnvironmentSystemProtect,
                           "Environment variable key '" + key + "' uses the reserved prefix " +
                               reserved);
       }
     }
     if (value.find('\0') != std::string::npos) {
-      return make_error("InvalidParameterValue.Environment",
+      return make_error(errc::kInvalidParameterValueEnvironment,
                         "Environment variable '" + key + "' has a NUL character in its value");
     }
     total += key.size() + value.size();
   }
   if (total > kMaxEnvironmentBytes) {
-    return make_error("InvalidParameterValue.EnvironmentExceededLimit",
+    return make_error(errc::kInvalidParameterValueEnvironmentExceededLimit,
                       "Environment variables total " + std::to_string(total) +
                           " bytes, over the 4 KB limit");
   }
@@ -142,7 +144,7 @@ Status check_environment(const std::vector<std::pair<std::string, std::string>>&
 
 Status check_description(const std::string& description) {
   if (description.size() > 1000) {
-    return make_error("InvalidParameterValue.Description",
+    return make_error(errc::kInvalidParameterValueDescription,
                       "Description is longer than 1000 characters");
   }
   return ok_status();
@@ -150,7 +152,7 @@ Status check_description(const std::string& description) {
 
 Status check_function_type(const std::string& type) {
   if (type != "Event" && type != "HTTP") {
-    return make_error("InvalidParameterValue.Type",
+    return make_error(errc::kInvalidParameterValueType,
                       "Type '" + type + "' is invalid: Event or HTTP");
   }
   return ok_status();

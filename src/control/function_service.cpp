@@ -40,7 +40,7 @@ Task<Result<FunctionService::Package>> FunctionService::store_package(std::strin
   co_await run_blocking(workers_, [&out, &code, &zip_base64, web] {
     auto zip = crypto::base64_decode(zip_base64);
     if (!zip) {
-      out = make_error("InvalidParameterValue.ZipFile", "ZipFile is not valid base64");
+      out = make_error(errc::kInvalidParameterValueZipFile, "ZipFile is not valid base64");
       return;
     }
     auto info = inspect_code_package(*zip);
@@ -49,13 +49,13 @@ Task<Result<FunctionService::Package>> FunctionService::store_package(std::strin
       return;
     }
     if (web && !info->has_scf_bootstrap) {
-      out = make_error("InvalidParameterValue.Code",
+      out = make_error(errc::kInvalidParameterValueCode,
                        "a web function (Type HTTP) needs an scf_bootstrap file at the root of its "
                        "code package that starts its server on port 9000");
       return;
     }
     if (web && !info->scf_bootstrap_executable) {
-      out = make_error("InvalidParameterValue.Code",
+      out = make_error(errc::kInvalidParameterValueCode,
                        "scf_bootstrap in the code package must be executable (mode 755)");
       return;
     }
@@ -72,17 +72,17 @@ Task<Result<FunctionService::Package>> FunctionService::store_package(std::strin
 Task<Status> FunctionService::create_function(CreateFunctionInput in) {
   YUNFN_CO_TRY_STATUS(check_namespace_name(in.ns));
   if (!store_.get_namespace(in.ns)) {
-    co_return make_error("ResourceNotFound.Namespace", "Namespace " + in.ns + " does not exist");
+    co_return make_error(errc::kResourceNotFoundNamespace, "Namespace " + in.ns + " does not exist");
   }
   YUNFN_CO_TRY_STATUS(check_function_name(in.name));
   YUNFN_CO_TRY_STATUS(check_config(in.config));
-  if (in.zip_base64.empty()) co_return make_error("MissingParameter.Code", "Code.ZipFile is required");
+  if (in.zip_base64.empty()) co_return make_error(errc::kMissingParameterCode, "Code.ZipFile is required");
   if (store_.get_function(in.ns, in.name)) {
-    co_return make_error("ResourceInUse.Function",
+    co_return make_error(errc::kResourceInUseFunction,
                          "Function " + in.name + " already exists in namespace " + in.ns);
   }
   if (store_.count_functions(in.ns) >= kMaxFunctionsPerNamespace) {
-    co_return make_error("LimitExceeded.Function",
+    co_return make_error(errc::kLimitExceededFunction,
                          "Namespace " + in.ns + " already holds the maximum of " +
                              std::to_string(kMaxFunctionsPerNamespace) + " functions");
   }
@@ -112,13 +112,13 @@ Task<Status> FunctionService::update_code(std::string ns, std::string name,
                                           std::string zip_base64, std::string handler) {
   YUNFN_CO_TRY(fn, get_function(ns, name));
   if (fn.latest.status == "Creating" || fn.latest.status == "Updating") {
-    co_return make_error("FailedOperation.UpdateFunctionCode",
+    co_return make_error(errc::kFailedOperationUpdateFunctionCode,
                          "Function " + name + " is " + fn.latest.status + "; retry when Active");
   }
   if (!handler.empty()) {
     YUNFN_CO_TRY_STATUS(check_handler(handler, fn.latest.config.runtime, fn.latest.config.type));
   }
-  if (zip_base64.empty()) co_return make_error("MissingParameter.Code", "ZipFile is required");
+  if (zip_base64.empty()) co_return make_error(errc::kMissingParameterCode, "ZipFile is required");
   auto package = co_await store_package(std::move(zip_base64), fn.latest.config.type == "HTTP");
   if (!package.ok()) co_return package.error();
   // Re-read: the function may have changed or gone while the package was stored.
@@ -165,7 +165,7 @@ Status FunctionService::update_configuration(const std::string& ns, const std::s
                                              const store::FunctionConfig& config) {
   YUNFN_TRY(fn, get_function(ns, name));
   if (fn.latest.status == "Creating" || fn.latest.status == "Updating") {
-    return make_error("FailedOperation.UpdateFunctionConfiguration",
+    return make_error(errc::kFailedOperationUpdateFunctionConfiguration,
                       "Function " + name + " is " + fn.latest.status + "; retry when Active");
   }
   YUNFN_TRY_STATUS(check_config(config));
@@ -201,7 +201,7 @@ Status FunctionService::create_namespace(const std::string& name, const std::str
   YUNFN_TRY_STATUS(check_namespace_name(name));
   YUNFN_TRY_STATUS(check_description(description));
   if (store_.list_namespaces().size() >= static_cast<size_t>(kMaxNamespaces)) {
-    return make_error("LimitExceeded.Namespace", "At most " + std::to_string(kMaxNamespaces) +
+    return make_error(errc::kLimitExceededNamespace, "At most " + std::to_string(kMaxNamespaces) +
                                                      " namespaces are allowed");
   }
   int64_t now = now_ms();
@@ -210,13 +210,13 @@ Status FunctionService::create_namespace(const std::string& name, const std::str
 
 Status FunctionService::delete_namespace(const std::string& name) {
   if (name == store::kDefaultNamespace) {
-    return make_error("FailedOperation.DeleteNamespace", "The default namespace cannot be deleted");
+    return make_error(errc::kFailedOperationDeleteNamespace, "The default namespace cannot be deleted");
   }
   if (!store_.get_namespace(name)) {
-    return make_error("ResourceNotFound.Namespace", "Namespace " + name + " does not exist");
+    return make_error(errc::kResourceNotFoundNamespace, "Namespace " + name + " does not exist");
   }
   if (store_.count_functions(name) > 0) {
-    return make_error("FailedOperation.DeleteNamespace",
+    return make_error(errc::kFailedOperationDeleteNamespace,
                       "Namespace " + name + " still holds functions; delete them first");
   }
   return store_.delete_namespace(name);
@@ -225,11 +225,11 @@ Status FunctionService::delete_namespace(const std::string& name) {
 Result<store::FunctionRecord> FunctionService::get_function(const std::string& ns,
                                                             const std::string& name) {
   if (!store_.get_namespace(ns)) {
-    return make_error("ResourceNotFound.Namespace", "Namespace " + ns + " does not exist");
+    return make_error(errc::kResourceNotFoundNamespace, "Namespace " + ns + " does not exist");
   }
   auto fn = store_.get_function(ns, name);
   if (!fn) {
-    return make_error("ResourceNotFound.Function",
+    return make_error(errc::kResourceNotFoundFunction,
                       "Function " + name + " does not exist in namespace " + ns);
   }
   return std::move(*fn);

@@ -9,7 +9,7 @@ const char* kWeights = "AdditionalVersionWeights";
 const char* kMatches = "AddtionVersionMatchs";  // SCF's wire spelling
 
 Error routing_error(const std::string& why) {
-  return make_error("InvalidParameterValue.RoutingConfig", "RoutingConfig " + why);
+  return make_error(errc::kInvalidParameterValueRoutingConfig, "RoutingConfig " + why);
 }
 
 bool parse_range(const std::string& e, bool* lo_open, long long* lo, long long* hi,
@@ -60,24 +60,24 @@ Status check_routing_config(const Json& routing, const std::string& main_version
   if (has_weights) {
     const Json& w = routing[kWeights];
     if (!w.is_array() || w.size() != 1) {
-      return make_error("InvalidParameterValue.AdditionalVersionWeights",
+      return make_error(errc::kInvalidParameterValueAdditionalVersionWeights,
                         "AdditionalVersionWeights must hold exactly one version");
     }
     const Json& item = w[0];
     if (!item.is_object() || !item.contains("Version") || !item["Version"].is_string() ||
         !item.contains("Weight") || !item["Weight"].is_number()) {
-      return make_error("InvalidParameterValue.AdditionalVersionWeights",
+      return make_error(errc::kInvalidParameterValueAdditionalVersionWeights,
                         "AdditionalVersionWeights items are {Version: string, Weight: number}");
     }
     double weight = item["Weight"].get<double>();
     if (weight < 0 || weight > 1) {
-      return make_error("InvalidParameterValue.AdditionalVersionWeights",
+      return make_error(errc::kInvalidParameterValueAdditionalVersionWeights,
                         "AdditionalVersionWeights Weight must be between 0 and 1 (the share of "
                         "the additional version)");
     }
     if (item["Version"].get<std::string>() == main_version) {
-      return make_error("InvalidParameterValue.AdditionalVersionWeights",
-                        "the additional version must differ from FunctionVersion");
+      return make_error(errc::kInvalidParameterValueAdditionalVersionWeights,
+                        "AdditionalVersionWeights must name a version other than FunctionVersion");
     }
   }
   if (has_matches) {

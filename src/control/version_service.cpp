@@ -17,7 +17,7 @@ Status check_alias_name(const std::string& name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') ok = false;
   }
   if (!ok) {
-    return make_error("InvalidParameterValue.Name",
+    return make_error(errc::kInvalidParameterValueName,
                       "alias Name '" + name + "' is invalid: 1-64 letters, digits, '_' or '-', "
                                               "starting with a letter");
   }
@@ -46,13 +46,13 @@ Result<store::VersionRecord> VersionService::publish(const std::string& ns, cons
                                                      const std::string& description) {
   YUNFN_TRY_STATUS(check_description(description));
   auto f = store_.get_function(ns, fn);
-  if (!f) return make_error("ResourceNotFound.Function", "Function " + fn + " does not exist");
+  if (!f) return make_error(errc::kResourceNotFoundFunction, "Function " + fn + " does not exist");
   if (f->latest.status != "Active") {
-    return make_error("FailedOperation.PublishVersion",
+    return make_error(errc::kFailedOperationPublishVersion,
                       "Function " + fn + " is " + f->latest.status + "; publish when Active");
   }
   if (store_.list_versions(ns, fn).size() > kMaxVersions) {
-    return make_error("LimitExceeded.FunctionVersions",
+    return make_error(errc::kLimitExceededFunctionVersions,
                       "Function " + fn + " already has the maximum of 100 versions");
   }
   store::VersionRecord v = f->latest;
@@ -68,16 +68,16 @@ Result<store::VersionRecord> VersionService::publish(const std::string& ns, cons
 Status VersionService::delete_version(const std::string& ns, const std::string& fn,
                                       const std::string& version) {
   if (!is_version_number(version)) {
-    return make_error("InvalidParameterValue.Qualifier",
+    return make_error(errc::kInvalidParameterValueQualifier,
                       "Qualifier " + version + " is not a published version ($LATEST cannot be "
                                                "deleted on its own)");
   }
   if (!store_.get_version(ns, fn, version)) {
-    return make_error("ResourceNotFound.Version", "Version " + version + " does not exist");
+    return make_error(errc::kResourceNotFoundVersion, "Version " + version + " does not exist");
   }
   auto users = aliases_using(ns, fn, version);
   if (!users.empty()) {
-    return make_error("UnsupportedOperation.AliasBind",
+    return make_error(errc::kUnsupportedOperationAliasBind,
                       "Version " + version + " is used by alias " + users.front() +
                           "; repoint the alias first");
   }
@@ -107,13 +107,13 @@ Status VersionService::check_alias(const std::string& ns, const std::string& fn,
                                    const store::AliasRecord& a) {
   YUNFN_TRY_STATUS(check_description(a.description));
   if (!find_version(ns, fn, a.function_version)) {
-    return make_error("ResourceNotFound.FunctionVersion",
+    return make_error(errc::kResourceNotFoundFunctionVersion,
                       "FunctionVersion " + a.function_version + " does not exist");
   }
   YUNFN_TRY_STATUS(check_routing_config(a.routing_config, a.function_version));
   std::string extra = additional_version(a.routing_config);
   if (!extra.empty() && !find_version(ns, fn, extra)) {
-    return make_error("ResourceNotFound.FunctionVersion",
+    return make_error(errc::kResourceNotFoundFunctionVersion,
                       "RoutingConfig version " + extra + " does not exist");
   }
   return ok_status();
@@ -122,14 +122,14 @@ Status VersionService::check_alias(const std::string& ns, const std::string& fn,
 Status VersionService::create_alias(const std::string& ns, const std::string& fn,
                                     store::AliasRecord alias) {
   if (!store_.get_function(ns, fn)) {
-    return make_error("ResourceNotFound.Function", "Function " + fn + " does not exist");
+    return make_error(errc::kResourceNotFoundFunction, "Function " + fn + " does not exist");
   }
   YUNFN_TRY_STATUS(check_alias_name(alias.name));
   if (store_.get_alias(ns, fn, alias.name)) {
-    return make_error("ResourceInUse.Alias", "Alias " + alias.name + " already exists");
+    return make_error(errc::kResourceInUseAlias, "Alias " + alias.name + " already exists");
   }
   if (store_.list_aliases(ns, fn).size() >= kMaxAliases) {
-    return make_error("LimitExceeded.Alias", "Function " + fn + " already has 10 aliases");
+    return make_error(errc::kLimitExceededAlias, "Function " + fn + " already has 10 aliases");
   }
   YUNFN_TRY_STATUS(check_alias(ns, fn, alias));
   alias.add_time_ms = alias.mod_time_ms = now_ms();
@@ -148,11 +148,11 @@ Status VersionService::update_alias(const std::string& ns, const std::string& fn
 Result<store::AliasRecord> VersionService::get_alias(const std::string& ns, const std::string& fn,
                                                      const std::string& name) {
   if (!store_.get_function(ns, fn)) {
-    return make_error("ResourceNotFound.Function", "Function " + fn + " does not exist");
+    return make_error(errc::kResourceNotFoundFunction, "Function " + fn + " does not exist");
   }
   if (auto a = store_.get_alias(ns, fn, name)) return *a;
   if (name == kDefaultAlias) return implicit_default();
-  return make_error("ResourceNotFound.Alias", "Alias " + name + " does not exist");
+  return make_error(errc::kResourceNotFoundAlias, "Alias " + name + " does not exist");
 }
 
 std::vector<store::AliasRecord> VersionService::list_aliases(const std::string& ns,
@@ -167,7 +167,7 @@ std::vector<store::AliasRecord> VersionService::list_aliases(const std::string& 
 Status VersionService::delete_alias(const std::string& ns, const std::string& fn,
                                     const std::string& name) {
   if (name == kDefaultAlias) {
-    return make_error("InvalidParameterValue.Alias", "the $DEFAULT alias cannot be deleted");
+    return make_error(errc::kInvalidParameterValueAlias, "the $DEFAULT alias cannot be deleted");
   }
   YUNFN_TRY(alias, get_alias(ns, fn, name));
   return store_.delete_alias(ns, fn, alias.name);

@@ -85,10 +85,10 @@ std::optional<std::string> percent_decode(std::string_view s, bool form) {
 
 Result<RequestTarget> parse_target(std::string_view target) {
   if (target.empty() || target[0] != '/') {
-    return make_error("BadRequest", "the request target must be a path starting with '/'");
+    return make_error(errc::kBadRequest, "the request target must be a path starting with '/'");
   }
   for (unsigned char c : target) {
-    if (c < 0x20 || c == 0x7f) return make_error("BadRequest", "the request target has control characters");
+    if (c < 0x20 || c == 0x7f) return make_error(errc::kBadRequest, "the request target has control characters");
   }
   RequestTarget t;
   size_t q = target.find('?');
@@ -99,10 +99,10 @@ Result<RequestTarget> parse_target(std::string_view target) {
     size_t end = std::min(t.path.find('/', start), t.path.size());
     auto seg = percent_decode(std::string_view(t.path).substr(start, end - start));
     start = end + 1;
-    if (!seg) return make_error("BadRequest", "the request path has a malformed %-escape");
+    if (!seg) return make_error(errc::kBadRequest, "the request path has a malformed %-escape");
     if (*seg == "." || *seg == ".." || seg->find('/') != std::string::npos ||
         seg->find('\0') != std::string::npos) {
-      return make_error("BadRequest", "the request path must not contain '.', '..' or encoded '/' segments");
+      return make_error(errc::kBadRequest, "the request path must not contain '.', '..' or encoded '/' segments");
     }
     if (!seg->empty()) t.segments.push_back(std::move(*seg));
   }
@@ -150,7 +150,7 @@ std::string apigw_event(const ApigwRequest& req, const RouteMatch& match, bool b
 
 Result<GatewayReply> integration_reply(const std::string& ret_msg) {
   Json j = Json::parse(ret_msg, nullptr, false);
-  auto bad = [](const std::string& why) { return make_error("InvalidIntegrationResponse", why); };
+  auto bad = [](const std::string& why) { return make_error(errc::kInvalidIntegrationResponse, why); };
   if (!j.is_object()) return bad("the function did not return an object");
   if (!j.contains("statusCode") || !j["statusCode"].is_number_integer()) {
     return bad("statusCode is missing or not an integer");

@@ -7,7 +7,8 @@ namespace yunfn::gateway {
 namespace {
 
 Error bad_desc(const std::string& field, const std::string& why) {
-  return make_error("InvalidParameterValue.TriggerDesc", "TriggerDesc " + field + " " + why);
+  const std::string where = field.empty() ? "TriggerDesc " : "TriggerDesc " + field + " ";
+  return make_error(errc::kInvalidParameterValueTriggerDesc, where + why);
 }
 
 // SCF writes booleans as "TRUE"/"FALSE"; JSON booleans are taken too.

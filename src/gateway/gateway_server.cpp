@@ -136,7 +136,11 @@ Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buff
   const std::string method(h.method_string());
   auto target = parse_target(h.target());
   if (!target.ok()) co_return co_await reply_now(gateway_error(400, target.error().message, id));
-  if (auto bad = framing_error(h)) co_return co_await reply_now(gateway_error(400, *bad, id));
+  if (auto bad = framing_error(h)) {
+    // The body's extent is unknown: what follows must not be read as a request.
+    ctx.keep_alive = false;
+    co_return co_await reply_now(gateway_error(400, *bad, id));
+  }
   if (target->segments.size() < 2) {
     co_return co_await reply_now(gateway_error(404, "no function at " + target->path +
                                                         ": URLs are /<namespace>/<function>/<path>", id));
@@ -263,9 +267,12 @@ Task<void> serve_connection(std::shared_ptr<State> st, std::shared_ptr<beast::tc
     if (rec) {
       if (rec.category() == http::make_error_code(http::error::bad_target).category() &&
           rec != http::error::end_of_stream) {
+        const std::string id = new_request_id();
         ReplyContext ctx;
         ctx.keep_alive = false;
-        co_await send_reply(*stream, gateway_error(400, "malformed HTTP request: " + rec.message()), ctx);
+        ctx.headers = common_reply_headers(id, false);
+        co_await send_reply(*stream, gateway_error(400, "malformed HTTP request: " + rec.message(), id),
+                            ctx);
       }
       break;
     }

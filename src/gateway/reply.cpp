@@ -19,8 +19,8 @@ GatewayReply failed_invocation(int scf_status, const std::string& detail, const 
 }
 
 GatewayReply rejected_invocation(const Error& e, const std::string& id) {
-  if (e.code == "LimitExceeded.Quota") return failed_invocation(432, e.message, id);
-  if (e.code == "RequestLimitExceeded") return failed_invocation(429, e.message, id);
+  if (e.is(errc::kLimitExceededQuota)) return failed_invocation(432, e.message, id);
+  if (e.is(errc::kRequestLimitExceeded)) return failed_invocation(429, e.message, id);
   if (e.code.starts_with("ResourceNotFound")) return gateway_error(404, e.message, id);
   return gateway_error(502, e.message, id);
 }

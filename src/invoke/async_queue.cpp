@@ -24,7 +24,7 @@ int64_t msg_ttl_ms(const store::FunctionRecord& fn) {
 }
 
 bool is_throttle(const Error& e) {
-  return e.code == "LimitExceeded.Quota" || e.code == "RequestLimitExceeded";
+  return e.is(errc::kLimitExceededQuota) || e.is(errc::kRequestLimitExceeded);
 }
 
 }  // namespace
@@ -59,7 +59,7 @@ void AsyncQueue::start() {
 
 Result<std::string> AsyncQueue::enqueue(InvocationRequest req, const std::string& invoke_type) {
   if (due_.size() >= config_.max_queued) {
-    return make_error("LimitExceeded.Quota", "the async queue holds the maximum of " +
+    return make_error(errc::kLimitExceededQuota, "the async queue holds the maximum of " +
                                                  std::to_string(config_.max_queued) + " events");
   }
   store::AsyncEventRecord e;
@@ -155,7 +155,7 @@ Task<void> AsyncQueue::run(std::string request_id) {
       schedule(e->request_id, e->next_attempt_at_ms);
       co_return;
     }
-    finish(*e, AsyncState::kFailed, result.error().code == "ResourceNotFound.Function" ? 435 : 500,
+    finish(*e, AsyncState::kFailed, result.error().is(errc::kResourceNotFoundFunction) ? 435 : 500,
            result.error().code + ": " + result.error().message);
     if (fn) dead_letter(*e, *fn);
     co_return;
@@ -216,10 +216,10 @@ Status AsyncQueue::terminate(const std::string& ns, const std::string& fn,
                              const std::string& request_id) {
   auto e = store_.get_async_event(request_id);
   if (!e || e->ns != ns || e->function_name != fn) {
-    return make_error("ResourceNotFound.AsyncEvent", "async event " + request_id + " does not exist");
+    return make_error(errc::kResourceNotFoundAsyncEvent, "async event " + request_id + " does not exist");
   }
   if (e->state != AsyncState::kQueued && e->state != AsyncState::kRunning) {
-    return make_error("FailedOperation.AsyncEventStatus",
+    return make_error(errc::kFailedOperationAsyncEventStatus,
                       "async event " + request_id + " has ended; it cannot be terminated");
   }
   bool was_running = e->state == AsyncState::kRunning;

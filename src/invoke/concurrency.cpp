@@ -33,7 +33,7 @@ Result<store::FunctionRecord> ConcurrencyService::function(const std::string& ns
                                                            const std::string& fn) {
   auto f = store_.get_function(ns, fn);
   if (!f) {
-    return make_error("ResourceNotFound.Function",
+    return make_error(errc::kResourceNotFoundFunction,
                       "Function " + fn + " does not exist in namespace " + ns);
   }
   return std::move(*f);
@@ -74,17 +74,18 @@ Status ConcurrencyService::put_provisioned(const std::string& ns, const std::str
                                            const std::string& version, int count) {
   YUNFN_TRY(f, function(ns, fn));
   if (version == store::kLatest) {
-    return make_error("InvalidParameterValue.Qualifier",
-                      "provisioned concurrency needs a published version, not $LATEST");
+    return make_error(errc::kInvalidParameterValueQualifier,
+                      "Qualifier must be a published version: provisioned concurrency cannot "
+                      "be set on $LATEST");
   }
   if (!control::is_version_number(version)) {
-    return make_error("InvalidParameterValue.Qualifier",
+    return make_error(errc::kInvalidParameterValueQualifier,
                       "Qualifier " + version + " is not a published version number");
   }
   auto v = store_.get_version(ns, fn, version);
-  if (!v) return make_error("ResourceNotFound.Version", "Version " + version + " does not exist");
+  if (!v) return make_error(errc::kResourceNotFoundVersion, "Version " + version + " does not exist");
   if (count < 0 || count > 1000) {
-    return make_error("InvalidParameterValue.VersionProvisionedConcurrencyNum",
+    return make_error(errc::kInvalidParameterValueVersionProvisionedConcurrencyNum,
                       "VersionProvisionedConcurrencyNum must be 0-1000");
   }
   int mb = provisioned_mb(ns, fn, version, count, v->config.memory_mb);
@@ -103,7 +104,7 @@ Status ConcurrencyService::delete_provisioned(const std::string& ns, const std::
   bool found = false;
   for (const auto& p : current) found = found || p.version == version;
   if (!found) {
-    return make_error("ResourceNotFound.Version",
+    return make_error(errc::kResourceNotFoundVersion,
                       "Version " + version + " has no provisioned concurrency");
   }
   YUNFN_TRY_STATUS(store_.delete_provisioned(ns, fn, version));

@@ -82,14 +82,14 @@ Result<store::VersionRecord> Invoker::resolve(const std::string& ns, const std::
   if (q != store::kLatest && !control::is_version_number(q)) {
     auto alias = versions_.get_alias(ns, fn, q);
     if (!alias.ok()) {
-      return make_error("ResourceNotFound.Qualifier", "Qualifier " + q + " does not exist");
+      return make_error(errc::kResourceNotFoundQualifier, "Qualifier " + q + " does not exist");
     }
     Json key = routing_key.empty() ? Json() : Json::parse(routing_key, nullptr, false);
     double r = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
     q = control::pick_version(alias->function_version, alias->routing_config, key, r);
   }
   auto v = versions_.find_version(ns, fn, q);
-  if (!v) return make_error("ResourceNotFound.Qualifier", "Qualifier " + q + " does not exist");
+  if (!v) return make_error(errc::kResourceNotFoundQualifier, "Qualifier " + q + " does not exist");
   return std::move(*v);
 }
 
@@ -101,18 +101,18 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCa
   if (req.request_id.empty()) req.request_id = new_request_id();
   auto fn = store_.get_function(req.ns, req.function_name);
   if (!fn) {
-    co_return make_error("ResourceNotFound.Function",
+    co_return make_error(errc::kResourceNotFoundFunction,
                          "Function " + req.function_name + " does not exist in namespace " +
                              req.ns);
   }
   YUNFN_CO_TRY(version, resolve(req.ns, req.function_name, req.qualifier, req.routing_key));
   if (version.status != "Active") {
-    co_return make_error("FailedOperation.FunctionStatusError",
+    co_return make_error(errc::kFailedOperationFunctionStatusError,
                          "Function " + req.function_name + " is " + version.status +
                              ", not Active; it cannot be invoked now");
   }
   if (version.config.type == "HTTP" && !call) {
-    co_return make_error("InvalidParameterValue.FunctionName",
+    co_return make_error(errc::kInvalidParameterValueFunctionType,
                          "Function " + req.function_name +
                              " is a web function (Type HTTP); it is reached over HTTP only");
   }
@@ -158,7 +158,7 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCa
     ConcurrencyScope scope(m);
     pool::InitFailure failure;
     // (No co_await inside a conditional expression: GCC 12 miscompiles it.)
-    Result<pool::Lease> lease = make_error("InternalError", "no instance");
+    Result<pool::Lease> lease = make_error(errc::kInternalError, "no instance");
     if (provisioned) {
       lease = std::move(*provisioned);
     } else {
@@ -203,7 +203,7 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCa
     if (on_demand) quota_.release(quota_key, quota_mb);
     if (failure.status_code == pool::kScaleLimitStatus) {
       record(req, result, start_ms);
-      co_return make_error("RequestLimitExceeded", failure.message);
+      co_return make_error(errc::kRequestLimitExceeded, failure.message);
     }
   }
   ++m.invocations;

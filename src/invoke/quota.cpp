@@ -15,13 +15,13 @@ int lookup(const std::map<std::string, int>& m, const std::string& k) {
 Status Quota::admit(const std::string& fn, const std::string& display_name, int memory_mb) {
   if (auto r = reserved_mb(fn)) {
     if (used_mb(fn) + memory_mb > *r) {
-      return make_error("LimitExceeded.Quota",
+      return make_error(errc::kLimitExceededQuota,
                         fmt::format("Function [ {} ] concurrency exceeded reserved quota {} MB "
                                     "(432 ResourceLimitReached)",
                                     display_name, *r));
     }
   } else if (unreserved_used_mb() + memory_mb > unreserved_cap_mb()) {
-    return make_error("LimitExceeded.Quota",
+    return make_error(errc::kLimitExceededQuota,
                       fmt::format("Function [ {} ] concurrency exceeded region unreserved quota {} "
                                   "MB (432 ResourceLimitReached)",
                                   display_name, unreserved_cap_mb()));
@@ -62,18 +62,18 @@ Status Quota::check_reserved(const std::string& fn, int mb) const {
   int others = reserved_sum_mb() - lookup(reserved_, fn);
   int free = config_.total_mb - config_.unreserved_floor_mb - others;
   if (mb < 0) {
-    return make_error("InvalidParameterValue.ReservedConcurrencyMem",
+    return make_error(errc::kInvalidParameterValueReservedConcurrencyMem,
                       "ReservedConcurrencyMem must not be negative");
   }
   if (mb > free) {
-    return make_error("FailedOperation.ReservedExceedTotal",
+    return make_error(errc::kFailedOperationReservedExceedTotal,
                       fmt::format("ReservedConcurrencyMem {} MB exceeds the free account quota "
                                   "{} MB (total {} MB - {} MB kept unreserved - {} MB reserved "
                                   "by other functions)",
                                   mb, free, config_.total_mb, config_.unreserved_floor_mb, others));
   }
   if (mb < provisioned_mb(fn)) {
-    return make_error("FailedOperation.ProvisionedExceedReserved",
+    return make_error(errc::kFailedOperationProvisionedExceedReserved,
                       fmt::format("ReservedConcurrencyMem {} MB is below the function's "
                                   "provisioned {} MB",
                                   mb, provisioned_mb(fn)));
@@ -84,7 +84,7 @@ Status Quota::check_reserved(const std::string& fn, int mb) const {
 Status Quota::check_provisioned(const std::string& fn, int total_provisioned_mb) const {
   if (auto r = reserved_mb(fn)) {
     if (total_provisioned_mb > *r) {
-      return make_error("FailedOperation.ProvisionedExceedReserved",
+      return make_error(errc::kFailedOperationProvisionedExceedReserved,
                         fmt::format("provisioned instances need {} MB, over the function's "
                                     "reserved quota {} MB",
                                     total_provisioned_mb, *r));
@@ -96,7 +96,7 @@ Status Quota::check_provisioned(const std::string& fn, int total_provisioned_mb)
     if (k != fn && !reserved_.count(k)) others += v;
   }
   if (total_provisioned_mb + others > unreserved_cap_mb()) {
-    return make_error("FailedOperation.ProvisionedExceedAvailable",
+    return make_error(errc::kFailedOperationProvisionedExceedAvailable,
                       fmt::format("provisioned instances need {} MB; the unreserved quota has {} "
                                   "MB of which {} MB is provisioned by other functions",
                                   total_provisioned_mb, unreserved_cap_mb(), others));
@@ -107,7 +107,7 @@ Status Quota::check_provisioned(const std::string& fn, int total_provisioned_mb)
 Status Quota::check_total(int mb) const {
   int min = reserved_sum_mb() + config_.unreserved_floor_mb;
   if (mb < min) {
-    return make_error("LimitExceeded.TotalConcurrencyMemory",
+    return make_error(errc::kLimitExceededTotalConcurrencyMemory,
                       fmt::format("TotalConcurrencyMem {} MB is below the reserved quotas plus the "
                                   "unreserved floor ({} MB)",
                                   mb, min));

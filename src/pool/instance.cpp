@@ -92,7 +92,7 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
       *failure = {446, "port 9000 of this host is already in use: under isolation none web "
                        "function instances share the host network, so only one can run at a "
                        "time (namespace isolation gives each its own)", ""};
-      co_return make_error("FailedOperation.InvokeFunction", failure->message);
+      co_return make_error(errc::kFailedOperationInvokeFunction, failure->message);
     }
   }
   if (!spec_.web) {
@@ -141,7 +141,7 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
     }
     failure->log = std::exchange(pending_log_, {});
     kill();
-    co_return make_error("FailedOperation.InvokeFunction", failure->message);
+    co_return make_error(errc::kFailedOperationInvokeFunction, failure->message);
   }
   auto outcome = co_await channel_->wait_init(deadline, &init_error);
   init_duration_ms_ = ms_since(started);
@@ -168,7 +168,7 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
   }
   failure->log = std::exchange(pending_log_, {});
   kill();
-  co_return make_error("FailedOperation.InvokeFunction", failure->message);
+  co_return make_error(errc::kFailedOperationInvokeFunction, failure->message);
 }
 
 Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) {
@@ -263,12 +263,12 @@ Task<Result<asio::ip::tcp::socket>> Instance::dial_web() {
     socket.assign(asio::ip::tcp::v4(), *fd, ec);
     if (ec) {
       ::close(*fd);
-      co_return make_error("InternalError", "cannot use a socket of the instance: " + ec.message());
+      co_return make_error(errc::kInternalError, "cannot use a socket of the instance: " + ec.message());
     }
   }
   asio::ip::tcp::endpoint ep(asio::ip::address_v4::loopback(), kWebPort);
   auto [ec] = co_await socket.async_connect(ep, asio::as_tuple(asio::use_awaitable));
-  if (ec) co_return make_error("FailedOperation.InvokeFunction", "port 9000: " + ec.message());
+  if (ec) co_return make_error(errc::kFailedOperationInvokeFunction, "port 9000: " + ec.message());
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   co_return std::move(socket);
 }

@@ -68,7 +68,7 @@ Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
                   "instance scale-up limit reached: no idle instance and no new instance "
                   "allowed now (429 ResourceLimit)",
                   ""};
-      co_return make_error("RequestLimitExceeded", failure->message);
+      co_return make_error(errc::kRequestLimitExceeded, failure->message);
     }
     timer.expires_after(std::chrono::milliseconds(10));
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));

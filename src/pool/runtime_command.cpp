@@ -40,18 +40,18 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
     // Web functions start their own server; SCF recognises only scf_bootstrap.
     fs::path p = code_dir / "scf_bootstrap";
     if (!fs::exists(p)) {
-      return make_error("FailedOperation.InvokeFunction",
+      return make_error(errc::kFailedOperationInvokeFunction,
                         "the web function's code package has no scf_bootstrap file");
     }
     if (::access(p.c_str(), X_OK) != 0) {
-      return make_error("FailedOperation.InvokeFunction",
+      return make_error(errc::kFailedOperationInvokeFunction,
                         "scf_bootstrap in the code package is not executable");
     }
     return RuntimeCommand{{p.string()}, {}};
   }
   if (is_python_runtime(runtime)) {
     if (paths.python3.empty()) {
-      return make_error("FailedOperation.InvokeFunction", "python3 is not installed on this node");
+      return make_error(errc::kFailedOperationInvokeFunction, "python3 is not installed on this node");
     }
     return RuntimeCommand{
         {paths.python3, "-u", (paths.bootstraps_dir / "python3" / "bootstrap.py").string()},
@@ -60,7 +60,7 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
   }
   if (is_nodejs_runtime(runtime)) {
     if (paths.node.empty()) {
-      return make_error("FailedOperation.InvokeFunction", "node is not installed on this node");
+      return make_error(errc::kFailedOperationInvokeFunction, "node is not installed on this node");
     }
     return RuntimeCommand{
         {paths.node, (paths.bootstraps_dir / "nodejs" / "bootstrap.js").string()},
@@ -71,13 +71,13 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
     fs::path p = code_dir / name;
     if (fs::exists(p)) {
       if (::access(p.c_str(), X_OK) != 0) {
-        return make_error("FailedOperation.InvokeFunction",
+        return make_error(errc::kFailedOperationInvokeFunction,
                           std::string(name) + " in the code package is not executable");
       }
       return RuntimeCommand{{p.string()}, {}};
     }
   }
-  return make_error("FailedOperation.InvokeFunction",
+  return make_error(errc::kFailedOperationInvokeFunction,
                     "CustomRuntime code package has no bootstrap or scf_bootstrap file");
 }
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -67,32 +68,53 @@ int64_t cpu_weight_for(int memory_mb) {
 
 namespace {
 
-// Kills every process of one instance cgroup directory and removes it.
-void remove_cgroup_dir(const fs::path& dir) {
-  if (fs::exists(dir / "freezer.state")) write_file(dir / "freezer.state", "THAWED");
-  if (fs::exists(dir / "cgroup.kill")) write_file(dir / "cgroup.kill", "1");
-  for (int attempt = 0; attempt < 100; ++attempt) {
+// Kills every process listed in a cgroup directory, a few rounds (forks race).
+void kill_procs(const fs::path& dir) {
+  for (int round = 0; round < 5; ++round) {
     std::istringstream in(read_file(dir / "cgroup.procs"));
     pid_t pid = 0;
-    while (in >> pid) ::kill(pid, SIGKILL);
+    bool any = false;
+    while (in >> pid) {
+      ::kill(pid, SIGKILL);
+      any = true;
+    }
+    if (!any) return;
+  }
+}
+
+// Removes an emptied cgroup directory, waiting briefly for its processes to go.
+void remove_dir(const fs::path& dir) {
+  for (int attempt = 0; attempt < 200; ++attempt) {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+    kill_procs(dir);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 
 // Instances an earlier run of the same server left behind (it was killed):
-// their processes are killed and their cgroups removed.
+// each is thawed first (frozen processes die only once thawed), then its
+// processes are killed and its cgroups removed. Returns how many instances.
 int remove_stale_instances(const std::vector<fs::path>& parents) {
-  int removed = 0;
+  std::set<std::string> instances;
+  std::vector<fs::path> dirs;
   for (const auto& parent : parents) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(parent, ec)) {
       if (!entry.is_directory(ec)) continue;
-      remove_cgroup_dir(entry.path());
-      ++removed;
+      instances.insert(entry.path().filename().string());
+      dirs.push_back(entry.path());
     }
   }
-  return removed;
+  for (const auto& dir : dirs) {
+    if (fs::exists(dir / "freezer.state")) write_file(dir / "freezer.state", "THAWED");
+    if (fs::exists(dir / "cgroup.freeze")) write_file(dir / "cgroup.freeze", "0");
+  }
+  for (const auto& dir : dirs) {
+    if (fs::exists(dir / "cgroup.kill")) write_file(dir / "cgroup.kill", "1");
+    kill_procs(dir);
+  }
+  for (const auto& dir : dirs) remove_dir(dir);
+  return static_cast<int>(instances.size());
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ void close_fd(int& fd) {
 }
 
 Error spawn_error(const char* what, int e) {
-  return make_error("InternalError.System",
+  return make_error(errc::kInternalErrorSystem,
                     std::string("cannot start instance: ") + what + ": " + std::strerror(e));
 }
 
@@ -191,15 +191,15 @@ int ChildProcess::receive_listener() {
 }
 
 Result<int> ChildProcess::instance_socket() {
-  if (control_ < 0) return make_error("InternalError.System", "the instance's init is gone");
+  if (control_ < 0) return make_error(errc::kInternalErrorSystem, "the instance's init is gone");
   char ask = 'S';
   if (::send(control_, &ask, 1, MSG_NOSIGNAL) != 1) {
-    return make_error("InternalError.System", std::string("ask the instance for a socket: ") + std::strerror(errno));
+    return make_error(errc::kInternalErrorSystem, std::string("ask the instance for a socket: ") + std::strerror(errno));
   }
   pollfd p{control_, POLLIN, 0};
-  if (::poll(&p, 1, 2000) != 1) return make_error("InternalError.System", "the instance's init did not answer");
+  if (::poll(&p, 1, 2000) != 1) return make_error(errc::kInternalErrorSystem, "the instance's init did not answer");
   int fd = receive_fd(control_, 'S');
-  if (fd < 0) return make_error("InternalError.System", "the instance's init sent no socket");
+  if (fd < 0) return make_error(errc::kInternalErrorSystem, "the instance's init sent no socket");
   return fd;
 }
 

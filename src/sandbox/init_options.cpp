@@ -5,7 +5,7 @@
 namespace yunfn::sandbox {
 namespace {
 
-Error bad(const std::string& what) { return make_error("InternalError.System", what); }
+Error bad(const std::string& what) { return make_error(errc::kInternalErrorSystem, what); }
 
 template <typename T>
 bool parse_number(const std::string& s, T* out) {

@@ -33,7 +33,7 @@ constexpr const char* kSystemDirs[] = {"bin", "sbin", "lib", "lib32", "lib64", "
 constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom", "tty"};
 
 Error sys_error(const std::string& what, int e) {
-  return make_error("InternalError.System", what + ": " + std::strerror(e));
+  return make_error(errc::kInternalErrorSystem, what + ": " + std::strerror(e));
 }
 
 Status check(int rc, const std::string& what) {

@@ -120,7 +120,7 @@ class NamespaceSandbox final : public Sandbox {
     if (ended && exit.exit_code == 0) return ok_status();
     while (!output.empty() && output.back() == '\n') output.pop_back();
     if (output.empty()) output = ended ? "set-up failed" : "set-up timed out";
-    return make_error("InternalError.System", output);
+    return make_error(errc::kInternalErrorSystem, output);
   }
 
   NamespaceSettings settings_;
@@ -134,7 +134,7 @@ Result<std::unique_ptr<Sandbox>> make_namespace_sandbox(const SandboxConfig& con
   fs::path probe_code = config.state_dir / "probe";
   fs::create_directories(root, ec);
   fs::create_directories(probe_code, ec);
-  if (ec) return make_error("InternalError.System", "cannot create " + root.string() + ": " + ec.message());
+  if (ec) return make_error(errc::kInternalErrorSystem, "cannot create " + root.string() + ": " + ec.message());
   const char* trace = std::getenv("YUNFN_SANDBOX_TRACE");
   // Without root, instances still get every namespace through an unprivileged
   // user namespace, but no cgroup limits (the cgroup tree is not ours to write).
@@ -170,7 +170,7 @@ Result<std::unique_ptr<Sandbox>> make_sandbox(const SandboxConfig& config,
   auto ns = make_namespace_sandbox(config);
   if (ns.ok() || config.isolation == IsolationLevel::kNamespace) {
     if (!ns.ok()) {
-      return make_error(ns.error().code, "namespace isolation is not available: " + ns.error().message);
+      return Error{ns.error().code, "namespace isolation is not available: " + ns.error().message};
     }
     return ns;
   }

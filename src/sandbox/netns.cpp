@@ -18,7 +18,7 @@ namespace yunfn::sandbox {
 namespace {
 
 Error sys_error(const std::string& what, int e) {
-  return make_error("InternalError.System", what + ": " + std::strerror(e));
+  return make_error(errc::kInternalErrorSystem, what + ": " + std::strerror(e));
 }
 
 }  // namespace
@@ -49,7 +49,7 @@ Result<int> listen_tcp(const std::string& host, unsigned short port) {
   addr.sin_port = htons(port);
   if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
     ::close(s);
-    return make_error("InternalError.System", "bad listen address " + host);
+    return make_error(errc::kInternalErrorSystem, "bad listen address " + host);
   }
   if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       ::listen(s, SOMAXCONN) != 0) {

@@ -131,7 +131,8 @@ bool write_id_maps(const std::string& proc, uid_t inside_uid, uid_t outside_uid,
 
 class Supervisor {
  public:
-  Supervisor(const InitOptions& o, pid_t init, int sync) : o_(o), init_(init), sync_(sync) {}
+  Supervisor(const InitOptions& o, pid_t init, int sync)
+      : o_(o), init_(init), sync_(sync), server_(::getppid()) {}
 
   int run() {
     int status = -1;
@@ -210,12 +211,16 @@ class Supervisor {
     }
   }
 
-  // Set-up is over: the supervisor only waits from now on, as nobody.
-  static void drop_root() {
+  // Set-up is over: the supervisor only waits from now on, as nobody. The
+  // change of ids clears the parent-death signal: it is set again, so the
+  // instance still dies with the server.
+  void drop_root() {
     constexpr uid_t kNobody = 65534;
     ::setgroups(0, nullptr);
     if (::setresgid(kNobody, kNobody, kNobody) == 0) ::setresuid(kNobody, kNobody, kNobody);
     ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != server_) ::kill(::getpid(), SIGKILL);  // the server died meanwhile
   }
 
   // qcloud (1000) inside is kHostUid outside; nothing else is mapped.
@@ -246,6 +251,7 @@ class Supervisor {
   const InitOptions& o_;
   pid_t init_;
   int sync_;
+  pid_t server_;  // the yunfn server that started this instance
   pid_t slirp_ = -1;
   int ready_fd_ = -1;
   int exit_fd_ = -1;
@@ -424,7 +430,7 @@ int run_init(const InitOptions& o, const std::vector<std::string>& env, int sync
 Status join_cgroups(const std::vector<std::string>& procs_files) {
   for (const auto& f : procs_files) {
     if (!write_text(f, "0")) {
-      return make_error("InternalError.System",
+      return make_error(errc::kInternalErrorSystem,
                         "cannot join cgroup " + f + ": " + std::strerror(errno));
     }
   }

@@ -83,7 +83,7 @@ class InstanceProcess {
   // errors under `none` and when the instance is gone. Blocks for one round
   // trip to the instance's init (microseconds).
   virtual Result<int> instance_socket() {
-    return make_error("InternalError.System", "the instance has no network namespace of its own");
+    return make_error(errc::kInternalErrorSystem, "the instance has no network namespace of its own");
   }
 };
 

@@ -16,7 +16,7 @@ constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWNS,  CLONE_NEWCGROUP, CLON
                                              CLONE_NEWNET};
 
 Error seccomp_error(const std::string& what, int rc) {
-  return make_error("InternalError.System", "seccomp: " + what + ": " + std::strerror(-rc));
+  return make_error(errc::kInternalErrorSystem, "seccomp: " + what + ": " + std::strerror(-rc));
 }
 
 }  // namespace
@@ -80,7 +80,7 @@ const std::vector<BlockedSyscall>& blocked_syscalls() {
 
 Status install_seccomp_filter() {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-  if (ctx == nullptr) return make_error("InternalError.System", "seccomp_init failed");
+  if (ctx == nullptr) return make_error(errc::kInternalErrorSystem, "seccomp_init failed");
   int rc = 0;
   for (const auto& b : blocked_syscalls()) {
     int nr = seccomp_syscall_resolve_name(b.name);

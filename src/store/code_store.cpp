@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kSystemError[] = "InternalError.System";
+constexpr ErrorCode kSystemError = errc::kInternalErrorSystem;
 constexpr char kTempPrefix[] = ".tmp-";
 constexpr size_t kTempPrefixLen = sizeof(kTempPrefix) - 1;
 constexpr size_t kShaLen = 64;
@@ -29,7 +29,7 @@ Error system_error(const std::string& what, int err) {
 }
 
 Error bad_sha(const std::string& sha) {
-  return make_error("InvalidParameterValue",
+  return make_error(errc::kInvalidParameterValue,
                     "code package id is not a sha256 hex digest: " + sha.substr(0, 80));
 }
 
@@ -115,7 +115,7 @@ Result<std::string> read_file(const fs::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     const int err = errno;
-    if (err == ENOENT) return make_error("ResourceNotFound", "code package is not stored");
+    if (err == ENOENT) return make_error(errc::kResourceNotFound, "code package is not stored");
     return system_error("cannot open " + path.string(), err);
   }
   std::string out;
@@ -239,8 +239,8 @@ Result<std::string> CodeStore::get(const std::string& sha) const {
   if (!is_code_sha256(sha)) return bad_sha(sha);
   auto bytes = read_file(blob_path(sha));
   if (!bytes.ok()) {
-    if (bytes.error().code == "ResourceNotFound")
-      return make_error("ResourceNotFound", "code package " + sha + " is not stored");
+    if (bytes.error().is(errc::kResourceNotFound))
+      return make_error(errc::kResourceNotFound, "code package " + sha + " is not stored");
     return bytes.error();
   }
   if (crypto::sha256_hex(*bytes) != sha)

@@ -48,7 +48,7 @@ class SqliteStore final : public Store {
 
   Status create_namespace(const NamespaceRecord& ns) override {
     if (get_namespace(ns.name)) {
-      return make_error("ResourceInUse.Namespace", "Namespace " + ns.name + " already exists");
+      return make_error(errc::kResourceInUseNamespace, "Namespace " + ns.name + " already exists");
     }
     Statement(db_.handle(),
               "INSERT INTO namespaces(name, description, add_time, mod_time) VALUES(?,?,?,?)")
@@ -83,7 +83,7 @@ class SqliteStore final : public Store {
     Statement exists(db_.handle(), "SELECT 1 FROM functions WHERE namespace=? AND name=?");
     exists.bind(1, fn.ns).bind(2, fn.name);
     if (exists.step()) {
-      return make_error("ResourceInUse.Function",
+      return make_error(errc::kResourceInUseFunction,
                         "Function " + fn.name + " already exists in namespace " + fn.ns);
     }
     Statement(db_.handle(),
@@ -185,7 +185,7 @@ class SqliteStore final : public Store {
                    "RETURNING last_version");
     next.bind(1, ns).bind(2, name);
     if (!next.step()) {
-      return make_error("ResourceNotFound.Function", "Function " + name + " does not exist");
+      return make_error(errc::kResourceNotFoundFunction, "Function " + name + " does not exist");
     }
     snapshot.version = std::to_string(next.int64(0));
     while (next.step()) {
@@ -303,7 +303,7 @@ class SqliteStore final : public Store {
     bind_async(s, e);
     s.run();
     if (db_.changes() == 0) {
-      return make_error("ResourceInUse", "async event " + e.request_id + " already exists");
+      return make_error(errc::kResourceInUse, "async event " + e.request_id + " already exists");
     }
     return ok_status();
   }

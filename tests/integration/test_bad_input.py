@@ -86,10 +86,12 @@ class BadInputTest(ServerTestCase):
                                    MemorySize=mem)
 
     def test_timeout_out_of_range(self):
-        for t in (0, 901, -1):
+        for t in (0, -1):
             with self.subTest(timeout=t):
                 self.reject_create("InvalidParameterValue.Timeout", "Timeout", [str(t)],
                                    Timeout=t)
+        # Above the limit SCF answers LimitExceeded.Timeout.
+        self.reject_create("LimitExceeded.Timeout", "Timeout", ["901"], Timeout=901)
 
     def test_wrong_types(self):
         self.reject_create("InvalidParameterValue.MemorySize", "MemorySize", MemorySize="lots")

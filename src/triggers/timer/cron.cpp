@@ -14,7 +14,7 @@ using std::chrono::days;
 using std::chrono::sys_days;
 using std::chrono::sys_seconds;
 
-constexpr std::string_view kErrorCode = "InvalidParameterValue.TriggerDesc";
+constexpr ErrorCode kErrorCode = errc::kInvalidParameterValueTriggerDesc;
 constexpr int kFirstYear = 1970;
 constexpr int kLastYear = 2099;
 
@@ -43,7 +43,7 @@ constexpr FieldSpec kWeek{"week", 0, 6, 7, &kWeekNames, true};
 constexpr FieldSpec kYear{"year", kFirstYear, kLastYear, kLastYear, nullptr, false};
 
 Error field_error(const FieldSpec& spec, const std::string& what) {
-  return make_error(std::string(kErrorCode),
+  return make_error(kErrorCode,
                     "cron field '" + std::string(spec.name) + "' " + what);
 }
 
@@ -208,7 +208,7 @@ Result<CronSchedule> CronSchedule::parse(std::string_view expr) {
     fields.insert(fields.begin(), "0");
     fields.push_back("*");
   } else if (fields.size() != 7) {
-    return make_error(std::string(kErrorCode), "cron expression needs 7 fields (or 5), got " +
+    return make_error(kErrorCode, "cron expression needs 7 fields (or 5), got " +
                                                    std::to_string(fields.size()));
   }
   CronSchedule schedule;

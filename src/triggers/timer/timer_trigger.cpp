@@ -47,7 +47,7 @@ Status TimerTrigger::check(store::TriggerRecord& trigger) {
   std::string expr = cron_of(trigger.trigger_desc);
   YUNFN_TRY(schedule, CronSchedule::parse(expr));
   if (trigger.custom_argument.size() > 4096) {
-    return make_error("InvalidParameterValue.CustomArgument",
+    return make_error(errc::kInvalidParameterValueCustomArgument,
                       "CustomArgument is longer than 4 KB");
   }
   trigger.trigger_desc = Json{{"cron", schedule.normalized()}}.dump();
@@ -96,7 +96,7 @@ void TimerTrigger::fire(Scheduled& s, sys_seconds at) {
   req.request_id = fire_request_id(s.trigger, at);
   req.event = timer_event(s.trigger.name, at, s.trigger.custom_argument);
   auto r = queue_.enqueue(std::move(req), "TIMER");
-  if (!r.ok() && r.error().code != "ResourceInUse") {
+  if (!r.ok() && !r.error().is(errc::kResourceInUse)) {
     spdlog::warn("timer {}: fire at {} not enqueued: {}", s.trigger.name, iso_utc(at),
                  r.error().message);
   }

@@ -186,7 +186,7 @@ TEST(FunctionRules, SyncTimeoutIs1To900) {
   EXPECT_TRUE(check_timeout(900, false).ok());
   EXPECT_TRUE(fails_with(check_timeout(0, false), "InvalidParameterValue.Timeout", "Timeout"));
   EXPECT_TRUE(fails_with(check_timeout(-1, false), "InvalidParameterValue.Timeout", "Timeout"));
-  EXPECT_TRUE(fails_with(check_timeout(901, false), "InvalidParameterValue.Timeout", "900"));
+  EXPECT_TRUE(fails_with(check_timeout(901, false), "LimitExceeded.Timeout", "900"));
 }
 
 TEST(FunctionRules, AsyncTimeoutIsUpTo86400) {
@@ -194,7 +194,7 @@ TEST(FunctionRules, AsyncTimeoutIsUpTo86400) {
   EXPECT_TRUE(check_timeout(901, true).ok());
   EXPECT_TRUE(check_timeout(86400, true).ok());
   EXPECT_TRUE(fails_with(check_timeout(0, true), "InvalidParameterValue.Timeout", "Timeout"));
-  EXPECT_TRUE(fails_with(check_timeout(86401, true), "InvalidParameterValue.Timeout", "86400"));
+  EXPECT_TRUE(fails_with(check_timeout(86401, true), "LimitExceeded.Timeout", "86400"));
 }
 
 TEST(FunctionRules, InitTimeoutIs1To300) {
@@ -203,8 +203,7 @@ TEST(FunctionRules, InitTimeoutIs1To300) {
   EXPECT_TRUE(check_init_timeout(300).ok());
   EXPECT_TRUE(fails_with(check_init_timeout(0), "InvalidParameterValue.InitTimeout",
                          "InitTimeout"));
-  EXPECT_TRUE(fails_with(check_init_timeout(301), "InvalidParameterValue.InitTimeout",
-                         "InitTimeout"));
+  EXPECT_TRUE(fails_with(check_init_timeout(301), "LimitExceeded.InitTimeout", "InitTimeout"));
 }
 
 // ---------------------------------------------------------------------------

@@ -56,9 +56,9 @@ struct TestExtractor {
     return [this](std::string_view zip, const fs::path& dest) -> Status {
       ++calls;
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.load()));
-      if (::mkdir(dest.c_str(), 0700) != 0) return make_error("InternalError.System", "mkdir");
+      if (::mkdir(dest.c_str(), 0700) != 0) return make_error(errc::kInternalErrorSystem, "mkdir");
       { std::ofstream(dest / "content", std::ios::binary) << zip; }
-      if (fail) return make_error("InvalidParameterValue.ZipFile", "ZipFile is broken");
+      if (fail) return make_error(errc::kInvalidParameterValueZipFile, "ZipFile is broken");
       fs::permissions(dest / "content", fs::perms(0444));
       fs::permissions(dest, fs::perms(0555));
       return ok_status();
@@ -171,7 +171,7 @@ TEST_F(CodeStoreTest, ConcurrentUnpackedCallsShareOneExtraction) {
   ASSERT_TRUE(sha.ok());
   extractor_.delay_ms = 200;
   constexpr int kThreads = 6;
-  std::vector<Result<fs::path>> results(kThreads, make_error("unset", ""));
+  std::vector<Result<fs::path>> results(kThreads, make_error(errc::kInternalError, "unset"));
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i)
     threads.emplace_back([&, i] { results[i] = store_.unpacked(*sha); });
