@@ -276,19 +276,18 @@ int hand_over_runtime_api() {
 
 // The platform cannot enter an instance's network namespace without privileges
 // over the host, so init makes the sockets it connects to the instance's ports.
-void answer_socket_request(int& control) {
+// Returns false when the platform is gone (its end of the socket closed).
+bool answer_socket_request(int control) {
   char c = 0;
   ssize_t n = ::recv(control, &c, 1, MSG_DONTWAIT);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-    ::close(control);  // the platform is gone
-    control = -1;
-    return;
-  }
-  if (n != 1 || c != 'S') return;
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return false;
+  if (n != 1 || c != 'S') return true;
   int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return;
+  if (s < 0) return true;
+  // A failed hand-over shows up on the platform's side as a missing socket.
   (void)send_fds(control, 'S', {s});
   ::close(s);
+  return true;
 }
 
 // qcloud with no capabilities, no way to gain privileges, SCF's descriptor
@@ -353,7 +352,11 @@ std::vector<std::string> take_environment() {
 }
 
 // Reaps every process that ends up here until the runtime ends (then reports
-// its status), answering the platform's socket requests meanwhile.
+// its status), answering the platform's socket requests meanwhile. When the
+// platform or the supervisor goes away (its socket closes), init exits and
+// the kernel kills every process of the instance's pid namespace: the
+// parent-death signal alone cannot do it once the supervisor runs as nobody
+// (a signal to another user's process is refused).
 int reap_until_runtime_ends(pid_t runtime, int sync, int control) {
   sigset_t chld;
   sigemptyset(&chld);
@@ -370,12 +373,14 @@ int reap_until_runtime_ends(pid_t runtime, int sync, int control) {
       ::send(sync, msg, sizeof msg, MSG_NOSIGNAL);
       return 0;
     }
-    pollfd fds[2] = {{children, POLLIN, 0}, {control, POLLIN, 0}};
-    if (::poll(fds, control >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) return report_errno("poll");
+    pollfd fds[3] = {{children, POLLIN, 0}, {sync, POLLIN | POLLRDHUP, 0}, {control, POLLIN, 0}};
+    if (::poll(fds, control >= 0 ? 3 : 2, -1) < 0 && errno != EINTR) return report_errno("poll");
     signalfd_siginfo info;
     while (::read(children, &info, sizeof info) > 0) {
     }
-    if (control >= 0 && fds[1].revents != 0) answer_socket_request(control);
+    // The supervisor sends nothing once the runtime runs: any event is its end.
+    if (fds[1].revents != 0) return 1;
+    if (control >= 0 && fds[2].revents != 0 && !answer_socket_request(control)) return 1;
   }
 }
 
