@@ -28,7 +28,7 @@ import threading
 import time
 import unittest
 
-from yunfnlib import (BIN, PY_RUNTIME, REGION, TEST_SECRET_ID, TEST_SECRET_KEY,
+from yunfnlib import (server_env, BIN, PY_RUNTIME, REGION, TEST_SECRET_ID, TEST_SECRET_KEY,
                       GatewayAssertions, ResponseHeaders, Server, ServerOutputOnFailure,
                       ServerTestCase, call_outcome, create_apigw_trigger, create_function,
                       function_processes, gateway_path, gateway_request, http_get,
@@ -799,6 +799,52 @@ def remove_empty_dir(path):
         os.rmdir(path)
     except OSError:
         pass
+
+
+# ----------------------------------------------------------------------------------------
+# 7b. The API over TLS (--tls-cert / --tls-key), and the CLI speaking https://
+# ----------------------------------------------------------------------------------------
+
+@unittest.skipUnless(shutil.which("openssl"), "openssl is needed to make a test certificate")
+class TlsApiTest(ServerOutputOnFailure, unittest.TestCase):
+    def setUp(self):
+        import tempfile
+        self.certs = tempfile.mkdtemp(prefix="yunfn-tls-")
+        self.addCleanup(shutil.rmtree, self.certs, True)
+        self.cert = os.path.join(self.certs, "cert.pem")
+        self.key = os.path.join(self.certs, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-keyout", self.key, "-out", self.cert, "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        self.server = Server(extra_args=["--tls-cert", self.cert, "--tls-key", self.key])
+        self.addCleanup(self.server.stop)
+        self.server.start()  # polls /healthz over TLS
+
+    def cli(self, *args, ca=True):
+        env = server_env(True)
+        if ca:
+            env["YUNFN_CA_FILE"] = self.cert
+        else:
+            env.pop("YUNFN_CA_FILE", None)
+        return subprocess.run([BIN, "--endpoint", "https://127.0.0.1:%d" % self.server.port] +
+                              list(args), capture_output=True, text=True, env=env, timeout=60)
+
+    def test_cli_over_https_verifies_the_certificate(self):
+        line = next(l for l in self.server.stdout_lines if "API listening on" in l)
+        self.assertIn("API listening on https://127.0.0.1:", line)
+        ok = self.cli("ls")
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertIn("NAME", ok.stdout)
+        untrusted = self.cli("ls", ca=False)
+        self.assertEqual(untrusted.returncode, 1)
+        self.assertIn("certificate verify failed", untrusted.stderr)
+
+    def test_plain_http_to_the_tls_port_gets_no_api_answer(self):
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=5) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = s.recv(4096)
+        self.assertNotIn(b"HTTP/1.1 200", data)
 
 
 if __name__ == "__main__":

@@ -347,7 +347,7 @@ def scf_time(ts):
 # Server process
 # ----------------------------------------------------------------------------------------
 
-_LISTEN_RE = re.compile(r"API listening on http://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
+_LISTEN_RE = re.compile(r"API listening on https?://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
 _GATEWAY_RE = re.compile(
     r"gateway listening on http://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
 
@@ -442,7 +442,8 @@ class Server:
             if self.proc.poll() is not None:
                 self._fail_start("server exited with %s" % self.proc.returncode)
             try:
-                status, _ = http_get(self.host, self.port, "/healthz", timeout=2)
+                status, _ = http_get(self.host, self.port, "/healthz", timeout=2,
+                                     tls="--tls-cert" in self.extra_args)
                 if status == 200:
                     return self
             except OSError:
@@ -549,8 +550,13 @@ class Server:
                 "---- end of server output ----" % (out, tail_lines, "\n".join(err)))
 
 
-def http_get(host, port, path, timeout=5):
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+def http_get(host, port, path, timeout=5, tls=False):
+    if tls:
+        import ssl
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout,
+                                           context=ssl._create_unverified_context())
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         conn.request("GET", path)
         resp = conn.getresponse()
