@@ -70,7 +70,7 @@ namespace {
 
 // Kills every process listed in a cgroup directory, a few rounds (forks race).
 void kill_procs(const fs::path& dir) {
-  for (int round = 0; round < 5; ++round) {
+  for (int round = 0; round < 20; ++round) {
     std::istringstream in(read_file(dir / "cgroup.procs"));
     pid_t pid = 0;
     bool any = false;
@@ -276,19 +276,9 @@ void Cgroup::kill_all() {
     write_file(dirs_[0] / "cgroup.kill", "1");
     return;
   }
-  // v1: kill every listed pid until none are left (new forks may race in).
-  for (int round = 0; round < 20; ++round) {
-    // v1: the pids cgroup (every process of the instance is in each of its cgroups).
-    const fs::path& dir = version_ == CgroupVersion::kV1 ? dirs_[1] : dirs_[0];
-    std::istringstream in(read_file(dir / "cgroup.procs"));
-    pid_t pid = 0;
-    bool any = false;
-    while (in >> pid) {
-      ::kill(pid, SIGKILL);
-      any = true;
-    }
-    if (!any) return;
-  }
+  // v1: kill every listed pid until none are left (new forks may race in); the
+  // pids cgroup lists every process of the instance.
+  kill_procs(version_ == CgroupVersion::kV1 ? dirs_[1] : dirs_[0]);
 }
 
 int64_t Cgroup::peak_memory_bytes() const {

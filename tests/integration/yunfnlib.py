@@ -127,21 +127,11 @@ def _hmac(key, msg):
 
 def tc3_authorization(secret_id, secret_key, host, body, timestamp, service="scf",
                       content_type="application/json"):
-    """The TC3-HMAC-SHA256 Authorization header value (scf-contract.md section 1.2)."""
-    date = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime("%Y-%m-%d")
-    canonical_headers = "content-type:%s\nhost:%s\n" % (content_type.lower(), host.lower())
-    signed_headers = "content-type;host"
-    canonical_request = "\n".join(
-        ["POST", "/", "", canonical_headers, signed_headers, _sha256_hex(body)])
-    scope = "%s/%s/tc3_request" % (date, service)
-    string_to_sign = "\n".join(
-        ["TC3-HMAC-SHA256", str(timestamp), scope, _sha256_hex(canonical_request)])
-    k_date = _hmac(("TC3" + secret_key).encode("utf-8"), date)
-    k_service = _hmac(k_date, service)
-    k_signing = _hmac(k_service, "tc3_request")
-    signature = hmac.new(k_signing, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
-    return "TC3-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
-        secret_id, scope, signed_headers, signature)
+    """The TC3-HMAC-SHA256 Authorization header value (scf-contract.md section 1.2),
+    signing content-type and host as the official SDKs do."""
+    return tc3_authorization_signing(secret_id, secret_key,
+                                     [("content-type", content_type), ("host", host)],
+                                     body, timestamp, service)
 
 
 class Client:
