@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <spdlog/spdlog.h>
+
 #include "common/ids.h"
 #include "common/utf8.h"
 #include "control/routing.h"
@@ -99,6 +101,19 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
 
 Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCall call) {
   if (req.request_id.empty()) req.request_id = new_request_id();
+  const std::string request_id = req.request_id;
+  // Every entry point gets an answer: a platform failure that escapes as an
+  // exception (a store error, say) becomes an InternalError for this request.
+  try {
+    co_return co_await run(std::move(req), std::move(call));
+  } catch (const std::exception& e) {
+    spdlog::error("invocation {} failed inside the platform: {}", request_id, e.what());
+    co_return make_error(errc::kInternalError,
+                         std::string("the platform failed to run the invocation: ") + e.what());
+  }
+}
+
+Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall call) {
   auto fn = store_.get_function(req.ns, req.function_name);
   if (!fn) {
     co_return make_error(errc::kResourceNotFoundFunction,

@@ -52,6 +52,8 @@ class Invoker {
   InvocationMetrics& metrics() { return metrics_; }
 
  private:
+  // invoke() without the guard that turns an escaping exception into an error.
+  Task<Result<InvocationResult>> run(InvocationRequest req, InstanceCall call);
   Result<pool::InstanceSpec> instance_spec(const store::FunctionRecord& fn,
                                            const store::VersionRecord& version);
   void record(const InvocationRequest& req, const InvocationResult& result, int64_t start_ms);
