@@ -68,6 +68,16 @@ int64_t cpu_weight_for(int memory_mb) {
 
 namespace {
 
+// The parent directories of a layout, one per hierarchy in use.
+std::vector<fs::path> parent_dirs(const CgroupLayout& layout) {
+  std::vector<fs::path> parents;
+  for (const auto& p : {layout.v2_root, layout.v1_memory, layout.v1_pids, layout.v1_cpu,
+                        layout.v1_freezer}) {
+    if (!p.empty()) parents.push_back(p);
+  }
+  return parents;
+}
+
 // Kills every process listed in a cgroup directory, a few rounds (forks race).
 void kill_procs(const fs::path& dir) {
   for (int round = 0; round < 20; ++round) {
@@ -119,15 +129,16 @@ int remove_stale_instances(const std::vector<fs::path>& parents) {
 
 }  // namespace
 
+void remove_cgroup_parents(const CgroupLayout& layout) {
+  if (!layout.owned) return;
+  for (const auto& dir : parent_dirs(layout)) ::rmdir(dir.c_str());  // fails while not empty
+}
+
 CgroupLayout detect_cgroups(const std::string& group) {
   CgroupLayout layout = detect_cgroup_parents(group.empty() ? "yunfn" : "yunfn/" + group);
   if (group.empty()) return layout;
-  std::vector<fs::path> parents;
-  for (const auto& p : {layout.v2_root, layout.v1_memory, layout.v1_pids, layout.v1_cpu,
-                        layout.v1_freezer}) {
-    if (!p.empty()) parents.push_back(p);
-  }
-  layout.stale_instances_removed = remove_stale_instances(parents);
+  layout.owned = true;
+  layout.stale_instances_removed = remove_stale_instances(parent_dirs(layout));
   if (layout.stale_instances_removed > 0) {
     spdlog::warn("removed {} instance(s) an earlier run of this server left behind",
                  layout.stale_instances_removed);

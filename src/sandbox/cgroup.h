@@ -23,6 +23,7 @@ struct CgroupLayout {
   std::filesystem::path v1_freezer;   // /sys/fs/cgroup/freezer/yunfn, empty when absent
   bool v2_cpu = false;                // the cpu controller is enabled on v2
   int stale_instances_removed = 0;    // cgroups of an earlier run removed at start
+  bool owned = false;                 // parents of this server's own group
 };
 
 // CPU share of an instance, proportional to its memory as SCF allocates CPU:
@@ -36,6 +37,9 @@ int64_t cpu_weight_for(int memory_mb);
 // this server alone: instances an earlier run left behind (it was killed)
 // are killed and their cgroups removed.
 CgroupLayout detect_cgroups(const std::string& group = "");
+// Removes the parents of an owned group once their instances are gone (server
+// shutdown); a no-op for the shared parents.
+void remove_cgroup_parents(const CgroupLayout& layout);
 // The parent cgroups named `parent_name` under each hierarchy, prepared.
 CgroupLayout detect_cgroup_parents(const std::string& parent_name);
 

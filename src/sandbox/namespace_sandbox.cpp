@@ -50,6 +50,7 @@ class NamespaceSandbox final : public Sandbox {
  public:
   NamespaceSandbox(NamespaceSettings settings, CgroupLayout cgroups)
       : settings_(std::move(settings)), cgroups_(std::move(cgroups)) {}
+  ~NamespaceSandbox() override { remove_cgroup_parents(cgroups_); }
 
   std::string isolation() const override { return "namespace"; }
 

@@ -17,6 +17,8 @@ class ProcessSandbox final : public Sandbox {
     if (config_.use_cgroups) layout_ = detect_cgroups(config_.cgroup_group);
   }
 
+  ~ProcessSandbox() override { remove_cgroup_parents(layout_); }
+
   std::string isolation() const override { return "none"; }
 
   Result<std::unique_ptr<InstanceProcess>> launch(const LaunchSpec& spec) override {
