@@ -13,7 +13,7 @@ else()
     string(APPEND commit "-dirty")
   endif()
 endif()
-set(text "#include \"common/build_info.h\"\nnamespace yunfn {\n"
+string(CONCAT text "#include \"common/build_info.h\"\nnamespace yunfn {\n"
          "const char* build_version() { return \"${VERSION}\"; }\n"
          "const char* build_commit() { return \"${commit}\"; }\n}  // namespace yunfn\n")
 if(EXISTS ${OUT})
