@@ -36,8 +36,8 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
-std::string valid_utf8(std::string_view text) {
-  if (is_valid_utf8(text)) return std::string(text);
+std::string valid_utf8(std::string text) {
+  if (is_valid_utf8(text)) return text;
   std::string out;
   out.reserve(text.size() + 16);
   for (size_t i = 0; i < text.size();) {
@@ -46,7 +46,7 @@ std::string valid_utf8(std::string_view text) {
       out += kReplacement;
       ++i;
     } else {
-      out.append(text.substr(i, n));
+      out.append(text, i, n);
       i += n;
     }
   }

@@ -14,7 +14,7 @@ bool is_valid_utf8(std::string_view text);
 
 // `text` with each byte that is not part of a well-formed UTF-8 sequence
 // replaced by U+FFFD (the replacement character), as Python's
-// errors="replace" decoding does. Valid text comes back unchanged.
-std::string valid_utf8(std::string_view text);
+// errors="replace" decoding does. Valid text is moved back unchanged (no copy).
+std::string valid_utf8(std::string text);
 
 }  // namespace yunfn

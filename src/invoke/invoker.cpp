@@ -205,7 +205,7 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
       (*pool)->release(lease->instance);
       result.status_code = outcome.status_code;
       // A custom runtime may answer any bytes; results travel in JSON as UTF-8.
-      result.ret_msg = valid_utf8(outcome.ret_msg);
+      result.ret_msg = valid_utf8(std::move(outcome.ret_msg));
       result.err_msg = std::move(outcome.err_msg);
       result.duration_ms = outcome.duration_ms;
       result.mem_usage_bytes = outcome.mem_usage_bytes;

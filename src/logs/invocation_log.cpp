@@ -22,7 +22,7 @@ std::string format_invocation_log(const LogFrame& f) {
                      f.request_id, f.duration_ms, f.memory_mb,
                      static_cast<double>(f.mem_usage_bytes) / (1024.0 * 1024.0));
   // Function output is raw bytes; logs are stored and returned as UTF-8.
-  return valid_utf8(out);
+  return valid_utf8(std::move(out));
 }
 
 std::string tail_log(const std::string& log, size_t max_bytes) {

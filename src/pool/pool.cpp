@@ -111,7 +111,7 @@ void Pool::reap_idle(std::chrono::steady_clock::time_point cutoff) {
 
 void Pool::freeze_idle(std::chrono::steady_clock::time_point cutoff) {
   for (auto& inst : idle_) {
-    if (!inst->frozen() && inst->last_used() < cutoff) inst->freeze();
+    if (inst->last_used() < cutoff) inst->freeze();  // a no-op when frozen already
   }
 }
 
