@@ -10,6 +10,7 @@ PACKAGES=(
   python3 nodejs npm curl zip unzip wrk
   openssl  # test certificates for the API over TLS
   slirp4netns  # outbound network of namespace-isolated instances
+  clang-tidy  # static checks of the sources (scripts/tidy.sh, CI)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

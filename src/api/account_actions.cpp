@@ -6,12 +6,12 @@
 namespace yunfn::api {
 namespace {
 
-int provisioned_mb(ApiContext& ctx, const std::string& ns) {
+Result<int> provisioned_mb(ApiContext& ctx, const std::string& ns) {
   int mb = 0;
-  for (const auto& p : ctx.store.list_provisioned(ns, "")) {
-    if (auto v = ctx.store.get_version(ns, p.function_name, p.version)) {
-      mb += p.count * v->config.memory_mb;
-    }
+  YUNFN_TRY(all, ctx.store.list_provisioned(ns, ""));
+  for (const auto& p : all) {
+    YUNFN_TRY(v, ctx.store.get_version(ns, p.function_name, p.version));
+    if (v) mb += p.count * v->config.memory_mb;
   }
   return mb;
 }
@@ -20,12 +20,14 @@ Task<Result<Json>> get_account(ApiContext& ctx, const Json&) {
   const int total_mem = ctx.quota.total_mb();
   Json usage_ns = Json::array();
   Json limit_ns = Json::array();
-  auto namespaces = ctx.store.list_namespaces();
+  YUNFN_CO_TRY(namespaces, ctx.store.list_namespaces());
   for (const auto& ns : namespaces) {
     store::FunctionListQuery q;
     q.ns = ns.name;
     q.limit = control::kMaxFunctionsPerNamespace;
-    auto [functions, total] = ctx.store.list_functions(q);
+    YUNFN_CO_TRY(page, ctx.store.list_functions(q));
+    const auto& [functions, total] = page;
+    YUNFN_CO_TRY(provisioned, provisioned_mb(ctx, ns.name));
     Json names = Json::array();
     for (const auto& fn : functions) names.push_back(fn.name);
     usage_ns.push_back({{"Namespace", ns.name},
@@ -33,7 +35,7 @@ Task<Result<Json>> get_account(ApiContext& ctx, const Json&) {
                         {"FunctionsCount", total},
                         {"TotalConcurrencyMem", total_mem},
                         {"TotalAllocatedConcurrencyMem", ctx.quota.reserved_sum_mb()},
-                        {"TotalAllocatedProvisionedMem", provisioned_mb(ctx, ns.name)}});
+                        {"TotalAllocatedProvisionedMem", provisioned}});
     limit_ns.push_back({{"Namespace", ns.name},
                         {"FunctionsCount", control::kMaxFunctionsPerNamespace},
                         {"Trigger", {{"Cos", 10}, {"Timer", 10}, {"Cmq", 10}, {"Total", 110},

@@ -72,7 +72,7 @@ Task<Result<Json>> list_aliases(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(limit, p.integer("Limit", 20));
   if (offset < 0 || limit < 0) co_return invalid_value("Limit", "and Offset must not be negative");
   YUNFN_CO_TRY(f, ctx.functions.get_function(ns, fn));
-  auto all = ctx.versions.list_aliases(ns, fn);
+  YUNFN_CO_TRY(all, ctx.versions.list_aliases(ns, fn));
   if (!version.empty()) {
     std::erase_if(all, [&](const auto& a) { return a.function_version != version; });
   }

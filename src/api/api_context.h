@@ -17,7 +17,6 @@
 #include "invoke/concurrency.h"
 #include "triggers/trigger_types.h"
 #include "invoke/invoker.h"
-#include "pool/pool_manager.h"
 #include "store/store.h"
 
 namespace yunfn::api {
@@ -34,7 +33,6 @@ struct ApiContext {
   store::Store& store;
   control::FunctionService& functions;
   invoke::Invoker& invoker;
-  pool::PoolManager& pools;
   const Clock& clock;
   control::VersionService& versions;
   invoke::Quota& quota;

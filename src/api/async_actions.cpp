@@ -109,7 +109,8 @@ Task<Result<Json>> list_async_events(ApiContext& ctx, const Json& params) {
   q.ascending = order == "ASC";
   q.offset = offset;
   q.limit = limit;
-  auto [events, total] = ctx.store.query_async_events(q);
+  YUNFN_CO_TRY(page, ctx.store.query_async_events(q));
+  const auto& [events, total] = page;
   Json list = Json::array();
   for (const auto& e : events) list.push_back(event_json(e));
   co_return Json{{"EventList", list}, {"TotalCount", total}};
@@ -118,7 +119,7 @@ Task<Result<Json>> list_async_events(ApiContext& ctx, const Json& params) {
 Task<Result<Json>> get_async_event_status(ApiContext& ctx, const Json& params) {
   Params p(params);
   YUNFN_CO_TRY(id, p.required_string("InvokeRequestId"));
-  auto e = ctx.store.get_async_event(id);
+  YUNFN_CO_TRY(e, ctx.store.get_async_event(id));
   if (!e) co_return make_error(errc::kResourceNotFoundAsyncEvent, "async event " + id + " does not exist");
   co_return Json{{"Result",
                   {{"Status", scf_status(e->state)},

@@ -66,8 +66,9 @@ Task<Result<Json>> get_provisioned(ApiContext& ctx, const Json& params) {
   Json allocated = Json::array();
   int total = 0;
   for (const auto& rec : list) {
-    int available = ctx.concurrency.available(ns, fn, rec.version);
-    std::string error = ctx.concurrency.provisioned_error(ns, fn, rec.version);
+    YUNFN_CO_TRY(ready, ctx.concurrency.provisioned_status(ns, fn, rec.version));
+    const int available = ready.available;
+    const std::string& error = ready.error;
     std::string status = available >= rec.count ? "Done" : error.empty() ? "InProgress" : "Failed";
     total += rec.count;
     allocated.push_back({{"Qualifier", rec.version},

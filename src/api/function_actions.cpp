@@ -140,7 +140,7 @@ Status apply_dead_letter(ApiContext& ctx, const Params& p, const std::string& ns
   YUNFN_TRY(dlq, p.object("DeadLetterConfig"));
   std::string type = dlq.value("Type", "");
   std::string target = dlq.value("Name", "");
-  auto fn = ctx.store.get_function(ns, name);
+  YUNFN_TRY(fn, ctx.store.get_function(ns, name));
   if (!fn) return make_error(errc::kResourceNotFoundFunction, "Function " + name + " does not exist");
   Json config = fn->async_config;
   if (target.empty()) {
@@ -149,7 +149,8 @@ Status apply_dead_letter(ApiContext& ctx, const Params& p, const std::string& ns
     if (type != "SCF" && type != "scf") {
       return invalid_value("DeadLetterConfig", "Type must be SCF (a function in the same namespace)");
     }
-    if (target == name || !ctx.store.get_function(ns, target)) {
+    YUNFN_TRY(dead_letter_fn, ctx.store.get_function(ns, target));
+    if (target == name || !dead_letter_fn) {
       return invalid_value("DeadLetterConfig", "Name must be another existing function");
     }
     config["DeadLetterConfig"] = {{"Type", "SCF"}, {"Name", target}};
@@ -185,8 +186,11 @@ Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
   if (p.has("DeadLetterConfig")) {
     YUNFN_CO_TRY(dlq, p.object("DeadLetterConfig"));
     std::string target = dlq.value("Name", "");
-    if (!target.empty() && (target == name || !ctx.store.get_function(ns, target))) {
-      co_return invalid_value("DeadLetterConfig", "Name must be another existing function");
+    if (!target.empty()) {
+      YUNFN_CO_TRY(dead_letter_fn, ctx.store.get_function(ns, target));
+      if (target == name || !dead_letter_fn) {
+        co_return invalid_value("DeadLetterConfig", "Name must be another existing function");
+      }
     }
   }
   YUNFN_CO_TRY_STATUS(co_await ctx.functions.create_function(std::move(in)));
@@ -201,9 +205,9 @@ Task<Result<Json>> get_function(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(qualifier, p.string("Qualifier", store::kLatest));
   YUNFN_CO_TRY(fn, ctx.functions.get_function(ns, name));
   if (!qualifier.empty() && qualifier != store::kLatest) {
-    auto v = ctx.versions.find_version(ns, name, qualifier);
+    YUNFN_CO_TRY(v, ctx.versions.find_version(ns, name, qualifier));
     if (!v) co_return make_error(errc::kResourceNotFoundQualifier, "Qualifier " + qualifier + " does not exist");
-    fn.latest = *v;  // the detail of that version
+    fn.latest = std::move(*v);  // the detail of that version
   }
   co_return function_detail(fn);
 }
@@ -226,7 +230,8 @@ Task<Result<Json>> list_functions(ApiContext& ctx, const Json& params) {
   if (order_by != "AddTime" && order_by != "ModTime" && order_by != "FunctionName") {
     co_return invalid_value("Orderby", "must be AddTime, ModTime or FunctionName");
   }
-  if (!ctx.store.get_namespace(ns)) {
+  YUNFN_CO_TRY(ns_record, ctx.store.get_namespace(ns));
+  if (!ns_record) {
     co_return make_error(errc::kResourceNotFoundNamespace, "Namespace " + ns + " does not exist");
   }
   q.ns = ns;
@@ -236,7 +241,8 @@ Task<Result<Json>> list_functions(ApiContext& ctx, const Json& params) {
   q.order_by = order_by;
   q.search_key = search;
   q.description = description;
-  auto [functions, total] = ctx.store.list_functions(q);
+  YUNFN_CO_TRY(page, ctx.store.list_functions(q));
+  const auto& [functions, total] = page;
   Json list = Json::array();
   for (const auto& fn : functions) list.push_back(function_summary(fn));
   co_return Json{{"Functions", list}, {"TotalCount", total}};

@@ -75,7 +75,8 @@ Task<Result<Json>> get_function_logs(ApiContext& ctx, const Json& params) {
   q.ascending = order == "asc" || order == "ASC";
   q.offset = offset;
   q.limit = limit;
-  auto [records, total] = ctx.store.query_invocations(q);
+  YUNFN_CO_TRY(page, ctx.store.query_invocations(q));
+  const auto& [records, total] = page;
   Json data = Json::array();
   for (const auto& r : records) data.push_back(function_log_json(r));
   co_return Json{{"Data", data}, {"TotalCount", total}, {"SearchContext", {{"Offset", "0"}, {"Limit", limit}, {"Keyword", ""}, {"Type", ""}}}};

@@ -20,7 +20,7 @@ Task<Result<Json>> list_namespaces(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(limit, p.integer("Limit", 20));
   if (offset < 0) co_return invalid_value("Offset", "must not be negative");
   if (limit < 0) co_return invalid_value("Limit", "must not be negative");
-  auto all = ctx.store.list_namespaces();
+  YUNFN_CO_TRY(all, ctx.store.list_namespaces());
   Json list = Json::array();
   for (size_t i = static_cast<size_t>(offset); i < all.size() && list.size() < static_cast<size_t>(limit); ++i) {
     const auto& ns = all[i];

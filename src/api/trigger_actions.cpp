@@ -68,9 +68,8 @@ Result<triggers::TriggerType*> trigger_type(ApiContext& ctx, const std::string& 
 // The qualifier must name $LATEST, a published version or an alias.
 Status check_qualifier(ApiContext& ctx, const std::string& ns, const std::string& fn,
                        const std::string& q) {
-  if (ctx.versions.find_version(ns, fn, q) || ctx.versions.get_alias(ns, fn, q).ok()) {
-    return ok_status();
-  }
+  YUNFN_TRY(version, ctx.versions.find_version(ns, fn, q));
+  if (version || ctx.versions.get_alias(ns, fn, q).ok()) return ok_status();
   return make_error(errc::kResourceNotFoundQualifier, "Qualifier " + q + " does not exist");
 }
 
@@ -94,11 +93,13 @@ Task<Result<Json>> create_trigger(ApiContext& ctx, const Json& params) {
                                     "triggers can be bound to it");
   }
   YUNFN_CO_TRY_STATUS(check_qualifier(ctx, ns, fn, qualifier.empty() ? store::kLatest : qualifier));
-  if (ctx.store.get_trigger(ns, fn, type, name)) {
+  YUNFN_CO_TRY(taken, ctx.store.get_trigger(ns, fn, type, name));
+  if (taken) {
     co_return make_error(errc::kResourceInUseTrigger, "Trigger " + name + " already exists");
   }
+  YUNFN_CO_TRY(others, ctx.store.list_triggers(ns, fn));
   size_t same_type = 0;
-  for (const auto& other : ctx.store.list_triggers(ns, fn)) same_type += other.type == type;
+  for (const auto& other : others) same_type += other.type == type;
   if (same_type >= kMaxTriggersPerType) {
     co_return make_error(errc::kLimitExceededTrigger, "Function " + fn + " already has 10 " + type + " triggers");
   }
@@ -114,7 +115,7 @@ Task<Result<Json>> create_trigger(ApiContext& ctx, const Json& params) {
   t.add_time_ms = t.mod_time_ms = to_unix_ms(ctx.clock.now());
   YUNFN_CO_TRY_STATUS(handler->check(t));
   YUNFN_CO_TRY_STATUS(ctx.store.put_trigger(t));
-  handler->changed();
+  YUNFN_CO_TRY_STATUS(handler->changed());
   co_return Json{{"TriggerInfo", trigger_json(ctx, t)}};
 }
 
@@ -125,7 +126,7 @@ Result<store::TriggerRecord> existing(ApiContext& ctx, const Params& p, std::str
   YUNFN_TRY(type, p.required_string("Type"));
   YUNFN_TRY(f, ctx.functions.get_function(n, fn));
   *ns = n;
-  auto t = ctx.store.get_trigger(n, fn, type, name);
+  YUNFN_TRY(t, ctx.store.get_trigger(n, fn, type, name));
   if (!t) return make_error(errc::kResourceNotFoundTrigger, "Trigger " + name + " of type " + type + " does not exist");
   return std::move(*t);
 }
@@ -149,7 +150,7 @@ Task<Result<Json>> update_trigger(ApiContext& ctx, const Json& params) {
   t.mod_time_ms = to_unix_ms(ctx.clock.now());
   YUNFN_CO_TRY_STATUS(handler->check(t));
   YUNFN_CO_TRY_STATUS(ctx.store.put_trigger(t));
-  handler->changed();
+  YUNFN_CO_TRY_STATUS(handler->changed());
   co_return Json::object();
 }
 
@@ -167,7 +168,7 @@ Task<Result<Json>> update_trigger_status(ApiContext& ctx, const Json& params) {
   t.mod_time_ms = to_unix_ms(ctx.clock.now());
   YUNFN_CO_TRY_STATUS(ctx.store.put_trigger(t));
   YUNFN_CO_TRY(handler, trigger_type(ctx, t.type));
-  handler->changed();
+  YUNFN_CO_TRY_STATUS(handler->changed());
   co_return Json::object();
 }
 
@@ -176,7 +177,9 @@ Task<Result<Json>> delete_trigger(ApiContext& ctx, const Json& params) {
   std::string ns;
   YUNFN_CO_TRY(t, existing(ctx, p, &ns));
   YUNFN_CO_TRY_STATUS(ctx.store.delete_trigger(ns, t.function_name, t.type, t.name));
-  if (auto it = ctx.triggers.find(t.type); it != ctx.triggers.end()) it->second->changed();
+  if (auto it = ctx.triggers.find(t.type); it != ctx.triggers.end()) {
+    YUNFN_CO_TRY_STATUS(it->second->changed());
+  }
   co_return Json::object();
 }
 
@@ -192,7 +195,7 @@ Task<Result<Json>> list_triggers(ApiContext& ctx, const Json& params) {
   if (order_by != "add_time" && order_by != "mod_time") co_return invalid_value("OrderBy", "must be add_time or mod_time");
   if (order != "ASC" && order != "DESC") co_return invalid_value("Order", "must be ASC or DESC");
   YUNFN_CO_TRY(f, ctx.functions.get_function(ns, fn));
-  auto all = ctx.store.list_triggers(ns, fn);
+  YUNFN_CO_TRY(all, ctx.store.list_triggers(ns, fn));
   if (p.has("Filters")) {
     if (!params["Filters"].is_array()) co_return invalid_value("Filters", "must be a list");
     for (const auto& filter : params["Filters"]) {

@@ -33,7 +33,7 @@ Task<Result<Json>> list_versions(ApiContext& ctx, const Json& params) {
   if (offset < 0 || limit < 0) co_return invalid_value("Limit", "and Offset must not be negative");
   if (order != "ASC" && order != "DESC") co_return invalid_value("Order", "must be ASC or DESC");
   YUNFN_CO_TRY(fn, ctx.functions.get_function(ns, name));
-  auto all = ctx.store.list_versions(ns, name);
+  YUNFN_CO_TRY(all, ctx.store.list_versions(ns, name));
   if (order == "DESC") std::reverse(all.begin(), all.end());
   Json names = Json::array(), versions = Json::array();
   for (size_t i = static_cast<size_t>(offset); i < all.size() && versions.size() < static_cast<size_t>(limit); ++i) {
@@ -62,7 +62,8 @@ Task<Result<Json>> delete_version_action(ApiContext& ctx, const Json& params) {
 
 Status delete_function_version(ApiContext& ctx, const std::string& ns, const std::string& fn,
                                const std::string& version) {
-  for (const auto& t : ctx.store.list_triggers(ns, fn)) {
+  YUNFN_TRY(triggers, ctx.store.list_triggers(ns, fn));
+  for (const auto& t : triggers) {
     if (t.qualifier == version) {
       return make_error(errc::kUnsupportedOperationTrigger,
                         "Version " + version + " is used by trigger " + t.name +
@@ -70,7 +71,6 @@ Status delete_function_version(ApiContext& ctx, const std::string& ns, const std
     }
   }
   YUNFN_TRY_STATUS(ctx.versions.delete_version(ns, fn, version));
-  ctx.pools.retire_version(ns, fn, version);
   ctx.concurrency.version_deleted(ns, fn, version);
   return ok_status();
 }

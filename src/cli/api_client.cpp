@@ -6,6 +6,7 @@
 #include <boost/asio/ssl.hpp>
 
 #include "common/asio.h"
+#include "common/clock.h"
 #include "common/tc3.h"
 
 namespace yunfn::cli {
@@ -69,7 +70,7 @@ Result<Json> ApiClient::call(const std::string& action, const Json& params) cons
   std::string body = params.dump();
   std::string host = endpoint_.host + ":" + endpoint_.port;
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
+                 Clock::system().now().time_since_epoch())
                  .count();
   Tc3SignInput sign{secret_id_, secret_key_, "scf", host, action, "application/json", body,
                     "POST", now};

@@ -2,11 +2,15 @@
 // work runs as C++20 coroutines on the server's io_context.
 #pragma once
 
+#include <cstdint>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 namespace yunfn {
+
+class Clock;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -18,10 +22,16 @@ using Task = asio::awaitable<T>;
 using HttpRequest = http::request<http::string_body>;
 using HttpResponse = http::response<http::string_body>;
 
-// Swallows the exception a detached coroutine ends with (they log their own errors).
+// The completion of a detached coroutine (co_spawn(ex, task, Detached{"name"})):
+// an exception that escapes it is logged with the task's name and counted,
+// never dropped. Tasks that own a request, a slot or a lease release it through
+// a ScopeExit, so the count is all an escape costs.
 struct Detached {
-  void operator()(const std::exception_ptr&) const {}
+  const char* task = "detached task";
+  void operator()(const std::exception_ptr& e) const;
 };
+// Detached tasks that ended with an exception since the process started.
+uint64_t detached_failures();
 
 // A one-shot wake-up for coroutines on a single thread: wait() suspends until
 // notify() (or the owner's destruction). Built on a timer that never expires.
@@ -29,9 +39,11 @@ class Signal {
  public:
   explicit Signal(const asio::any_io_executor& ex)
       : timer_(ex, asio::steady_timer::time_point::max()) {}
-  // Suspends until notify(); returns true if notified, false on timeout.
-  Task<bool> wait_until(asio::steady_timer::time_point deadline);
-  Task<void> wait() { co_await wait_until(asio::steady_timer::time_point::max()); }
+  // Suspends until notify() or until `clock` reaches the deadline; returns true
+  // if notified, false on timeout.
+  Task<bool> wait_until(const Clock& clock, asio::steady_timer::time_point deadline);
+  // Suspends until notify().
+  Task<void> wait();
   void notify() {
     notified_ = true;
     timer_.cancel();

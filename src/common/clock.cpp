@@ -5,6 +5,16 @@
 
 namespace yunfn {
 
+const Clock& Clock::system() {
+  static const SystemClock clock;
+  return clock;
+}
+
+Task<void> SystemClock::sleep_until(std::chrono::steady_clock::time_point deadline) const {
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
 std::string format_scf_time(int64_t unix_ms) {
   std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};

@@ -1,11 +1,14 @@
-// Clock: the seam through which time-dependent logic (timeouts, reaping, cron,
-// retries, retention) reads time, so tests can drive it exactly.
+// Clock: the one seam through which yunfn reads time and waits for it
+// (timeouts, reaping, cron, retries, retention), as LevelDB's Env: every part
+// takes a Clock, so tests drive time exactly (tests/unit/fakes/manual_clock.h).
 // SystemClock is stateless and safe from any thread.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+
+#include "common/asio.h"
 
 namespace yunfn {
 
@@ -16,6 +19,12 @@ class Clock {
   virtual std::chrono::system_clock::time_point now() const = 0;
   // Monotonic time, for deadlines.
   virtual std::chrono::steady_clock::time_point steady_now() const = 0;
+  // Suspends the calling coroutine until steady_now() reaches `deadline`
+  // (returns at once when it has); cancellable like any asio wait.
+  virtual Task<void> sleep_until(std::chrono::steady_clock::time_point deadline) const = 0;
+
+  // The real clock, for parts that are not given one (the listeners).
+  static const Clock& system();
 };
 
 class SystemClock final : public Clock {
@@ -26,6 +35,7 @@ class SystemClock final : public Clock {
   std::chrono::steady_clock::time_point steady_now() const override {
     return std::chrono::steady_clock::now();
   }
+  Task<void> sleep_until(std::chrono::steady_clock::time_point deadline) const override;
 };
 
 // Milliseconds since the Unix epoch.

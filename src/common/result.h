@@ -4,6 +4,7 @@
 // Plain value type; safe to use from any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -26,13 +27,23 @@ inline Error make_error(ErrorCode code, std::string message) {
 }
 
 template <typename T>
+inline constexpr bool kIsOptional = false;
+template <typename T>
+inline constexpr bool kIsOptional<std::optional<T>> = true;
+
+template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
+  // Not for Result<optional<T>>: there `if (!r)` would read as "not found".
+  explicit operator bool() const
+    requires(!kIsOptional<T>)
+  {
+    return ok();
+  }
 
   T& value() & { YUNFN_CHECK(ok()); return std::get<0>(v_); }
   const T& value() const& { YUNFN_CHECK(ok()); return std::get<0>(v_); }

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
+
 namespace yunfn {
 
 struct TcpListener::State {
@@ -34,7 +36,7 @@ bool is_resource_shortage(const boost::system::error_code& ec) {
 
 // Logs an accept failure at most once a minute, with how many were not logged.
 void warn_accept_failure(State& st, const boost::system::error_code& ec) {
-  auto now = std::chrono::steady_clock::now();
+  auto now = Clock::system().steady_now();
   ++st.failures_since_warning;
   if (now - st.last_warning < std::chrono::minutes(1)) return;
   spdlog::warn("accept failed: {} ({} failures in the last minute); backing off", ec.message(),
@@ -66,7 +68,7 @@ Task<void> accept_loop(std::shared_ptr<State> st) {
     if (st->open >= st->max_connections) {
       Signal room(st->ex);
       st->room = &room;
-      co_await room.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+      co_await room.wait_until(Clock::system(), Clock::system().steady_now() + std::chrono::seconds(1));
       st->room = nullptr;
       continue;
     }
@@ -86,7 +88,7 @@ Task<void> accept_loop(std::shared_ptr<State> st) {
     st->connections.remove_if([](const auto& w) { return w.expired(); });
     st->connections.push_back(stream);
     ++st->open;
-    asio::co_spawn(st->ex, run_connection(st, std::move(stream)), Detached{});
+    asio::co_spawn(st->ex, run_connection(st, std::move(stream)), Detached{"connection"});
   }
 }
 
@@ -105,12 +107,12 @@ void TcpListener::start(const std::string& host, unsigned short port) {
   a.set_option(asio::socket_base::reuse_address(true));
   a.bind(ep);
   a.listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(state_->ex, accept_loop(state_), Detached{});
+  asio::co_spawn(state_->ex, accept_loop(state_), Detached{"accept loop"});
 }
 
 void TcpListener::start_on(int listening_fd) {
   state_->acceptor.assign(asio::ip::tcp::v4(), listening_fd);
-  asio::co_spawn(state_->ex, accept_loop(state_), Detached{});
+  asio::co_spawn(state_->ex, accept_loop(state_), Detached{"accept loop"});
 }
 
 void TcpListener::stop() {

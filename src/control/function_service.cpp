@@ -71,17 +71,20 @@ Task<Result<FunctionService::Package>> FunctionService::store_package(std::strin
 
 Task<Status> FunctionService::create_function(CreateFunctionInput in) {
   YUNFN_CO_TRY_STATUS(check_namespace_name(in.ns));
-  if (!store_.get_namespace(in.ns)) {
+  YUNFN_CO_TRY(ns_record, store_.get_namespace(in.ns));
+  if (!ns_record) {
     co_return make_error(errc::kResourceNotFoundNamespace, "Namespace " + in.ns + " does not exist");
   }
   YUNFN_CO_TRY_STATUS(check_function_name(in.name));
   YUNFN_CO_TRY_STATUS(check_config(in.config));
   if (in.zip_base64.empty()) co_return make_error(errc::kMissingParameterCode, "Code.ZipFile is required");
-  if (store_.get_function(in.ns, in.name)) {
+  YUNFN_CO_TRY(existing, store_.get_function(in.ns, in.name));
+  if (existing) {
     co_return make_error(errc::kResourceInUseFunction,
                          "Function " + in.name + " already exists in namespace " + in.ns);
   }
-  if (store_.count_functions(in.ns) >= kMaxFunctionsPerNamespace) {
+  YUNFN_CO_TRY(count, store_.count_functions(in.ns));
+  if (count >= kMaxFunctionsPerNamespace) {
     co_return make_error(errc::kLimitExceededFunction,
                          "Namespace " + in.ns + " already holds the maximum of " +
                              std::to_string(kMaxFunctionsPerNamespace) + " functions");
@@ -104,7 +107,7 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
   fn.latest.mod_time_ms = fn.add_time_ms;
   // The name may have been taken while the package was being stored.
   YUNFN_CO_TRY_STATUS(store_.create_function(fn));
-  asio::co_spawn(loop_, finish_unpack(fn.ns, fn.name, 1, "Create"), Detached{});
+  asio::co_spawn(loop_, finish_unpack(fn.ns, fn.name, 1, "Create"), Detached{"code unpack"});
   co_return ok_status();
 }
 
@@ -132,7 +135,7 @@ Task<Status> FunctionService::update_code(std::string ns, std::string name,
   v.generation += 1;
   v.mod_time_ms = now_ms();
   YUNFN_CO_TRY_STATUS(store_.put_version(ns, name, v));
-  asio::co_spawn(loop_, finish_unpack(ns, name, v.generation, "Update"), Detached{});
+  asio::co_spawn(loop_, finish_unpack(ns, name, v.generation, "Update"), Detached{"code unpack"});
   co_return ok_status();
 }
 
@@ -140,24 +143,27 @@ Task<void> FunctionService::finish_unpack(std::string ns, std::string name, int6
                                           std::string operation) {
   auto alive = alive_;
   auto v = store_.get_version(ns, name, store::kLatest);
-  if (!v) co_return;
+  // A store failure leaves the function Creating/Updating; resume_pending()
+  // finishes it at the next start (the store logged why).
+  if (!v.ok() || !*v) co_return;
   std::optional<Result<std::filesystem::path>> unpacked;
   store::CodeStore& code = code_;
-  std::string sha = v->config.code_sha256;
+  std::string sha = (*v)->config.code_sha256;
   co_await run_blocking(workers_, [&unpacked, &code, &sha] { unpacked = code.unpacked(sha); });
   if (!*alive) co_return;
   // Only the change that started this unpack may finish it.
-  auto current = store_.get_version(ns, name, store::kLatest);
-  if (!current || current->generation != generation) co_return;
+  auto read = store_.get_version(ns, name, store::kLatest);
+  if (!read.ok() || !*read || (*read)->generation != generation) co_return;
+  store::VersionRecord& current = **read;
   if (unpacked->ok()) {
-    current->status = "Active";
+    current.status = "Active";
   } else {
-    current->status = operation + "Failed";
-    current->status_desc = unpacked->error().message;
-    spdlog::warn("function {}/{}: {} failed: {}", ns, name, operation, current->status_desc);
+    current.status = operation + "Failed";
+    current.status_desc = unpacked->error().message;
+    spdlog::warn("function {}/{}: {} failed: {}", ns, name, operation, current.status_desc);
   }
-  current->mod_time_ms = now_ms();
-  (void)store_.put_version(ns, name, *current);
+  current.mod_time_ms = now_ms();
+  if (!store_.put_version(ns, name, current).ok()) co_return;  // logged by the store
   if (on_change_) on_change_(ns, name, FunctionChange::kLatestUpdated);
 }
 
@@ -186,13 +192,18 @@ Status FunctionService::delete_function(const std::string& ns, const std::string
 }
 
 void FunctionService::resume_pending() {
-  for (const auto& fn : store_.all_functions()) {
+  auto all = store_.all_functions();
+  if (!all.ok()) {
+    spdlog::error("cannot resume functions being created or updated: {}", all.error().message);
+    return;
+  }
+  for (const auto& fn : *all) {
     const auto& status = fn.latest.status;
     if (status == "Creating" || status == "Updating") {
       asio::co_spawn(loop_,
                      finish_unpack(fn.ns, fn.name, fn.latest.generation,
                                    status == "Creating" ? "Create" : "Update"),
-                     Detached{});
+                     Detached{"code unpack"});
     }
   }
 }
@@ -200,7 +211,8 @@ void FunctionService::resume_pending() {
 Status FunctionService::create_namespace(const std::string& name, const std::string& description) {
   YUNFN_TRY_STATUS(check_namespace_name(name));
   YUNFN_TRY_STATUS(check_description(description));
-  if (store_.list_namespaces().size() >= static_cast<size_t>(kMaxNamespaces)) {
+  YUNFN_TRY(namespaces, store_.list_namespaces());
+  if (namespaces.size() >= static_cast<size_t>(kMaxNamespaces)) {
     return make_error(errc::kLimitExceededNamespace, "At most " + std::to_string(kMaxNamespaces) +
                                                      " namespaces are allowed");
   }
@@ -212,10 +224,12 @@ Status FunctionService::delete_namespace(const std::string& name) {
   if (name == store::kDefaultNamespace) {
     return make_error(errc::kFailedOperationDeleteNamespace, "The default namespace cannot be deleted");
   }
-  if (!store_.get_namespace(name)) {
+  YUNFN_TRY(ns_record, store_.get_namespace(name));
+  if (!ns_record) {
     return make_error(errc::kResourceNotFoundNamespace, "Namespace " + name + " does not exist");
   }
-  if (store_.count_functions(name) > 0) {
+  YUNFN_TRY(count, store_.count_functions(name));
+  if (count > 0) {
     return make_error(errc::kFailedOperationDeleteNamespace,
                       "Namespace " + name + " still holds functions; delete them first");
   }
@@ -224,10 +238,11 @@ Status FunctionService::delete_namespace(const std::string& name) {
 
 Result<store::FunctionRecord> FunctionService::get_function(const std::string& ns,
                                                             const std::string& name) {
-  if (!store_.get_namespace(ns)) {
+  YUNFN_TRY(ns_record, store_.get_namespace(ns));
+  if (!ns_record) {
     return make_error(errc::kResourceNotFoundNamespace, "Namespace " + ns + " does not exist");
   }
-  auto fn = store_.get_function(ns, name);
+  YUNFN_TRY(fn, store_.get_function(ns, name));
   if (!fn) {
     return make_error(errc::kResourceNotFoundFunction,
                       "Function " + name + " does not exist in namespace " + ns);

@@ -45,13 +45,14 @@ bool is_version_number(const std::string& s) {
 Result<store::VersionRecord> VersionService::publish(const std::string& ns, const std::string& fn,
                                                      const std::string& description) {
   YUNFN_TRY_STATUS(check_description(description));
-  auto f = store_.get_function(ns, fn);
+  YUNFN_TRY(f, store_.get_function(ns, fn));
   if (!f) return make_error(errc::kResourceNotFoundFunction, "Function " + fn + " does not exist");
   if (f->latest.status != "Active") {
     return make_error(errc::kFailedOperationPublishVersion,
                       "Function " + fn + " is " + f->latest.status + "; publish when Active");
   }
-  if (store_.list_versions(ns, fn).size() > kMaxVersions) {
+  YUNFN_TRY(versions, store_.list_versions(ns, fn));
+  if (versions.size() > kMaxVersions) {
     return make_error(errc::kLimitExceededFunctionVersions,
                       "Function " + fn + " already has the maximum of 100 versions");
   }
@@ -72,10 +73,11 @@ Status VersionService::delete_version(const std::string& ns, const std::string& 
                       "Qualifier " + version + " is not a published version ($LATEST cannot be "
                                                "deleted on its own)");
   }
-  if (!store_.get_version(ns, fn, version)) {
+  YUNFN_TRY(existing, store_.get_version(ns, fn, version));
+  if (!existing) {
     return make_error(errc::kResourceNotFoundVersion, "Version " + version + " does not exist");
   }
-  auto users = aliases_using(ns, fn, version);
+  YUNFN_TRY(users, aliases_using(ns, fn, version));
   if (!users.empty()) {
     return make_error(errc::kUnsupportedOperationAliasBind,
                       "Version " + version + " is used by alias " + users.front() +
@@ -84,18 +86,20 @@ Status VersionService::delete_version(const std::string& ns, const std::string& 
   return store_.delete_version(ns, fn, version);
 }
 
-std::optional<store::VersionRecord> VersionService::find_version(const std::string& ns,
-                                                                 const std::string& fn,
-                                                                 const std::string& version) {
-  if (version != store::kLatest && !is_version_number(version)) return std::nullopt;
+Result<std::optional<store::VersionRecord>> VersionService::find_version(
+    const std::string& ns, const std::string& fn, const std::string& version) {
+  if (version != store::kLatest && !is_version_number(version)) {
+    return std::optional<store::VersionRecord>();
+  }
   return store_.get_version(ns, fn, version);
 }
 
-std::vector<std::string> VersionService::aliases_using(const std::string& ns,
-                                                       const std::string& fn,
-                                                       const std::string& version) {
+Result<std::vector<std::string>> VersionService::aliases_using(const std::string& ns,
+                                                               const std::string& fn,
+                                                               const std::string& version) {
   std::vector<std::string> out;
-  for (const auto& a : list_aliases(ns, fn)) {
+  YUNFN_TRY(aliases, list_aliases(ns, fn));
+  for (const auto& a : aliases) {
     if (a.function_version == version || additional_version(a.routing_config) == version) {
       out.push_back(a.name);
     }
@@ -106,29 +110,36 @@ std::vector<std::string> VersionService::aliases_using(const std::string& ns,
 Status VersionService::check_alias(const std::string& ns, const std::string& fn,
                                    const store::AliasRecord& a) {
   YUNFN_TRY_STATUS(check_description(a.description));
-  if (!find_version(ns, fn, a.function_version)) {
+  YUNFN_TRY(target, find_version(ns, fn, a.function_version));
+  if (!target) {
     return make_error(errc::kResourceNotFoundFunctionVersion,
                       "FunctionVersion " + a.function_version + " does not exist");
   }
   YUNFN_TRY_STATUS(check_routing_config(a.routing_config, a.function_version));
   std::string extra = additional_version(a.routing_config);
-  if (!extra.empty() && !find_version(ns, fn, extra)) {
-    return make_error(errc::kResourceNotFoundFunctionVersion,
-                      "RoutingConfig version " + extra + " does not exist");
+  if (!extra.empty()) {
+    YUNFN_TRY(extra_version, find_version(ns, fn, extra));
+    if (!extra_version) {
+      return make_error(errc::kResourceNotFoundFunctionVersion,
+                        "RoutingConfig version " + extra + " does not exist");
+    }
   }
   return ok_status();
 }
 
 Status VersionService::create_alias(const std::string& ns, const std::string& fn,
                                     store::AliasRecord alias) {
-  if (!store_.get_function(ns, fn)) {
+  YUNFN_TRY(function, store_.get_function(ns, fn));
+  if (!function) {
     return make_error(errc::kResourceNotFoundFunction, "Function " + fn + " does not exist");
   }
   YUNFN_TRY_STATUS(check_alias_name(alias.name));
-  if (store_.get_alias(ns, fn, alias.name)) {
+  YUNFN_TRY(existing, store_.get_alias(ns, fn, alias.name));
+  if (existing) {
     return make_error(errc::kResourceInUseAlias, "Alias " + alias.name + " already exists");
   }
-  if (store_.list_aliases(ns, fn).size() >= kMaxAliases) {
+  YUNFN_TRY(aliases, store_.list_aliases(ns, fn));
+  if (aliases.size() >= kMaxAliases) {
     return make_error(errc::kLimitExceededAlias, "Function " + fn + " already has 10 aliases");
   }
   YUNFN_TRY_STATUS(check_alias(ns, fn, alias));
@@ -147,17 +158,19 @@ Status VersionService::update_alias(const std::string& ns, const std::string& fn
 
 Result<store::AliasRecord> VersionService::get_alias(const std::string& ns, const std::string& fn,
                                                      const std::string& name) {
-  if (!store_.get_function(ns, fn)) {
+  YUNFN_TRY(function, store_.get_function(ns, fn));
+  if (!function) {
     return make_error(errc::kResourceNotFoundFunction, "Function " + fn + " does not exist");
   }
-  if (auto a = store_.get_alias(ns, fn, name)) return *a;
+  YUNFN_TRY(a, store_.get_alias(ns, fn, name));
+  if (a) return std::move(*a);
   if (name == kDefaultAlias) return implicit_default();
   return make_error(errc::kResourceNotFoundAlias, "Alias " + name + " does not exist");
 }
 
-std::vector<store::AliasRecord> VersionService::list_aliases(const std::string& ns,
-                                                             const std::string& fn) {
-  auto all = store_.list_aliases(ns, fn);
+Result<std::vector<store::AliasRecord>> VersionService::list_aliases(const std::string& ns,
+                                                                     const std::string& fn) {
+  YUNFN_TRY(all, store_.list_aliases(ns, fn));
   bool has_default = false;
   for (const auto& a : all) has_default = has_default || a.name == kDefaultAlias;
   if (!has_default) all.insert(all.begin(), implicit_default());

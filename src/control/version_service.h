@@ -30,14 +30,14 @@ class VersionService {
   Result<store::AliasRecord> get_alias(const std::string& ns, const std::string& fn,
                                        const std::string& name);
   // Every alias including the implicit $DEFAULT.
-  std::vector<store::AliasRecord> list_aliases(const std::string& ns, const std::string& fn);
+  Result<std::vector<store::AliasRecord>> list_aliases(const std::string& ns, const std::string& fn);
   Status delete_alias(const std::string& ns, const std::string& fn, const std::string& name);
 
   // The version a qualifier names directly ($LATEST or a number), if it exists.
-  std::optional<store::VersionRecord> find_version(const std::string& ns, const std::string& fn,
+  Result<std::optional<store::VersionRecord>> find_version(const std::string& ns, const std::string& fn,
                                                    const std::string& version);
   // Aliases that route to a version (main or additional).
-  std::vector<std::string> aliases_using(const std::string& ns, const std::string& fn,
+  Result<std::vector<std::string>> aliases_using(const std::string& ns, const std::string& fn,
                                          const std::string& version);
 
  private:

@@ -23,9 +23,10 @@ void ApigwTrigger::describe(const store::TriggerRecord& trigger,
                      (route->path == "/" ? "/" : route->path);
 }
 
-void ApigwTrigger::reload() {
+Status ApigwTrigger::reload() {
   std::vector<RouteEntry> entries;
-  for (auto& t : store_.list_triggers("", "")) {
+  YUNFN_TRY(triggers, store_.list_triggers("", ""));
+  for (auto& t : triggers) {
     if (t.type != "apigw" || !t.enable) continue;
     auto route = parse_apigw_desc(t.trigger_desc);
     if (!route.ok()) {
@@ -35,6 +36,7 @@ void ApigwTrigger::reload() {
     entries.push_back({std::move(t), std::move(*route)});
   }
   routes_.set(std::move(entries));
+  return ok_status();
 }
 
 }  // namespace yunfn::gateway

@@ -19,10 +19,10 @@ class ApigwTrigger final : public triggers::TriggerType {
   ApigwTrigger(store::Store& store, RouteTable& routes, std::function<std::string()> base_url);
 
   Status check(store::TriggerRecord& trigger) override;
-  void changed() override { reload(); }
+  Status changed() override { return reload(); }
   void describe(const store::TriggerRecord& trigger, std::map<std::string, std::string>& out) override;
   // Rebuilds the route table from the store.
-  void reload();
+  Status reload();
 
  private:
   store::Store& store_;

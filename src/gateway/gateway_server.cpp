@@ -4,6 +4,7 @@
 
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "common/scope_exit.h"
 #include "gateway/apigw_event.h"
 #include "gateway/reply.h"
 #include "gateway/web_proxy.h"
@@ -17,6 +18,7 @@ struct GatewayServer::State {
   invoke::Invoker& invoker;
   invoke::AsyncQueue& async;
   const RouteTable& routes;
+  const Clock& clock;
   bool stopped = false;
   uint64_t buffered_bytes = 0;  // request bodies held for event functions now
 };
@@ -58,17 +60,21 @@ Task<GatewayReply> run_event_function(State& st, invoke::InvocationRequest req,
   asio::co_spawn(
       st.ex,
       [&invoker = st.invoker, req = std::move(req), done, outcome]() mutable -> Task<void> {
+        // However the invocation ends, the request gets its answer now.
+        ScopeExit answer([&done] { done->notify(); });
         outcome->emplace(co_await invoker.invoke(std::move(req)));
-        done->notify();
       },
-      Detached{});
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(route.service_timeout_s);
-  bool finished = co_await done->wait_until(deadline);
+      Detached{"gateway invocation"});
+  auto deadline = st.clock.steady_now() + std::chrono::seconds(route.service_timeout_s);
+  bool finished = co_await done->wait_until(st.clock, deadline);
   if (!finished) {
     token->cancel();
     co_return gateway_error(504, "gateway timeout: the function did not answer within the "
                                  "serviceTimeout of " + std::to_string(route.service_timeout_s) +
                                  " seconds", id);
+  }
+  if (!outcome->has_value()) {
+    co_return gateway_error(500, "the platform failed to run the invocation", id);
   }
   const auto& result = **outcome;
   if (!result.ok()) co_return rejected_invocation(result.error(), id);
@@ -178,7 +184,9 @@ Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buff
   if (auto length = head.content_length(); length && *length > kMaxGatewayBody) {
     co_return co_await reply_now(gateway_error(413, "the request body is larger than the 6 MB limit", id));
   }
-  auto function = st.store.get_function(ns, fn);
+  auto found = st.store.get_function(ns, fn);
+  if (!found.ok()) co_return co_await reply_now(rejected_invocation(found.error(), id));
+  const std::optional<store::FunctionRecord>& function = *found;
   if (!function) co_return co_await reply_now(gateway_error(404, "no API matches " + method + " " + target->path, id));
   if (beast::iequals(header_value(head, http::field::expect), "100-continue")) {
     // Clients that ask wait for this before they send the body.
@@ -191,7 +199,7 @@ Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buff
   if (function->latest.config.type == "HTTP") {
     WebRequest web{ns, fn, match.entry->trigger.qualifier, id,
                    rel + (target->query.empty() ? "" : "?" + target->query), &route, ctx.headers};
-    co_return co_await proxy_web_request(st.invoker, stream, buffer, head, std::move(web));
+    co_return co_await proxy_web_request(st.invoker, st.clock, stream, buffer, head, std::move(web));
   }
 
   // Bodies of event functions are held in memory until the function answers:
@@ -286,8 +294,9 @@ Task<void> serve_connection(std::shared_ptr<State> st, std::shared_ptr<beast::tc
 
 GatewayServer::GatewayServer(asio::any_io_executor ex, GatewayConfig config, store::Store& store,
                              invoke::Invoker& invoker, invoke::AsyncQueue& async,
-                             const RouteTable& routes)
-    : state_(std::make_shared<State>(State{ex, std::move(config), store, invoker, async, routes})),
+                             const RouteTable& routes, const Clock& clock)
+    : state_(std::make_shared<State>(
+          State{ex, std::move(config), store, invoker, async, routes, clock})),
       listener_(
           ex,
           [st = state_](std::shared_ptr<beast::tcp_stream> stream) {

@@ -22,6 +22,7 @@ GatewayReply rejected_invocation(const Error& e, const std::string& id) {
   if (e.is(errc::kLimitExceededQuota)) return failed_invocation(432, e.message, id);
   if (e.is(errc::kRequestLimitExceeded)) return failed_invocation(429, e.message, id);
   if (e.code.starts_with("ResourceNotFound")) return gateway_error(404, e.message, id);
+  if (e.code.starts_with("InternalError")) return gateway_error(500, e.message, id);
   return gateway_error(502, e.message, id);
 }
 

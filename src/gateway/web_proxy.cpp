@@ -8,7 +8,6 @@
 namespace yunfn::gateway {
 namespace {
 
-using steady = std::chrono::steady_clock;
 
 // Interim (1xx) answers skipped before a web function's final one.
 constexpr int kMaxInterimAnswers = 8;
@@ -74,7 +73,7 @@ struct Exchange {
 
 }  // namespace
 
-Task<bool> proxy_web_request(invoke::Invoker& invoker, beast::tcp_stream& client,
+Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast::tcp_stream& client,
                              beast::flat_buffer& buffer, http::request_parser<http::empty_body>& head,
                              WebRequest req) {
   const unsigned version = head.get().version();
@@ -82,14 +81,14 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, beast::tcp_stream& client
   const bool client_keep_alive = head.get().keep_alive();
   http::request_parser<http::buffer_body> rq{std::move(head)};
   rq.body_limit(kMaxGatewayBody);
-  const auto service_deadline = steady::now() + std::chrono::seconds(req.route->service_timeout_s);
+  const auto service_deadline = clock.steady_now() + std::chrono::seconds(req.route->service_timeout_s);
   Exchange x;
 
   // One request/response exchange with a leased instance's server.
   auto exchange = [&](pool::Instance& inst) -> Task<pool::InvokeOutcome> {
     pool::InvokeOutcome out;
     const auto& spec = inst.spec();
-    const auto function_deadline = steady::now() + std::chrono::seconds(spec.timeout_s);
+    const auto function_deadline = clock.steady_now() + std::chrono::seconds(spec.timeout_s);
     const bool service_first = service_deadline < function_deadline;
     auto timed_out = [&] {
       if (service_first) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "common/scope_exit.h"
 
 namespace yunfn::invoke {
 namespace {
@@ -38,13 +39,14 @@ AsyncQueue::~AsyncQueue() {
   if (wake_) wake_->notify();
 }
 
-void AsyncQueue::start() {
+Status AsyncQueue::start() {
   int requeued = 0;
-  for (auto& e : store_.pending_async_events()) {
+  YUNFN_TRY(pending, store_.pending_async_events());
+  for (auto& e : pending) {
     if (e.state == AsyncState::kRunning) {
       // The server stopped while it ran: the attempt counts, the event runs again.
       e.state = AsyncState::kQueued;
-      (void)store_.update_async_event(e);
+      YUNFN_TRY_STATUS(store_.update_async_event(e));
       ++requeued;
     }
     schedule(e.request_id, e.next_attempt_at_ms);
@@ -53,8 +55,9 @@ void AsyncQueue::start() {
     spdlog::info("async queue: {} pending events ({} interrupted and retried)", due_.size(),
                  requeued);
   }
-  asio::co_spawn(ex_, dispatch_loop(), Detached{});
-  asio::co_spawn(ex_, purge_loop(), Detached{});
+  asio::co_spawn(ex_, dispatch_loop(), Detached{"async dispatcher"});
+  asio::co_spawn(ex_, purge_loop(), Detached{"async purge"});
+  return ok_status();
 }
 
 Result<std::string> AsyncQueue::enqueue(InvocationRequest req, const std::string& invoke_type) {
@@ -88,34 +91,52 @@ Task<void> AsyncQueue::dispatch_loop() {
       std::string id = due_.top().request_id;
       due_.pop();
       ++in_flight_;
-      asio::co_spawn(ex_, run(std::move(id)), Detached{});
+      asio::co_spawn(ex_, run(std::move(id)), Detached{"async event"});
     }
     // Sleep until the next event is due, a slot frees up, or a new event arrives.
     auto waiter = std::make_shared<Signal>(ex_);
     wake_ = waiter;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    auto deadline = clock_.steady_now() + std::chrono::seconds(1);
     if (!due_.empty() && in_flight_ < config_.concurrency) {
-      deadline = std::min(deadline, std::chrono::steady_clock::now() +
-                                        std::chrono::milliseconds(std::max<int64_t>(
-                                            0, due_.top().at_ms - now)));
+      deadline = std::min(deadline, clock_.steady_now() + std::chrono::milliseconds(std::max<int64_t>(
+                                                              0, due_.top().at_ms - now)));
     }
-    co_await waiter->wait_until(deadline);
+    co_await waiter->wait_until(clock_, deadline);
   }
 }
 
 Task<void> AsyncQueue::run(std::string request_id) {
   auto alive = alive_;
-  auto e = store_.get_async_event(request_id);
-  if (!e || e->state != AsyncState::kQueued) {  // terminated while queued
+  // The slot is given back however this ends: a result, a store failure, an
+  // exception (logged by Detached), or the queue going away.
+  ScopeExit release_slot([this, alive, &request_id] {
+    if (!*alive) return;
+    running_.erase(request_id);
     --in_flight_;
     if (wake_) wake_->notify();
+  });
+  auto read = store_.get_async_event(request_id);
+  if (!read.ok()) {  // the store logged why; the event stays queued for a later try
+    schedule(request_id, now_ms() + config_.store_retry_delay.count());
     co_return;
   }
+  auto& e = *read;
+  // Terminated while queued. (A RUNNING row here is this server's own earlier
+  // attempt whose requeue could not be written.)
+  if (!e || (e->state != AsyncState::kQueued && e->state != AsyncState::kRunning)) co_return;
   auto fn = store_.get_function(e->ns, e->function_name);
+  if (!fn.ok()) {
+    schedule(request_id, now_ms() + config_.store_retry_delay.count());
+    co_return;
+  }
   e->state = AsyncState::kRunning;
   e->attempts += 1;
   if (e->start_time_ms == 0) e->start_time_ms = now_ms();
-  (void)store_.update_async_event(*e);
+  if (!store_.update_async_event(*e).ok()) {
+    // Not started: an attempt that cannot be recorded is not made.
+    schedule(request_id, now_ms() + config_.store_retry_delay.count());
+    co_return;
+  }
 
   auto token = std::make_shared<CancelToken>();
   running_[request_id] = token;
@@ -130,34 +151,29 @@ Task<void> AsyncQueue::run(std::string request_id) {
   req.retry_num = e->attempts - 1;
   auto result = co_await invoker_.invoke(std::move(req));
   if (!*alive) co_return;
-  running_.erase(request_id);
-  --in_flight_;
-  if (wake_) wake_->notify();
 
   // Re-read: TerminateAsyncEvent may have marked it meanwhile.
-  auto current = store_.get_async_event(request_id);
-  if (!current || current->state == AsyncState::kAborted || token->cancelled) {
-    if (current && current->state != AsyncState::kAborted) {
-      finish(*current, AsyncState::kAborted, 499, "RequestCanceled: the event was terminated");
+  auto reread = store_.get_async_event(request_id);
+  if (reread.ok() && *reread) *e = std::move(**reread);
+  if ((reread.ok() && !*reread) || e->state == AsyncState::kAborted || token->cancelled) {
+    if (reread.ok() && *reread && e->state != AsyncState::kAborted) {
+      finish(*e, AsyncState::kAborted, 499, "RequestCanceled: the event was terminated");
     }
     co_return;
   }
-  *e = *current;
   int64_t now = now_ms();
-  bool expired = fn && now - e->accepted_at_ms > msg_ttl_ms(*fn);
+  const std::optional<store::FunctionRecord>& function = *fn;
+  bool expired = function && now - e->accepted_at_ms > msg_ttl_ms(*function);
   if (!result.ok()) {
     if (is_throttle(result.error()) && !expired) {
       // Not started: no attempt is used up; try again shortly.
       e->attempts -= 1;
-      e->state = AsyncState::kQueued;
-      e->next_attempt_at_ms = now + config_.throttle_delay.count();
-      (void)store_.update_async_event(*e);
-      schedule(e->request_id, e->next_attempt_at_ms);
+      requeue(*e, now + config_.throttle_delay.count());
       co_return;
     }
     finish(*e, AsyncState::kFailed, result.error().is(errc::kResourceNotFoundFunction) ? 435 : 500,
            result.error().code + ": " + result.error().message);
-    if (fn) dead_letter(*e, *fn);
+    if (function) dead_letter(*e, *function);
     co_return;
   }
   if (result->status_code == 200) {
@@ -166,16 +182,20 @@ Task<void> AsyncQueue::run(std::string request_id) {
   }
   e->status_code = result->status_code;
   e->result = result->ret_msg;
-  int retries_left = fn ? retry_num_of(*fn) - (e->attempts - 1) : 0;
+  int retries_left = function ? retry_num_of(*function) - (e->attempts - 1) : 0;
   if (retries_left > 0 && !expired) {
-    e->state = AsyncState::kQueued;
-    e->next_attempt_at_ms = now + config_.retry_delay.count() * e->attempts;
-    (void)store_.update_async_event(*e);
-    schedule(e->request_id, e->next_attempt_at_ms);
+    requeue(*e, now + config_.retry_delay.count() * e->attempts);
     co_return;
   }
   finish(*e, AsyncState::kFailed, result->status_code, result->ret_msg);
-  if (fn) dead_letter(*e, *fn);
+  if (function) dead_letter(*e, *function);
+}
+
+void AsyncQueue::requeue(store::AsyncEventRecord& e, int64_t at_ms) {
+  e.state = AsyncState::kQueued;
+  e.next_attempt_at_ms = at_ms;
+  persist(e);
+  schedule(e.request_id, at_ms);
 }
 
 void AsyncQueue::finish(store::AsyncEventRecord& e, AsyncState state, int status,
@@ -184,7 +204,29 @@ void AsyncQueue::finish(store::AsyncEventRecord& e, AsyncState state, int status
   e.status_code = status;
   e.result = std::move(result);
   e.end_time_ms = now_ms();
-  (void)store_.update_async_event(e);
+  persist(e);
+}
+
+void AsyncQueue::persist(const store::AsyncEventRecord& e) {
+  if (store_.update_async_event(e).ok()) return;
+  // The store logged why (a full disk, say): keep trying, so the event's
+  // status is right once the store takes writes again.
+  asio::co_spawn(ex_, persist_later(e), Detached{"async status write"});
+}
+
+Task<void> AsyncQueue::persist_later(store::AsyncEventRecord e) {
+  auto alive = alive_;
+  while (*alive) {
+    co_await clock_.sleep_until(clock_.steady_now() + config_.store_retry_delay);
+    if (!*alive) co_return;
+    // A newer state written meanwhile (terminate, a later attempt) wins.
+    auto current = store_.get_async_event(e.request_id);
+    if (current.ok() && (!*current || (*current)->attempts > e.attempts ||
+                         (*current)->state == e.state)) {
+      co_return;
+    }
+    if (current.ok() && store_.update_async_event(e).ok()) co_return;
+  }
 }
 
 void AsyncQueue::dead_letter(const store::AsyncEventRecord& e, const store::FunctionRecord& fn) {
@@ -214,7 +256,7 @@ void AsyncQueue::dead_letter(const store::AsyncEventRecord& e, const store::Func
 
 Status AsyncQueue::terminate(const std::string& ns, const std::string& fn,
                              const std::string& request_id) {
-  auto e = store_.get_async_event(request_id);
+  YUNFN_TRY(e, store_.get_async_event(request_id));
   if (!e || e->ns != ns || e->function_name != fn) {
     return make_error(errc::kResourceNotFoundAsyncEvent, "async event " + request_id + " does not exist");
   }
@@ -232,13 +274,11 @@ Status AsyncQueue::terminate(const std::string& ns, const std::string& fn,
 
 Task<void> AsyncQueue::purge_loop() {
   auto alive = alive_;
-  asio::steady_timer timer(ex_);
   while (*alive) {
     int64_t cutoff = now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(config_.retention).count();
-    int n = store_.purge_async_events_before(cutoff);
-    if (n > 0) spdlog::info("purged {} async event records", n);
-    timer.expires_after(std::chrono::minutes(10));
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto purged = store_.purge_async_events_before(cutoff);  // a failure is logged by the store
+    if (purged.ok() && *purged > 0) spdlog::info("purged {} async event records", *purged);
+    co_await clock_.sleep_until(clock_.steady_now() + std::chrono::minutes(10));
   }
 }
 

@@ -28,6 +28,7 @@ struct AsyncQueueConfig {
   std::chrono::milliseconds throttle_delay{200};// before retrying a throttled event
   std::chrono::hours retention{72};             // status records kept after the event ends
   size_t max_queued = 100000;                   // SCF's queue bound; beyond it, refuse
+  std::chrono::milliseconds store_retry_delay{1000};  // before retrying after a store failure
 };
 
 // SCF defaults for AsyncTriggerConfig.
@@ -42,7 +43,7 @@ class AsyncQueue {
   ~AsyncQueue();
 
   // Loads pending events and starts the dispatcher and the retention purge.
-  void start();
+  Status start();
   // Durably accepts an event; returns its request id.
   Result<std::string> enqueue(invoke::InvocationRequest req, const std::string& invoke_type);
   // Stops a running event (its instance is killed) or cancels a queued one.
@@ -63,7 +64,11 @@ class AsyncQueue {
   Task<void> dispatch_loop();
   Task<void> run(std::string request_id);
   Task<void> purge_loop();
+  void requeue(store::AsyncEventRecord& e, int64_t at_ms);
   void finish(store::AsyncEventRecord& e, store::AsyncState state, int status, std::string result);
+  // Writes the event's state; on a store failure, retries in the background.
+  void persist(const store::AsyncEventRecord& e);
+  Task<void> persist_later(store::AsyncEventRecord e);
   void dead_letter(const store::AsyncEventRecord& e, const store::FunctionRecord& fn);
   int64_t now_ms() const { return to_unix_ms(clock_.now()); }
 

@@ -13,12 +13,17 @@
 
 namespace yunfn::invoke {
 
+struct ProvisionedStatus {
+  int available = 0;  // ready instances
+  std::string error;  // the last start failure
+};
+
 class ConcurrencyService {
  public:
   ConcurrencyService(store::Store& store, Quota& quota, Invoker& invoker, const Clock& clock);
 
   // Loads stored settings into the quota and starts provisioned instances.
-  void load();
+  Status load();
 
   Status put_reserved(const std::string& ns, const std::string& fn, int mb);
   Result<std::optional<int>> get_reserved(const std::string& ns, const std::string& fn);
@@ -33,21 +38,20 @@ class ConcurrencyService {
                                                                  const std::string& fn,
                                                                  const std::string& version);
   // Ready instances of a provisioned version, and the last start failure.
-  int available(const std::string& ns, const std::string& fn, const std::string& version);
-  std::string provisioned_error(const std::string& ns, const std::string& fn,
-                                const std::string& version);
+  Result<ProvisionedStatus> provisioned_status(const std::string& ns, const std::string& fn,
+                                               const std::string& version);
 
   Status put_total(int mb);
-  // A function or one of its versions went away.
+  // A function or one of its versions went away (the version's instances stop).
   void function_deleted(const std::string& ns, const std::string& fn);
   void version_deleted(const std::string& ns, const std::string& fn, const std::string& version);
 
  private:
   Result<store::FunctionRecord> function(const std::string& ns, const std::string& fn);
   // Sum of count x memory over a function's provisioned versions, with one changed.
-  int provisioned_mb(const std::string& ns, const std::string& fn, const std::string& version,
+  Result<int> provisioned_mb(const std::string& ns, const std::string& fn, const std::string& version,
                      int count, int memory_mb);
-  void apply(const store::FunctionRecord& fn, const std::string& version, int count);
+  void apply(const store::FunctionRecord& fn, const store::VersionRecord& v, int count);
 
   store::Store& store_;
   Quota& quota_;

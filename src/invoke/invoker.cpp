@@ -90,7 +90,7 @@ Result<store::VersionRecord> Invoker::resolve(const std::string& ns, const std::
     double r = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
     q = control::pick_version(alias->function_version, alias->routing_config, key, r);
   }
-  auto v = versions_.find_version(ns, fn, q);
+  YUNFN_TRY(v, versions_.find_version(ns, fn, q));
   if (!v) return make_error(errc::kResourceNotFoundQualifier, "Qualifier " + q + " does not exist");
   return std::move(*v);
 }
@@ -114,7 +114,7 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCa
 }
 
 Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall call) {
-  auto fn = store_.get_function(req.ns, req.function_name);
+  YUNFN_CO_TRY(fn, store_.get_function(req.ns, req.function_name));
   if (!fn) {
     co_return make_error(errc::kResourceNotFoundFunction,
                          "Function " + req.function_name + " does not exist in namespace " +
@@ -258,7 +258,9 @@ void Invoker::record(const InvocationRequest& req, const InvocationResult& resul
   r.log = result.log;
   r.cold_start = result.cold_start;
   r.retry_num = req.retry_num;
-  (void)store_.insert_invocation(r);
+  // The caller still gets the result; the lost record is logged by the store
+  // and counted for the metrics.
+  if (!store_.insert_invocation(r).ok()) ++metrics_.lost_records;
 }
 
 }  // namespace yunfn::invoke

@@ -48,6 +48,11 @@ class Invoker {
   Result<std::shared_ptr<pool::Pool>> pool_for(const store::FunctionRecord& fn,
                                                const store::VersionRecord& version);
 
+  // A version was deleted: its instances stop.
+  void retire_version(const std::string& ns, const std::string& fn, const std::string& version) {
+    pools_.retire_version(ns, fn, version);
+  }
+
   const InvocationMetrics& metrics() const { return metrics_; }
   InvocationMetrics& metrics() { return metrics_; }
 

@@ -38,6 +38,9 @@ class InvocationMetrics {
   }
   void forget(const std::string& ns, const std::string& fn) { by_version_.erase(ns + "/" + fn); }
 
+  // Invocation records the store could not keep (a full disk, say).
+  long lost_records = 0;
+
  private:
   std::map<std::string, ByVersion> by_version_;
 };

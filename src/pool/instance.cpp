@@ -10,14 +10,13 @@
 namespace yunfn::pool {
 namespace {
 
-using steady = std::chrono::steady_clock;
 
 constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024;  // SCF sync response limit
 constexpr const char* kResponseTooLarge =
     "the function response is larger than 6 MB (407 response size exceeds the limit)";
 
-double ms_since(steady::time_point t) {
-  return std::chrono::duration<double, std::milli>(steady::now() - t).count();
+double ms_between(Instance::time_point from, Instance::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
 }
 
 // SCF status of an init error reported by a runtime through init/error.
@@ -38,8 +37,10 @@ std::string describe_exit(const sandbox::ExitInfo& e) {
 
 }  // namespace
 
-Instance::Instance(asio::any_io_executor ex, const InstanceSpec& spec, std::string instance_id)
-    : ex_(ex), spec_(spec), id_(std::move(instance_id)), last_used_(steady::now()) {}
+Instance::Instance(asio::any_io_executor ex, const InstanceSpec& spec, std::string instance_id,
+                   const Clock& clock)
+    : ex_(ex), clock_(clock), spec_(spec), id_(std::move(instance_id)),
+      last_used_(clock.steady_now()) {}
 
 Instance::~Instance() {
   if (channel_) channel_->close();
@@ -78,7 +79,7 @@ std::vector<std::string> Instance::build_env() const {
 
 Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure) {
   auto self = shared_from_this();
-  auto started = steady::now();
+  auto started = clock_.steady_now();
   // Isolated instances reach their API at a fixed address inside their own
   // network namespace, on a socket their set-up hands over; others at a host port.
   auto api = sandbox.runtime_api_address();
@@ -110,10 +111,10 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
   process_ = std::move(proc).value();
   for (int fd : {process_->take_stdout_fd(), process_->take_stderr_fd()}) {
     outputs_.push_back(std::make_unique<asio::posix::stream_descriptor>(ex_, fd));
-    asio::co_spawn(ex_, read_output(fd), Detached{});
+    asio::co_spawn(ex_, read_output(fd), Detached{"instance output reader"});
   }
   exit_watch_ = std::make_unique<asio::posix::stream_descriptor>(ex_, ::dup(process_->exit_fd()));
-  asio::co_spawn(ex_, watch_exit(), Detached{});
+  asio::co_spawn(ex_, watch_exit(), Detached{"instance exit watcher"});
 
   std::string init_error;
   auto deadline = started + std::chrono::seconds(spec_.init_timeout_s);
@@ -125,7 +126,7 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
   }
   if (spec_.web) {
     bool ready = co_await wait_web_ready(deadline);
-    init_duration_ms_ = ms_since(started);
+    init_duration_ms_ = ms_between(started, clock_.steady_now());
     if (ready) {
       state_ = State::kIdle;
       co_return Ok{};
@@ -143,8 +144,8 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
     kill();
     co_return make_error(errc::kFailedOperationInvokeFunction, failure->message);
   }
-  auto outcome = co_await channel_->wait_init(deadline, &init_error);
-  init_duration_ms_ = ms_since(started);
+  auto outcome = co_await channel_->wait_init(clock_, deadline, &init_error);
+  init_duration_ms_ = ms_between(started, clock_.steady_now());
   if (outcome == runtime::InitOutcome::kReady && !exited_) {
     state_ = State::kIdle;
     co_return Ok{};
@@ -173,12 +174,12 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
 
 Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) {
   auto self = shared_from_this();
-  auto started = steady::now();
+  auto started = clock_.steady_now();
   std::string init_log = begin_invocation();
   channel_->post_event({request_id, std::move(event), spec_.memory_mb,
                         static_cast<int64_t>(spec_.timeout_s) * 1000});
   auto deadline = started + std::chrono::seconds(spec_.timeout_s);
-  auto result = co_await channel_->wait_result(deadline);
+  auto result = co_await channel_->wait_result(clock_, deadline);
 
   InvokeOutcome out;
   out.init_log = std::move(init_log);
@@ -240,7 +241,7 @@ std::string Instance::begin_invocation() {
 
 Task<InvokeOutcome> Instance::serve(std::function<Task<InvokeOutcome>()> exchange) {
   auto self = shared_from_this();
-  auto started = steady::now();
+  auto started = clock_.steady_now();
   std::string init_log = begin_invocation();
   InvokeOutcome out = co_await exchange();
   out.init_log = std::move(init_log);
@@ -275,16 +276,14 @@ Task<Result<asio::ip::tcp::socket>> Instance::dial_web() {
 
 Task<bool> Instance::wait_web_ready(asio::steady_timer::time_point deadline) {
   auto self = shared_from_this();
-  asio::steady_timer timer(ex_);
   auto pause = std::chrono::milliseconds(2);
-  while (!exited_ && state_ != State::kDead && steady::now() < deadline) {
+  while (!exited_ && state_ != State::kDead && clock_.steady_now() < deadline) {
     auto socket = co_await dial_web();
     if (socket.ok()) {
       web_connections_.push_back(std::move(*socket));
       co_return true;
     }
-    timer.expires_after(pause);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await clock_.sleep_until(clock_.steady_now() + pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(20));
   }
   co_return false;
@@ -308,13 +307,13 @@ void Instance::keep_web_connection(asio::ip::tcp::socket socket) {
   if (state_ != State::kDead && socket.is_open()) web_connections_.push_back(std::move(socket));
 }
 
-InvokeOutcome Instance::finish(InvokeOutcome out, steady::time_point started) {
-  out.duration_ms = ms_since(started);
+InvokeOutcome Instance::finish(InvokeOutcome out, time_point started) {
+  out.duration_ms = ms_between(started, clock_.steady_now());
   out.mem_usage_bytes = process_ ? process_->peak_memory_bytes() : 0;
   drain_output();
   in_invocation_ = false;
   out.log = std::exchange(invocation_log_, {});
-  last_used_ = steady::now();
+  last_used_ = clock_.steady_now();
   return out;
 }
 

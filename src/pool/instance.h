@@ -67,8 +67,10 @@ struct InitFailure {
 class Instance : public std::enable_shared_from_this<Instance> {
  public:
   enum class State { kStarting, kIdle, kBusy, kDead };
+  using time_point = std::chrono::steady_clock::time_point;
 
-  Instance(asio::any_io_executor ex, const InstanceSpec& spec, std::string instance_id);
+  Instance(asio::any_io_executor ex, const InstanceSpec& spec, std::string instance_id,
+           const Clock& clock);
   ~Instance();
 
   // Launches the process and waits for it to be ready (bounded by init_timeout_s).
@@ -100,7 +102,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   bool provisioned() const { return provisioned_; }
   void set_provisioned(bool p) { provisioned_ = p; }
   double init_duration_ms() const { return init_duration_ms_; }
-  std::chrono::steady_clock::time_point last_used() const { return last_used_; }
+  time_point last_used() const { return last_used_; }
   // Idle instances are frozen (SCF freezes instances between invocations), so
   // processes a function left running get no CPU; the pool freezes instances
   // idle for a while and thaws one before handing it out. No-ops without a
@@ -121,9 +123,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void drain_output();
   void handle_exit();
   std::vector<std::string> build_env() const;
-  InvokeOutcome finish(InvokeOutcome out, std::chrono::steady_clock::time_point started);
+  InvokeOutcome finish(InvokeOutcome out, time_point started);
 
   asio::any_io_executor ex_;
+  const Clock& clock_;
   InstanceSpec spec_;
   std::string id_;
   State state_ = State::kStarting;
@@ -139,7 +142,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   bool exited_ = false;
   sandbox::ExitInfo exit_info_;
   bool killed_for_timeout_ = false;
-  std::chrono::steady_clock::time_point last_used_;
+  time_point last_used_;
   std::function<void()> on_exit_;
   bool provisioned_ = false;
   bool frozen_ = false;

@@ -4,10 +4,11 @@
 
 namespace yunfn::pool {
 
-Pool::Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, ScaleLimiter& limiter,
-           std::chrono::milliseconds scale_wait, InstanceSpec spec)
+Pool::Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, const Clock& clock,
+           ScaleLimiter& limiter, std::chrono::milliseconds scale_wait, InstanceSpec spec)
     : ex_(ex),
       sandbox_(sandbox),
+      clock_(clock),
       limiter_(limiter),
       scale_wait_(scale_wait),
       spec_(std::move(spec)) {}
@@ -41,7 +42,7 @@ std::shared_ptr<Instance> Pool::take_idle() {
 
 std::shared_ptr<Instance> Pool::new_instance() {
   // The id names the instance's cgroup, so it is unique per server run.
-  return std::make_shared<Instance>(ex_, spec_, "i-" + new_request_id().substr(0, 18));
+  return std::make_shared<Instance>(ex_, spec_, "i-" + new_request_id().substr(0, 18), clock_);
 }
 
 void Pool::watch(const std::shared_ptr<Instance>& inst) {
@@ -60,18 +61,16 @@ void Pool::watch(const std::shared_ptr<Instance>& inst) {
 Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
   auto self = shared_from_this();
   if (auto inst = take_idle()) co_return Lease{inst, false, 0};
-  auto deadline = std::chrono::steady_clock::now() + scale_wait_;
-  asio::steady_timer timer(ex_);
-  while (!limiter_.try_take(std::chrono::steady_clock::now())) {
-    if (std::chrono::steady_clock::now() >= deadline) {
+  auto deadline = clock_.steady_now() + scale_wait_;
+  while (!limiter_.try_take(clock_.steady_now())) {
+    if (clock_.steady_now() >= deadline) {
       *failure = {kScaleLimitStatus,
                   "instance scale-up limit reached: no idle instance and no new instance "
                   "allowed now (429 ResourceLimit)",
                   ""};
       co_return make_error(errc::kRequestLimitExceeded, failure->message);
     }
-    timer.expires_after(std::chrono::milliseconds(10));
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await clock_.sleep_until(clock_.steady_now() + std::chrono::milliseconds(10));
     if (auto inst = take_idle()) co_return Lease{inst, false, 0};
   }
   auto inst = new_instance();
@@ -173,7 +172,7 @@ void Pool::ensure_provisioned() {
   int missing = provisioned_target_ - provisioned_available() - provisioned_starting_;
   for (int i = 0; i < missing; ++i) {
     ++provisioned_starting_;
-    asio::co_spawn(ex_, start_provisioned(), Detached{});
+    asio::co_spawn(ex_, start_provisioned(), Detached{"provisioned start"});
   }
 }
 
@@ -186,8 +185,7 @@ Task<void> Pool::start_provisioned() {
   if (!started.ok()) {
     provisioned_error_ = failure.message;
     // Retry later rather than spin on a function that cannot start.
-    asio::steady_timer timer(ex_, std::chrono::seconds(5));
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await clock_.sleep_until(clock_.steady_now() + std::chrono::seconds(5));
     ensure_provisioned();
     co_return;
   }

@@ -29,8 +29,8 @@ inline constexpr int kScaleLimitStatus = 429;
 
 class Pool : public std::enable_shared_from_this<Pool> {
  public:
-  Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, ScaleLimiter& limiter,
-       std::chrono::milliseconds scale_wait, InstanceSpec spec);
+  Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, const Clock& clock,
+       ScaleLimiter& limiter, std::chrono::milliseconds scale_wait, InstanceSpec spec);
 
   // An idle instance marked busy, or a newly started one. When no instance is
   // idle and the scale-up limit allows no cold start, waits up to scale_wait
@@ -74,6 +74,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
 
   asio::any_io_executor ex_;
   sandbox::Sandbox& sandbox_;
+  const Clock& clock_;
   ScaleLimiter& limiter_;
   std::chrono::milliseconds scale_wait_;
   InstanceSpec spec_;

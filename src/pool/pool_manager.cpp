@@ -2,12 +2,13 @@
 
 namespace yunfn::pool {
 
-PoolManager::PoolManager(asio::any_io_executor ex, sandbox::Sandbox& sandbox,
+PoolManager::PoolManager(asio::any_io_executor ex, sandbox::Sandbox& sandbox, const Clock& clock,
                          PoolManagerConfig config)
     : ex_(ex),
       sandbox_(sandbox),
+      clock_(clock),
       config_(config),
-      limiter_(config.scale, std::chrono::steady_clock::now()) {}
+      limiter_(config.scale, clock.steady_now()) {}
 
 PoolManager::~PoolManager() {
   *alive_ = false;
@@ -27,7 +28,7 @@ std::shared_ptr<Pool> PoolManager::pool_for(const InstanceSpec& spec, int64_t ge
     retired_.push_back(it->second.pool);
     versions.erase(it);
   }
-  auto pool = std::make_shared<Pool>(ex_, sandbox_, limiter_, config_.scale_wait, spec);
+  auto pool = std::make_shared<Pool>(ex_, sandbox_, clock_, limiter_, config_.scale_wait, spec);
   versions.emplace(spec.version, Entry{generation, pool});
   return pool;
 }
@@ -80,16 +81,14 @@ size_t PoolManager::instance_count() const {
   return n;
 }
 
-void PoolManager::start_reaper() { asio::co_spawn(ex_, reap_loop(), Detached{}); }
+void PoolManager::start_reaper() { asio::co_spawn(ex_, reap_loop(), Detached{"instance reaper"}); }
 
 Task<void> PoolManager::reap_loop() {
   auto alive = alive_;
-  asio::steady_timer timer(ex_);
   while (*alive) {
-    timer.expires_after(std::chrono::seconds(1));
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await clock_.sleep_until(clock_.steady_now() + std::chrono::seconds(1));
     if (!*alive) break;
-    auto now = std::chrono::steady_clock::now();
+    auto now = clock_.steady_now();
     for (auto& [key, versions] : pools_) {
       for (auto& [version, entry] : versions) {
         entry.pool->reap_idle(now - config_.idle_timeout);

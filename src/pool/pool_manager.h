@@ -23,7 +23,8 @@ struct PoolManagerConfig {
 
 class PoolManager {
  public:
-  PoolManager(asio::any_io_executor ex, sandbox::Sandbox& sandbox, PoolManagerConfig config);
+  PoolManager(asio::any_io_executor ex, sandbox::Sandbox& sandbox, const Clock& clock,
+              PoolManagerConfig config);
   ~PoolManager();
 
   // The pool for (ns, function, version) at `generation`; pools of older
@@ -49,6 +50,7 @@ class PoolManager {
 
   asio::any_io_executor ex_;
   sandbox::Sandbox& sandbox_;
+  const Clock& clock_;
   PoolManagerConfig config_;
   ScaleLimiter limiter_;
   struct Entry {

@@ -81,12 +81,13 @@ void RuntimeChannel::close() {
   abort();
 }
 
-Task<InitOutcome> RuntimeChannel::wait_init(asio::steady_timer::time_point deadline,
+Task<InitOutcome> RuntimeChannel::wait_init(const Clock& clock,
+                                            asio::steady_timer::time_point deadline,
                                             std::string* init_error) {
   while (!ready_ && !init_error_ && !aborted_) {
     auto waiter = std::make_shared<Signal>(ex_);
     platform_waiter_ = waiter;
-    if (!co_await waiter->wait_until(deadline) && !ready_ && !init_error_ && !aborted_) {
+    if (!co_await waiter->wait_until(clock, deadline) && !ready_ && !init_error_ && !aborted_) {
       co_return InitOutcome::kTimeout;
     }
   }
@@ -105,11 +106,12 @@ void RuntimeChannel::post_event(RuntimeEvent ev) {
   if (next_waiter_) next_waiter_->notify();
 }
 
-Task<RuntimeResult> RuntimeChannel::wait_result(asio::steady_timer::time_point deadline) {
+Task<RuntimeResult> RuntimeChannel::wait_result(const Clock& clock,
+                                                asio::steady_timer::time_point deadline) {
   while (!result_ && !aborted_) {
     auto waiter = std::make_shared<Signal>(ex_);
     platform_waiter_ = waiter;
-    if (!co_await waiter->wait_until(deadline) && !result_ && !aborted_) {
+    if (!co_await waiter->wait_until(clock, deadline) && !result_ && !aborted_) {
       co_return RuntimeResult{ResultKind::kTimeout, ""};
     }
   }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/asio.h"
+#include "common/clock.h"
 #include "common/http_server.h"
 
 namespace yunfn::runtime {
@@ -54,11 +55,12 @@ class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
   unsigned short port() const { return server_ ? server_->port() : unbound_port_; }
 
   // Waits for init/ready, init/error (body in *init_error), abort() or the deadline.
-  Task<InitOutcome> wait_init(asio::steady_timer::time_point deadline, std::string* init_error);
+  Task<InitOutcome> wait_init(const Clock& clock, asio::steady_timer::time_point deadline,
+                              std::string* init_error);
   // Hands an event to the instance; it is delivered to the pending or next `next` call.
   void post_event(RuntimeEvent ev);
   // Waits for the result of the posted event, abort() or the deadline.
-  Task<RuntimeResult> wait_result(asio::steady_timer::time_point deadline);
+  Task<RuntimeResult> wait_result(const Clock& clock, asio::steady_timer::time_point deadline);
   // Whether the instance has fetched the posted event.
   bool event_fetched() const { return fetched_; }
   // Wakes every waiter with kAborted (the process died or is being killed).

@@ -23,6 +23,8 @@ namespace {
 
 constexpr int kProbeTimeoutMs = 10000;
 
+// Read directly, not through the Clock: this runs in a freshly forked
+// process (instance set-up) where only async-signal-safe calls belong.
 int64_t monotonic_ns() {
   timespec ts;
   ::clock_gettime(CLOCK_MONOTONIC, &ts);

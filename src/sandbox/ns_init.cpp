@@ -42,6 +42,8 @@ constexpr char kFailed = 'E';         // supervisor -> init
 // How long set-up waits for slirp4netns to configure the instance's network.
 constexpr int kNetworkTimeoutMs = 10000;
 
+// Read directly, not through the Clock: this runs in a freshly forked
+// process (instance set-up) where only async-signal-safe calls belong.
 int64_t now_ns() {
   timespec ts;
   ::clock_gettime(CLOCK_MONOTONIC, &ts);

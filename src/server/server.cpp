@@ -72,7 +72,8 @@ Task<void> purge_logs(store::Store& store, const Clock& clock, int retention_day
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (*alive) {
     auto cutoff = to_unix_ms(clock.now()) - int64_t{retention_days} * 86400 * 1000;
-    int n = store.purge_invocations_before(cutoff);
+    auto purged = store.purge_invocations_before(cutoff);  // a failure is logged by the store
+    const int n = purged.ok() ? *purged : 0;
     if (n > 0) spdlog::info("purged {} invocation records older than {} days", n, retention_days);
     timer.expires_after(std::chrono::hours(1));
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -114,7 +115,12 @@ int run_server(const ServerConfig& given) {
   }
 
   SystemClock clock;
-  auto store = store::open_sqlite_store((config.data_dir / "yunfn.db").string());
+  auto opened = store::open_sqlite_store((config.data_dir / "yunfn.db").string(), clock);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "yunfn: %s\n", opened.error().message.c_str());
+    return 1;
+  }
+  std::unique_ptr<store::Store> store = std::move(*opened);
   store::CodeStore code(config.data_dir / "code",
                         [](std::string_view zip, const fs::path& dest) {
                           return control::extract_code_package(zip, dest);
@@ -145,7 +151,7 @@ int run_server(const ServerConfig& given) {
   const api::ServerInfo server_info{build_version(), build_commit(), sandbox->isolation(),
                                     fallback_reason};
   pool::PoolManager pools(
-      io.get_executor(), *sandbox,
+      io.get_executor(), *sandbox, clock,
       {config.idle_timeout, {config.scale_burst, config.scale_per_minute}, config.scale_wait});
   control::VersionService versions(*store, clock);
   invoke::Quota quota({config.account_quota_mb, config.unreserved_floor_mb});
@@ -175,7 +181,7 @@ int run_server(const ServerConfig& given) {
   gateway::RouteTable routes;
   gateway::GatewayServer gateway(io.get_executor(),
                                  {config.gateway_host, config.gateway_port, gateway_connections},
-                                 *store, invoker, async, routes);
+                                 *store, invoker, async, routes, clock);
   auto apigw = std::make_unique<gateway::ApigwTrigger>(*store, routes,
                                                       [&gateway] { return gateway.base_url(); });
   auto* apigw_ptr = apigw.get();
@@ -193,7 +199,7 @@ int run_server(const ServerConfig& given) {
                      {config.listen_host, config.listen_port, {keys.secret_id, keys.secret_key},
                       static_cast<size_t>(config.api_body_limit_mb) * 1024 * 1024, tls,
                       api_connections},
-                     api::ApiContext{*store, functions, invoker, pools, clock, versions, quota,
+                     api::ApiContext{*store, functions, invoker, clock, versions, quota,
                                      concurrency, async, trigger_types, server_info});
   // A taken address is the usual start-up failure: say which listener it was.
   auto listen = [](const char* what, const std::string& host, unsigned short port, auto start) {
@@ -207,14 +213,16 @@ int run_server(const ServerConfig& given) {
   listen("API (--listen)", config.listen_host, config.listen_port, [&api] { api.start(); });
   listen("gateway (--gateway-listen)", config.gateway_host, config.gateway_port,
          [&gateway] { gateway.start(); });
-  apigw_ptr->reload();
+  for (Status started : {apigw_ptr->reload(), concurrency.load(), async.start(), timer_ptr->start()}) {
+    if (!started.ok()) {
+      std::fprintf(stderr, "yunfn: cannot start: %s\n", started.error().message.c_str());
+      return 1;
+    }
+  }
   functions.resume_pending();
-  concurrency.load();
-  async.start();
-  timer_ptr->start();
   pools.start_reaper();
   auto alive = std::make_shared<bool>(true);
-  asio::co_spawn(io, purge_logs(*store, clock, config.log_retention_days, alive), Detached{});
+  asio::co_spawn(io, purge_logs(*store, clock, config.log_retention_days, alive), Detached{"invocation log purge"});
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int sig) {

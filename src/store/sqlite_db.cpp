@@ -67,7 +67,9 @@ Db::Db(const std::string& path) {
     sqlite3_close(db_);
     throw std::runtime_error("cannot open database " + path + ": " + msg);
   }
-  sqlite3_busy_timeout(db_, 5000);
+  // The loop thread waits here: a lock held by another process (a backup, the
+  // sqlite3 shell) becomes a prompt error instead of freezing every request.
+  sqlite3_busy_timeout(db_, 200);
 }
 
 Db::~Db() { sqlite3_close(db_); }

@@ -18,8 +18,9 @@ class TriggerType {
   virtual ~TriggerType() = default;
   // Checks a new or updated trigger; may normalise trigger_desc in place.
   virtual Status check(store::TriggerRecord& trigger) = 0;
-  // The trigger set changed (created, updated, enabled, deleted).
-  virtual void changed() = 0;
+  // The trigger set changed (created, updated, enabled, deleted): reloads it;
+  // on a store failure the previous set stays in force.
+  virtual Status changed() = 0;
   // Extra fields for the trigger's description in ListTriggers (e.g. a URL).
   virtual void describe(const store::TriggerRecord& trigger, std::map<std::string, std::string>& out) {}
 };

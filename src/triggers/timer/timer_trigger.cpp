@@ -61,20 +61,23 @@ std::string TimerTrigger::timer_event(const std::string& trigger_name, sys_secon
       .dump();
 }
 
-void TimerTrigger::start() {
-  reload();
-  asio::co_spawn(ex_, loop(), Detached{});
+Status TimerTrigger::start() {
+  YUNFN_TRY_STATUS(reload());
+  asio::co_spawn(ex_, loop(), Detached{"timer trigger"});
+  return ok_status();
 }
 
-void TimerTrigger::changed() {
-  reload();
+Status TimerTrigger::changed() {
+  YUNFN_TRY_STATUS(reload());
   if (wake_) wake_->notify();
+  return ok_status();
 }
 
-void TimerTrigger::reload() {
+Status TimerTrigger::reload() {
   auto now = std::chrono::floor<std::chrono::seconds>(clock_.now());
   std::map<std::string, Scheduled> next;
-  for (auto& t : store_.list_triggers("", "")) {
+  YUNFN_TRY(triggers, store_.list_triggers("", ""));
+  for (auto& t : triggers) {
     if (t.type != "timer" || !t.enable) continue;
     auto schedule = CronSchedule::parse(cron_of(t.trigger_desc));
     if (!schedule.ok()) continue;
@@ -86,6 +89,7 @@ void TimerTrigger::reload() {
     next.emplace(key, Scheduled{std::move(t), std::move(*schedule), when});
   }
   scheduled_ = std::move(next);
+  return ok_status();
 }
 
 void TimerTrigger::fire(Scheduled& s, sys_seconds at) {
@@ -101,10 +105,12 @@ void TimerTrigger::fire(Scheduled& s, sys_seconds at) {
                  r.error().message);
   }
   s.trigger.last_fired_at_ms = at.time_since_epoch().count() * 1000;
-  if (auto stored = store_.get_trigger(s.trigger.ns, s.trigger.function_name, "timer",
-                                       s.trigger.name)) {
-    stored->last_fired_at_ms = s.trigger.last_fired_at_ms;
-    (void)store_.put_trigger(*stored);
+  // Stored so that a restart does not fire this time again; if the store
+  // fails (it logs why), the request id still keeps the fire once-only.
+  auto stored = store_.get_trigger(s.trigger.ns, s.trigger.function_name, "timer", s.trigger.name);
+  if (stored.ok() && *stored) {
+    (*stored)->last_fired_at_ms = s.trigger.last_fired_at_ms;
+    if (!store_.put_trigger(**stored).ok()) return;
   }
 }
 
@@ -122,13 +128,12 @@ Task<void> TimerTrigger::loop() {
     }
     auto waiter = std::make_shared<Signal>(ex_);
     wake_ = waiter;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    auto deadline = clock_.steady_now() + std::chrono::seconds(60);
     if (earliest) {
       auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - clock_.now());
-      deadline = std::min(deadline, std::chrono::steady_clock::now() +
-                                        std::max(until, std::chrono::milliseconds(1)));
+      deadline = std::min(deadline, clock_.steady_now() + std::max(until, std::chrono::milliseconds(1)));
     }
-    co_await waiter->wait_until(deadline);
+    co_await waiter->wait_until(clock_, deadline);
   }
 }
 

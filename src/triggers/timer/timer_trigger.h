@@ -30,8 +30,8 @@ class TimerTrigger final : public TriggerType {
   ~TimerTrigger() override;
 
   Status check(store::TriggerRecord& trigger) override;
-  void changed() override;
-  void start();
+  Status changed() override;
+  Status start();
 
   // The SCF timer event for a fire time (UTC).
   static std::string timer_event(const std::string& trigger_name, std::chrono::sys_seconds time,
@@ -43,7 +43,7 @@ class TimerTrigger final : public TriggerType {
     CronSchedule schedule;
     std::optional<std::chrono::sys_seconds> next;
   };
-  void reload();
+  Status reload();
   Task<void> loop();
   void fire(Scheduled& s, std::chrono::sys_seconds at);
 

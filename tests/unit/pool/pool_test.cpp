@@ -197,7 +197,7 @@ class PoolTest : public ::testing::Test {
   void make_pool(InstanceSpec spec) {
     limiter_.emplace(ScaleLimiterConfig{}, steady::now());
     pool_ = loop_->call([&] {
-      return std::make_shared<Pool>(loop_->executor(), *sandbox_, *limiter_, 1000ms,
+      return std::make_shared<Pool>(loop_->executor(), *sandbox_, Clock::system(), *limiter_, 1000ms,
                                     std::move(spec));
     });
   }

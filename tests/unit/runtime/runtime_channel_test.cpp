@@ -131,7 +131,7 @@ class RuntimeChannelTest : public ::testing::Test {
     auto deadline = steady::now() + timeout;
     return loop_.spawn<InitResult>([ch, deadline]() -> Task<InitResult> {
       std::string error;
-      auto outcome = co_await ch->wait_init(deadline, &error);
+      auto outcome = co_await ch->wait_init(Clock::system(), deadline, &error);
       co_return InitResult{outcome, error};
     });
   }
@@ -139,7 +139,7 @@ class RuntimeChannelTest : public ::testing::Test {
     auto ch = channel_;
     auto deadline = steady::now() + timeout;
     return loop_.spawn<RuntimeResult>(
-        [ch, deadline]() -> Task<RuntimeResult> { co_return co_await ch->wait_result(deadline); });
+        [ch, deadline]() -> Task<RuntimeResult> { co_return co_await ch->wait_result(Clock::system(), deadline); });
   }
   void post_event(const std::string& request_id, const std::string& body, int memory_mb = 128,
                   int64_t timeout_ms = 3000) {

@@ -97,6 +97,19 @@ std::vector<std::string> names_of(const std::vector<FunctionRecord>& fns) {
   return out;
 }
 
+// The value of a store call that must succeed.
+template <typename T>
+T ok(Result<T> r) {
+  EXPECT_TRUE(r.ok()) << r.error().code << ": " << r.error().message;
+  if (!r.ok()) throw std::runtime_error(r.error().message);
+  return std::move(r).value();
+}
+
+// Opens the store at path; the test fails when it cannot.
+std::unique_ptr<Store> open_store(const fs::path& path) {
+  return ok(open_sqlite_store(path.string(), Clock::system()));
+}
+
 std::vector<std::string> ids_of(const std::vector<InvocationRecord>& rs) {
   std::vector<std::string> out;
   for (const auto& r : rs) out.push_back(r.request_id);
@@ -105,11 +118,11 @@ std::vector<std::string> ids_of(const std::vector<InvocationRecord>& rs) {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override { store_ = open_sqlite_store(path().string()); }
+  void SetUp() override { store_ = open_store(path()); }
   fs::path path() const { return dir_.file("yunfn.db"); }
   void reopen() {
     store_.reset();
-    store_ = open_sqlite_store(path().string());
+    store_ = open_store(path());
   }
 
   TempDir dir_;
@@ -145,12 +158,12 @@ TEST_F(SqliteStoreTest, ReopeningDoesNotRerunMigrations) {
 }
 
 TEST_F(SqliteStoreTest, DefaultNamespaceIsSeededOnce) {
-  auto ns = store_->get_namespace(kDefaultNamespace);
+  auto ns = ok(store_->get_namespace(kDefaultNamespace));
   ASSERT_TRUE(ns.has_value());
   EXPECT_EQ(ns->name, "default");
   EXPECT_GT(ns->add_time_ms, 0);
   reopen();
-  auto all = store_->list_namespaces();
+  auto all = ok(store_->list_namespaces());
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].name, "default");
   EXPECT_EQ(all[0].add_time_ms, ns->add_time_ms);
@@ -163,21 +176,21 @@ TEST_F(SqliteStoreTest, NamespacesCreateListDelete) {
   EXPECT_EQ(dup.error().code, "ResourceInUse.Namespace");
   EXPECT_NE(dup.error().message.find("team-a"), std::string::npos);
 
-  auto got = store_->get_namespace("team-a");
+  auto got = ok(store_->get_namespace("team-a"));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->description, "first");  // the failed create changed nothing
   EXPECT_EQ(got->mod_time_ms, 11);
-  EXPECT_FALSE(store_->get_namespace("nope").has_value());
+  EXPECT_FALSE(ok(store_->get_namespace("nope")).has_value());
 
   // Ordered by add time: team-a (10) before default (now).
-  auto all = store_->list_namespaces();
+  auto all = ok(store_->list_namespaces());
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].name, "team-a");
   EXPECT_EQ(all[1].name, "default");
 
   ASSERT_TRUE(store_->delete_namespace("team-a").ok());
-  EXPECT_FALSE(store_->get_namespace("team-a").has_value());
-  EXPECT_EQ(store_->list_namespaces().size(), 1u);
+  EXPECT_FALSE(ok(store_->get_namespace("team-a")).has_value());
+  EXPECT_EQ(ok(store_->list_namespaces()).size(), 1u);
 }
 
 // ---------------------------------------------------------------------------
@@ -202,7 +215,7 @@ TEST_F(SqliteStoreTest, CreateAndGetFunctionRoundTripsEveryField) {
   fn.latest.mod_time_ms = 1500;
   ASSERT_TRUE(store_->create_function(fn).ok());
 
-  auto got = store_->get_function(kDefaultNamespace, "hello");
+  auto got = ok(store_->get_function(kDefaultNamespace, "hello"));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->ns, "default");
   EXPECT_EQ(got->function_id, "lam-hello");
@@ -228,8 +241,8 @@ TEST_F(SqliteStoreTest, CreateAndGetFunctionRoundTripsEveryField) {
   EXPECT_FALSE(g.public_net);
 
   // The same name in another namespace is a different function.
-  EXPECT_FALSE(store_->get_function("other", "hello").has_value());
-  EXPECT_FALSE(store_->get_function(kDefaultNamespace, "hell").has_value());
+  EXPECT_FALSE(ok(store_->get_function("other", "hello")).has_value());
+  EXPECT_FALSE(ok(store_->get_function(kDefaultNamespace, "hell")).has_value());
 }
 
 TEST_F(SqliteStoreTest, DuplicateFunctionIsResourceInUseAndKeepsTheFirst) {
@@ -238,16 +251,16 @@ TEST_F(SqliteStoreTest, DuplicateFunctionIsResourceInUseAndKeepsTheFirst) {
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, "ResourceInUse.Function");
   EXPECT_NE(again.error().message.find("dup"), std::string::npos);
-  auto got = store_->get_function(kDefaultNamespace, "dup");
+  auto got = ok(store_->get_function(kDefaultNamespace, "dup"));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->latest.config.description, "first");
   EXPECT_EQ(got->add_time_ms, 1);
-  EXPECT_EQ(store_->count_functions(kDefaultNamespace), 1);
+  EXPECT_EQ(ok(store_->count_functions(kDefaultNamespace)), 1);
 
   // The same name is free in another namespace.
   ASSERT_TRUE(store_->create_namespace({"ns2", "", 5, 5}).ok());
   EXPECT_TRUE(store_->create_function(make_function("dup", 3, "", "ns2")).ok());
-  EXPECT_EQ(store_->count_functions("ns2"), 1);
+  EXPECT_EQ(ok(store_->count_functions("ns2")), 1);
 }
 
 TEST_F(SqliteStoreTest, ListPagesWithTotalCount) {
@@ -257,20 +270,20 @@ TEST_F(SqliteStoreTest, ListPagesWithTotalCount) {
   FunctionListQuery q;
   q.limit = 3;
   q.offset = 0;
-  auto [page1, total1] = store_->list_functions(q);
+  auto [page1, total1] = ok(store_->list_functions(q));
   EXPECT_EQ(total1, 7);
   // Default order: AddTime descending.
   EXPECT_EQ(names_of(page1), (std::vector<std::string>{"fn6", "fn5", "fn4"}));
   q.offset = 3;
-  auto [page2, total2] = store_->list_functions(q);
+  auto [page2, total2] = ok(store_->list_functions(q));
   EXPECT_EQ(total2, 7);
   EXPECT_EQ(names_of(page2), (std::vector<std::string>{"fn3", "fn2", "fn1"}));
   q.offset = 6;
-  auto [page3, total3] = store_->list_functions(q);
+  auto [page3, total3] = ok(store_->list_functions(q));
   EXPECT_EQ(names_of(page3), (std::vector<std::string>{"fn0"}));
   EXPECT_EQ(total3, 7);
   q.offset = 7;
-  auto [page4, total4] = store_->list_functions(q);
+  auto [page4, total4] = ok(store_->list_functions(q));
   EXPECT_TRUE(page4.empty());
   EXPECT_EQ(total4, 7);  // the total does not depend on the page
   // Listed records carry their $LATEST version.
@@ -292,7 +305,7 @@ TEST_F(SqliteStoreTest, ListOrdersByEachKeyBothWays) {
   auto list = [&](const std::string& by, bool asc) {
     q.order_by = by;
     q.ascending = asc;
-    return names_of(store_->list_functions(q).first);
+    return names_of(ok(store_->list_functions(q)).first);
   };
   EXPECT_EQ(list("AddTime", false), (std::vector<std::string>{"bravo", "charlie", "alpha"}));
   EXPECT_EQ(list("AddTime", true), (std::vector<std::string>{"alpha", "charlie", "bravo"}));
@@ -303,7 +316,7 @@ TEST_F(SqliteStoreTest, ListOrdersByEachKeyBothWays) {
   // An unknown key falls back to AddTime, never to SQL injected from the request.
   EXPECT_EQ(list("name; DROP TABLE functions", false),
             (std::vector<std::string>{"bravo", "charlie", "alpha"}));
-  EXPECT_EQ(store_->count_functions(kDefaultNamespace), 3);
+  EXPECT_EQ(ok(store_->count_functions(kDefaultNamespace)), 3);
 }
 
 TEST_F(SqliteStoreTest, ListTiesAreBrokenByName) {
@@ -311,7 +324,7 @@ TEST_F(SqliteStoreTest, ListTiesAreBrokenByName) {
     ASSERT_TRUE(store_->create_function(make_function(n, 500)).ok());
   }
   FunctionListQuery q;
-  EXPECT_EQ(names_of(store_->list_functions(q).first),
+  EXPECT_EQ(names_of(ok(store_->list_functions(q)).first),
             (std::vector<std::string>{"abe", "mid", "zed"}));
 }
 
@@ -324,7 +337,7 @@ TEST_F(SqliteStoreTest, SearchKeyMatchesSubstringsAndEscapesWildcards) {
   q.ascending = true;
   auto search = [&](const std::string& key) {
     q.search_key = key;
-    auto [fns, total] = store_->list_functions(q);
+    auto [fns, total] = ok(store_->list_functions(q));
     EXPECT_EQ(total, static_cast<int>(fns.size()));
     return names_of(fns);
   };
@@ -344,11 +357,11 @@ TEST_F(SqliteStoreTest, DescriptionFilterEscapesWildcards) {
   ASSERT_TRUE(store_->create_function(make_function("p3", 3, "a\\b path")).ok());
   FunctionListQuery q;
   q.description = "100%";
-  EXPECT_EQ(names_of(store_->list_functions(q).first), (std::vector<std::string>{"p1"}));
+  EXPECT_EQ(names_of(ok(store_->list_functions(q)).first), (std::vector<std::string>{"p1"}));
   q.description = "sure";
-  EXPECT_EQ(store_->list_functions(q).second, 2);
+  EXPECT_EQ(ok(store_->list_functions(q)).second, 2);
   q.description = "a\\b";
-  EXPECT_EQ(names_of(store_->list_functions(q).first), (std::vector<std::string>{"p3"}));
+  EXPECT_EQ(names_of(ok(store_->list_functions(q)).first), (std::vector<std::string>{"p3"}));
 }
 
 TEST_F(SqliteStoreTest, ListIsScopedToTheNamespace) {
@@ -358,18 +371,18 @@ TEST_F(SqliteStoreTest, ListIsScopedToTheNamespace) {
   ASSERT_TRUE(store_->create_function(make_function("b2", 2, "", "ns2")).ok());
   FunctionListQuery q;
   q.ns = "ns2";
-  auto [fns, total] = store_->list_functions(q);
+  auto [fns, total] = ok(store_->list_functions(q));
   EXPECT_EQ(total, 2);
   EXPECT_EQ(names_of(fns), (std::vector<std::string>{"b2", "b1"}));
-  EXPECT_EQ(store_->count_functions("ns2"), 2);
-  EXPECT_EQ(store_->count_functions(kDefaultNamespace), 1);
-  EXPECT_EQ(store_->count_functions("none"), 0);
-  EXPECT_EQ(store_->all_functions().size(), 3u);
+  EXPECT_EQ(ok(store_->count_functions("ns2")), 2);
+  EXPECT_EQ(ok(store_->count_functions(kDefaultNamespace)), 1);
+  EXPECT_EQ(ok(store_->count_functions("none")), 0);
+  EXPECT_EQ(ok(store_->all_functions()).size(), 3u);
 }
 
 TEST_F(SqliteStoreTest, PutVersionReplacesLatestAndAddsPublishedVersions) {
   ASSERT_TRUE(store_->create_function(make_function("ver", 1, "v0")).ok());
-  VersionRecord latest = store_->get_function(kDefaultNamespace, "ver")->latest;
+  VersionRecord latest = ok(store_->get_function(kDefaultNamespace, "ver"))->latest;
   latest.config.description = "v1";
   latest.config.memory_mb = 512;
   latest.status = "Updating";
@@ -377,7 +390,7 @@ TEST_F(SqliteStoreTest, PutVersionReplacesLatestAndAddsPublishedVersions) {
   latest.mod_time_ms = 99;
   ASSERT_TRUE(store_->put_version(kDefaultNamespace, "ver", latest).ok());
 
-  auto got = store_->get_function(kDefaultNamespace, "ver");
+  auto got = ok(store_->get_function(kDefaultNamespace, "ver"));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->latest.config.description, "v1");
   EXPECT_EQ(got->latest.config.memory_mb, 512);
@@ -390,38 +403,38 @@ TEST_F(SqliteStoreTest, PutVersionReplacesLatestAndAddsPublishedVersions) {
   published.status = "Active";
   published.config.description = "published";
   ASSERT_TRUE(store_->put_version(kDefaultNamespace, "ver", published).ok());
-  auto v1 = store_->get_version(kDefaultNamespace, "ver", "1");
+  auto v1 = ok(store_->get_version(kDefaultNamespace, "ver", "1"));
   ASSERT_TRUE(v1.has_value());
   EXPECT_EQ(v1->version, "1");
   EXPECT_EQ(v1->config.description, "published");
   EXPECT_EQ(v1->status, "Active");
   // Publishing does not touch $LATEST, and the function is still listed once.
-  EXPECT_EQ(store_->get_version(kDefaultNamespace, "ver", kLatest)->config.description, "v1");
-  EXPECT_EQ(store_->list_functions({}).second, 1);
-  EXPECT_FALSE(store_->get_version(kDefaultNamespace, "ver", "2").has_value());
-  EXPECT_FALSE(store_->get_version(kDefaultNamespace, "nope", kLatest).has_value());
+  EXPECT_EQ(ok(store_->get_version(kDefaultNamespace, "ver", kLatest))->config.description, "v1");
+  EXPECT_EQ(ok(store_->list_functions({})).second, 1);
+  EXPECT_FALSE(ok(store_->get_version(kDefaultNamespace, "ver", "2")).has_value());
+  EXPECT_FALSE(ok(store_->get_version(kDefaultNamespace, "nope", kLatest)).has_value());
 }
 
 TEST_F(SqliteStoreTest, DeleteFunctionRemovesVersionsAndItsInvocationsOnly) {
   ASSERT_TRUE(store_->create_function(make_function("gone", 1)).ok());
   ASSERT_TRUE(store_->create_function(make_function("kept", 2)).ok());
-  VersionRecord v = store_->get_function(kDefaultNamespace, "gone")->latest;
+  VersionRecord v = ok(store_->get_function(kDefaultNamespace, "gone"))->latest;
   v.version = "1";
   ASSERT_TRUE(store_->put_version(kDefaultNamespace, "gone", v).ok());
   ASSERT_TRUE(store_->insert_invocation(make_invocation("r-gone", "gone", 10)).ok());
   ASSERT_TRUE(store_->insert_invocation(make_invocation("r-kept", "kept", 10)).ok());
 
   ASSERT_TRUE(store_->delete_function(kDefaultNamespace, "gone").ok());
-  EXPECT_FALSE(store_->get_function(kDefaultNamespace, "gone").has_value());
-  EXPECT_FALSE(store_->get_version(kDefaultNamespace, "gone", "1").has_value());
-  EXPECT_FALSE(store_->get_version(kDefaultNamespace, "gone", kLatest).has_value());
+  EXPECT_FALSE(ok(store_->get_function(kDefaultNamespace, "gone")).has_value());
+  EXPECT_FALSE(ok(store_->get_version(kDefaultNamespace, "gone", "1")).has_value());
+  EXPECT_FALSE(ok(store_->get_version(kDefaultNamespace, "gone", kLatest)).has_value());
   EXPECT_EQ(raw_query(path(), "SELECT COUNT(*) FROM versions WHERE function_name='gone'")[0], "0");
   InvocationQuery q;
   q.function_name = "gone";
-  EXPECT_EQ(store_->query_invocations(q).second, 0);
+  EXPECT_EQ(ok(store_->query_invocations(q)).second, 0);
   q.function_name = "kept";
-  EXPECT_EQ(store_->query_invocations(q).second, 1);
-  EXPECT_TRUE(store_->get_function(kDefaultNamespace, "kept").has_value());
+  EXPECT_EQ(ok(store_->query_invocations(q)).second, 1);
+  EXPECT_TRUE(ok(store_->get_function(kDefaultNamespace, "kept")).has_value());
 
   // The name can be used again.
   EXPECT_TRUE(store_->create_function(make_function("gone", 3)).ok());
@@ -454,7 +467,7 @@ class InvocationQueryTest : public SqliteStoreTest {
   }
 
   std::vector<std::string> query(const InvocationQuery& q) {
-    auto [rows, total] = store_->query_invocations(q);
+    auto [rows, total] = ok(store_->query_invocations(q));
     last_total_ = total;
     return ids_of(rows);
   }
@@ -488,7 +501,7 @@ TEST_F(InvocationQueryTest, RecordRoundTripsEveryField) {
   ASSERT_TRUE(store_->insert_invocation(r).ok());
   InvocationQuery q;
   q.function_name = "fn2";
-  auto [rows, total] = store_->query_invocations(q);
+  auto [rows, total] = ok(store_->query_invocations(q));
   ASSERT_EQ(total, 1);
   ASSERT_EQ(rows.size(), 1u);
   const auto& g = rows[0];
@@ -517,11 +530,11 @@ TEST_F(InvocationQueryTest, EachAttemptOfARequestIdKeepsItsRecord) {
   auto q = base();
   q.request_id = "r3";
   q.ascending = true;
-  auto [rows, total] = store_->query_invocations(q);
+  auto [rows, total] = ok(store_->query_invocations(q));
   ASSERT_EQ(total, 2);
   EXPECT_EQ(rows[1].ret_msg, "finished");
   EXPECT_EQ(rows[1].retry_num, 1);
-  EXPECT_EQ(store_->query_invocations(base()).second, 7);
+  EXPECT_EQ(ok(store_->query_invocations(base())).second, 7);
 }
 
 TEST_F(InvocationQueryTest, FiltersByRequestId) {
@@ -631,20 +644,20 @@ TEST_F(InvocationQueryTest, QueryIsScopedToTheNamespace) {
   r.ns = "ns2";
   ASSERT_TRUE(store_->insert_invocation(r).ok());
   auto q = base();
-  EXPECT_EQ(store_->query_invocations(q).second, 6);
+  EXPECT_EQ(ok(store_->query_invocations(q)).second, 6);
   q.ns = "ns2";
   EXPECT_EQ(query(q), (std::vector<std::string>{"x1"}));
 }
 
 TEST_F(InvocationQueryTest, PurgeDeletesRecordsStrictlyBeforeTheCutoff) {
-  EXPECT_EQ(store_->purge_invocations_before(3000), 2);  // r1, r2 (r3 is at 3000)
+  EXPECT_EQ(ok(store_->purge_invocations_before(3000)), 2);  // r1, r2 (r3 is at 3000)
   EXPECT_EQ(query(base()), (std::vector<std::string>{"r6", "r5", "r4", "r3"}));
   InvocationQuery other;
   other.function_name = "other";
-  EXPECT_EQ(store_->query_invocations(other).second, 1);  // 3500 kept
-  EXPECT_EQ(store_->purge_invocations_before(3000), 0);
-  EXPECT_EQ(store_->purge_invocations_before(1'000'000), 5);  // r3..r6 and o1
-  EXPECT_EQ(store_->query_invocations(base()).second, 0);
+  EXPECT_EQ(ok(store_->query_invocations(other)).second, 1);  // 3500 kept
+  EXPECT_EQ(ok(store_->purge_invocations_before(3000)), 0);
+  EXPECT_EQ(ok(store_->purge_invocations_before(1'000'000)), 5);  // r3..r6 and o1
+  EXPECT_EQ(ok(store_->query_invocations(base())).second, 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -652,38 +665,38 @@ TEST_F(InvocationQueryTest, PurgeDeletesRecordsStrictlyBeforeTheCutoff) {
 // ---------------------------------------------------------------------------
 
 TEST_F(SqliteStoreTest, SettingsPutGetOverwrite) {
-  EXPECT_FALSE(store_->get_setting("secret_key").has_value());
+  EXPECT_FALSE(ok(store_->get_setting("secret_key")).has_value());
   ASSERT_TRUE(store_->put_setting("secret_key", "abc").ok());
-  EXPECT_EQ(store_->get_setting("secret_key").value_or(""), "abc");
+  EXPECT_EQ(ok(store_->get_setting("secret_key")).value_or(""), "abc");
   ASSERT_TRUE(store_->put_setting("secret_key", "").ok());
-  auto empty = store_->get_setting("secret_key");
+  auto empty = ok(store_->get_setting("secret_key"));
   ASSERT_TRUE(empty.has_value());  // an empty value is still a value
   EXPECT_EQ(*empty, "");
-  EXPECT_FALSE(store_->get_setting("Secret_Key").has_value());  // keys are exact
+  EXPECT_FALSE(ok(store_->get_setting("Secret_Key")).has_value());  // keys are exact
 }
 
 TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
   ASSERT_TRUE(store_->create_namespace({"keep-ns", "d", 1, 2}).ok());
   ASSERT_TRUE(store_->create_function(make_function("keep", 42, "durable")).ok());
-  VersionRecord v = store_->get_function(kDefaultNamespace, "keep")->latest;
+  VersionRecord v = ok(store_->get_function(kDefaultNamespace, "keep"))->latest;
   v.version = "1";
   ASSERT_TRUE(store_->put_version(kDefaultNamespace, "keep", v).ok());
   ASSERT_TRUE(store_->insert_invocation(make_invocation("req-keep", "keep", 77)).ok());
   ASSERT_TRUE(store_->put_setting("k", "v").ok());
 
   reopen();
-  EXPECT_TRUE(store_->get_namespace("keep-ns").has_value());
-  auto fn = store_->get_function(kDefaultNamespace, "keep");
+  EXPECT_TRUE(ok(store_->get_namespace("keep-ns")).has_value());
+  auto fn = ok(store_->get_function(kDefaultNamespace, "keep"));
   ASSERT_TRUE(fn.has_value());
   EXPECT_EQ(fn->latest.config.description, "durable");
   EXPECT_EQ(fn->add_time_ms, 42);
-  EXPECT_TRUE(store_->get_version(kDefaultNamespace, "keep", "1").has_value());
+  EXPECT_TRUE(ok(store_->get_version(kDefaultNamespace, "keep", "1")).has_value());
   InvocationQuery q;
   q.function_name = "keep";
-  auto [rows, total] = store_->query_invocations(q);
+  auto [rows, total] = ok(store_->query_invocations(q));
   ASSERT_EQ(total, 1);
   EXPECT_EQ(rows[0].log, "log-req-keep");
-  EXPECT_EQ(store_->get_setting("k").value_or(""), "v");
+  EXPECT_EQ(ok(store_->get_setting("k")).value_or(""), "v");
 }
 
 TEST_F(SqliteStoreTest, CommitsSurviveACrashOfTheWritingProcess) {
@@ -693,7 +706,7 @@ TEST_F(SqliteStoreTest, CommitsSurviveACrashOfTheWritingProcess) {
   if (pid == 0) {
     // The child writes and dies without closing the database or running
     // destructors, like a server killed with SIGKILL.
-    auto s = open_sqlite_store(path().string());
+    auto s = std::move(open_sqlite_store(path().string(), Clock::system()).value());
     bool ok = s->create_function(make_function("crash-safe", 5)).ok() &&
               s->insert_invocation(make_invocation("req-crash", "crash-safe", 6)).ok() &&
               s->put_setting("after", "crash").ok();
@@ -704,28 +717,29 @@ TEST_F(SqliteStoreTest, CommitsSurviveACrashOfTheWritingProcess) {
   ASSERT_TRUE(WIFEXITED(status));
   ASSERT_EQ(WEXITSTATUS(status), 0);
 
-  store_ = open_sqlite_store(path().string());
-  EXPECT_TRUE(store_->get_function(kDefaultNamespace, "crash-safe").has_value());
+  store_ = open_store(path());
+  EXPECT_TRUE(ok(store_->get_function(kDefaultNamespace, "crash-safe")).has_value());
   InvocationQuery q;
   q.function_name = "crash-safe";
-  EXPECT_EQ(store_->query_invocations(q).second, 1);
-  EXPECT_EQ(store_->get_setting("after").value_or(""), "crash");
+  EXPECT_EQ(ok(store_->query_invocations(q)).second, 1);
+  EXPECT_EQ(ok(store_->get_setting("after")).value_or(""), "crash");
 }
 
 TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {
   store_.reset();
   raw_query(path(), "INSERT INTO schema_version(version) VALUES(" +
                         std::to_string(sqlite_migrations().size() + 1) + ")");
-  try {
-    auto s = open_sqlite_store(path().string());
-    FAIL() << "a database from a newer yunfn was opened";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
-  }
+  auto s = open_sqlite_store(path().string(), Clock::system());
+  ASSERT_FALSE(s.ok()) << "a database from a newer yunfn was opened";
+  EXPECT_EQ(s.error().code, "InternalError.System");
+  EXPECT_NE(s.error().message.find("newer"), std::string::npos) << s.error().message;
 }
 
-TEST(SqliteStoreOpen, UnopenablePathThrows) {
-  EXPECT_ANY_THROW(open_sqlite_store("/nonexistent-dir-yunfn/sub/yunfn.db"));
+TEST(SqliteStoreOpen, UnopenablePathIsAnError) {
+  auto s = open_sqlite_store("/nonexistent-dir-yunfn/sub/yunfn.db", Clock::system());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "InternalError.System");
+  EXPECT_NE(s.error().message.find("/nonexistent-dir-yunfn/sub/yunfn.db"), std::string::npos);
 }
 
 }  // namespace

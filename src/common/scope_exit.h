@@ -1,0 +1,23 @@
+// ScopeExit: runs a function when the scope ends, however it ends (return,
+// co_return, an exception, a coroutine destroyed while suspended). Used where
+// a task owns something another party waits for: a request's answer, a queue
+// slot, an instance lease.
+#pragma once
+
+#include <utility>
+
+namespace yunfn {
+
+template <typename F>
+class [[nodiscard]] ScopeExit {
+ public:
+  explicit ScopeExit(F f) : f_(std::move(f)) {}
+  ~ScopeExit() { f_(); }
+  ScopeExit(const ScopeExit&) = delete;
+  ScopeExit& operator=(const ScopeExit&) = delete;
+
+ private:
+  F f_;
+};
+
+}  // namespace yunfn
