@@ -107,9 +107,14 @@ int server_main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], "sandbox-init") == 0) {
-    return yunfn::sandbox::sandbox_init_main(argc, argv);
+  try {
+    if (argc >= 2 && std::strcmp(argv[1], "sandbox-init") == 0) {
+      return yunfn::sandbox::sandbox_init_main(argc, argv);
+    }
+    if (argc >= 2 && std::strcmp(argv[1], "server") == 0) return server_main(argc, argv);
+    return yunfn::cli::run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "yunfn: " << e.what() << "\n";
+    return 1;
   }
-  if (argc >= 2 && std::strcmp(argv[1], "server") == 0) return server_main(argc, argv);
-  return yunfn::cli::run_cli(argc, argv);
 }

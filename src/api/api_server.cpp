@@ -56,7 +56,7 @@ std::string header(const HttpRequest& req, std::string_view name) {
 ApiServer::ApiServer(asio::any_io_executor ex, ApiServerConfig config, ApiContext context)
     : config_(std::move(config)),
       context_(context),
-      http_(ex, http_config(), [this](HttpRequest& req) { return handle(req); }) {
+      http_(std::move(ex), http_config(), [this](HttpRequest& req) { return handle(req); }) {
   register_function_actions(actions_);
   register_invoke_actions(actions_);
   register_log_actions(actions_);

@@ -1,6 +1,7 @@
 // Function actions: CreateFunction, GetFunction, ListFunctions,
 // UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction.
 #include "api/api_context.h"
+#include "control/function_rules.h"
 #include "api/params.h"
 #include "common/clock.h"
 
@@ -20,10 +21,10 @@ Json function_summary(const store::FunctionRecord& fn) {
           {"FunctionId", fn.function_id},
           {"Namespace", fn.ns},
           {"Runtime", c.runtime},
-          {"Status", fn.latest.status},
+          {"Status", store::version_status_name(fn.latest.status)},
           {"StatusDesc", fn.latest.status_desc},
           {"Description", c.description},
-          {"Type", c.type},
+          {"Type", store::function_type_name(c.type)},
           {"AddTime", format_scf_time(fn.add_time_ms)},
           {"ModTime", format_scf_time(fn.latest.mod_time_ms)},
           {"Tags", Json::array()},
@@ -43,12 +44,13 @@ Json function_detail(const store::FunctionRecord& fn) {
   Json j = function_summary(fn);
   Json reasons = Json::array();
   if (!v.status_desc.empty()) {
-    reasons.push_back({{"ErrorCode", v.status}, {"ErrorMessage", v.status_desc}});
+    reasons.push_back({{"ErrorCode", store::version_status_name(v.status)},
+                       {"ErrorMessage", v.status_desc}});
   }
   j.update({{"Handler", c.handler},
             {"CodeSize", c.code_size},
             {"CodeInfo", ""},
-            {"CodeResult", v.status == "Active" ? "success" : ""},
+            {"CodeResult", v.status == store::VersionStatus::kActive ? "success" : ""},
             {"CodeError", ""},
             {"ErrNo", 0},
             {"Timeout", c.timeout_s},
@@ -96,7 +98,7 @@ Status read_config(const Params& p, store::FunctionConfig& c) {
   if (p.has("InstanceConcurrencyConfig")) {
     // Web functions may serve several requests per instance (static mode).
     YUNFN_TRY(conf, p.object("InstanceConcurrencyConfig"));
-    if (c.type != "HTTP") {
+    if (c.type != store::FunctionType::kHttp) {
       return invalid_value("InstanceConcurrencyConfig", "applies to web functions (Type HTTP) only");
     }
     Json dynamic = conf.value("DynamicEnabled", Json("FALSE"));
@@ -167,10 +169,11 @@ Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(zip, zip_param(p));
   YUNFN_CO_TRY(runtime, p.string("Runtime", "Python3.9"));
   YUNFN_CO_TRY(handler, p.string("Handler"));
-  YUNFN_CO_TRY(type, p.string("Type", "Event"));
+  YUNFN_CO_TRY(type_name, p.string("Type", "Event"));
+  YUNFN_CO_TRY(type, control::function_type_param(type_name));
   YUNFN_CO_TRY(async_run, p.flag("AsyncRunEnable", false));
   YUNFN_CO_TRY(trace, p.flag("TraceEnable", false));
-  if (type == "HTTP" && async_run) {
+  if (type == store::FunctionType::kHttp && async_run) {
     co_return invalid_value("AsyncRunEnable", "must be FALSE for a web function (Type HTTP): web "
                                               "functions answer HTTP requests synchronously");
   }

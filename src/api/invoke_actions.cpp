@@ -67,7 +67,7 @@ Task<Result<Json>> run(ApiContext& ctx, const Json& params, const char* event_fi
   req.routing_key = std::move(routing_key);
   // Async: an explicit Event call, or any call of an async-execution function.
   YUNFN_CO_TRY(fn, ctx.store.get_function(ns, name));
-  if (fn && fn->latest.config.type == "HTTP") {
+  if (fn && fn->latest.config.type == store::FunctionType::kHttp) {
     co_return make_error(errc::kInvalidParameterValueFunctionType,
                          name + " is a web function (Type HTTP): call it over HTTP through an "
                                 "apigw trigger, not with Invoke");

@@ -88,7 +88,7 @@ Task<Result<Json>> create_trigger(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(f, ctx.functions.get_function(ns, fn));
   YUNFN_CO_TRY_STATUS(check_trigger_name(name));
   YUNFN_CO_TRY(handler, trigger_type(ctx, type));
-  if (f.latest.config.type == "HTTP" && type != "apigw") {
+  if (f.latest.config.type == store::FunctionType::kHttp && type != "apigw") {
     co_return invalid_value("Type", "a web function (Type HTTP) is reached over HTTP: only apigw "
                                     "triggers can be bound to it");
   }

@@ -43,7 +43,7 @@ Task<Result<Json>> list_versions(ApiContext& ctx, const Json& params) {
                         {"Description", v.config.description},
                         {"AddTime", format_scf_time(v.add_time_ms)},
                         {"ModTime", format_scf_time(v.mod_time_ms)},
-                        {"Status", v.status}});
+                        {"Status", store::version_status_name(v.status)}});
   }
   co_return Json{{"FunctionVersion", names}, {"Versions", versions}, {"TotalCount", all.size()}};
 }

@@ -72,8 +72,14 @@ Result<Json> ApiClient::call(const std::string& action, const Json& params) cons
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  Clock::system().now().time_since_epoch())
                  .count();
-  Tc3SignInput sign{secret_id_, secret_key_, "scf", host, action, "application/json", body,
-                    "POST", now};
+  Tc3SignInput sign;
+  sign.secret_id = secret_id_;
+  sign.secret_key = secret_key_;
+  sign.service = "scf";
+  sign.host = host;
+  sign.action = action;
+  sign.body = body;
+  sign.timestamp = now;
   HttpRequest req{http::verb::post, "/", 11};
   req.set(http::field::host, host);
   req.set(http::field::content_type, "application/json");

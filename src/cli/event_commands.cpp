@@ -101,7 +101,9 @@ int list_triggers(const Globals& g, const EventArgs& a) {
     std::string where = t.contains("AccessUrl") ? t.value("AccessUrl", "") : t.value("TriggerDesc", "");
     if (t.value("Type", "") == "apigw") {
       Json desc = Json::parse(t.value("TriggerDesc", "{}"), nullptr, false);
-      if (desc.is_object()) where = desc["api"]["requestConfig"].value("method", "ANY") + " " + where;
+      if (desc.is_object()) {
+        where.insert(0, desc["api"]["requestConfig"].value("method", "ANY") + " ");
+      }
     }
     std::cout << t.value("TriggerName", "") << "\t" << t.value("Type", "") << "\t"
               << (t.value("Enable", 0) ? "OPEN" : "CLOSE") << "\t" << t.value("Qualifier", "")

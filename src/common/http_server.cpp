@@ -132,7 +132,7 @@ Task<void> serve_connection(std::shared_ptr<HttpServer::State> state,
 HttpServer::HttpServer(asio::any_io_executor ex, HttpServerConfig config, HttpHandler handler)
     : state_(std::make_shared<State>(State{std::move(config), std::move(handler)})),
       listener_(
-          ex,
+          std::move(ex),
           [st = state_](std::shared_ptr<beast::tcp_stream> stream) {
             return serve_connection(st, std::move(stream));
           },
@@ -149,7 +149,7 @@ void HttpServer::stop() {
   listener_.stop();
 }
 
-HttpResponse make_http_response(http::status status, std::string body, std::string content_type) {
+HttpResponse make_http_response(http::status status, std::string body, const std::string& content_type) {
   HttpResponse res{status, 11};
   res.set(http::field::content_type, content_type);
   res.set(http::field::server, "yunfn");

@@ -74,6 +74,6 @@ class HttpServer {
 
 // Builds a response with the given status, content type and body.
 HttpResponse make_http_response(http::status status, std::string body,
-                                std::string content_type = "application/json");
+                                const std::string& content_type = "application/json");
 
 }  // namespace yunfn

@@ -70,13 +70,13 @@ inline Status ok_status() { return Ok{}; }
 #define YUNFN_TRY(var, expr)                 \
   auto var##_result_ = (expr);               \
   if (!var##_result_.ok()) return var##_result_.error(); \
-  auto var = std::move(var##_result_).value()
+  auto var = std::move(var##_result_).value()  // NOLINT(bugprone-macro-parentheses): var is the name declared
 
 // The same for coroutines (co_return).
 #define YUNFN_CO_TRY(var, expr)              \
   auto var##_result_ = (expr);               \
   if (!var##_result_.ok()) co_return var##_result_.error(); \
-  auto var = std::move(var##_result_).value()
+  auto var = std::move(var##_result_).value()  // NOLINT(bugprone-macro-parentheses): var is the name declared
 
 #define YUNFN_CO_TRY_STATUS(expr)            \
   do {                                       \

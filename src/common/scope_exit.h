@@ -12,7 +12,9 @@ template <typename F>
 class [[nodiscard]] ScopeExit {
  public:
   explicit ScopeExit(F f) : f_(std::move(f)) {}
-  ~ScopeExit() { f_(); }
+  // An exception from f ends the process (destructors are noexcept): the
+  // functions given here release slots and wake waiters, which do not throw.
+  ~ScopeExit() { f_(); }  // NOLINT(bugprone-exception-escape)
   ScopeExit(const ScopeExit&) = delete;
   ScopeExit& operator=(const ScopeExit&) = delete;
 

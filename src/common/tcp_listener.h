@@ -25,9 +25,9 @@ inline constexpr size_t kDefaultMaxConnections = 4096;
 
 class TcpListener {
  public:
-  TcpListener(asio::any_io_executor ex, ConnectionHandler handler,
+  TcpListener(const asio::any_io_executor& ex, ConnectionHandler handler,
               size_t max_connections = kDefaultMaxConnections);
-  ~TcpListener();
+  ~TcpListener();  // NOLINT(bugprone-exception-escape): see the definition
 
   // Binds host:port (port 0 = any free one) and starts accepting. Throws
   // boost::system::system_error when the address cannot be bound.

@@ -50,8 +50,8 @@ Status check_runtime(const std::string& runtime) {
 }
 
 Status check_handler(const std::string& handler, const std::string& runtime,
-                     const std::string& type) {
-  if (type == "HTTP" || runtime == "CustomRuntime") {
+                     store::FunctionType type) {
+  if (type == store::FunctionType::kHttp || runtime == "CustomRuntime") {
     if (handler.size() > 120) {
       return make_error(errc::kInvalidParameterValueHandler, "Handler is longer than 120 characters");
     }
@@ -150,12 +150,13 @@ Status check_description(const std::string& description) {
   return ok_status();
 }
 
-Status check_function_type(const std::string& type) {
-  if (type != "Event" && type != "HTTP") {
+Result<store::FunctionType> function_type_param(const std::string& type) {
+  auto parsed = store::parse_function_type(type);
+  if (!parsed) {
     return make_error(errc::kInvalidParameterValueType,
                       "Type '" + type + "' is invalid: Event or HTTP");
   }
-  return ok_status();
+  return *parsed;
 }
 
 }  // namespace yunfn::control

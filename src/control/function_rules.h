@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "store/records.h"
 
 namespace yunfn::control {
 
@@ -16,13 +17,14 @@ Status check_namespace_name(const std::string& name);
 Status check_runtime(const std::string& runtime);
 // `type` is Event or HTTP; Python/Node event functions need `file.function`.
 Status check_handler(const std::string& handler, const std::string& runtime,
-                     const std::string& type);
+                     store::FunctionType type);
 Status check_memory(int memory_mb);
 Status check_timeout(int timeout_s, bool async_run);
 Status check_init_timeout(int init_timeout_s);
 Status check_environment(const std::vector<std::pair<std::string, std::string>>& env);
 Status check_description(const std::string& description);
-Status check_function_type(const std::string& type);
+// The function Type named by the API's "Type" parameter ("Event" or "HTTP").
+Result<store::FunctionType> function_type_param(const std::string& type);
 
 // The limits the checks enforce (also reported by GetAccount).
 inline constexpr int kMaxTimeoutS = 900;

@@ -12,7 +12,7 @@ namespace yunfn::control {
 FunctionService::FunctionService(asio::any_io_executor loop, asio::thread_pool& workers,
                                  store::Store& store, store::CodeStore& code, const Clock& clock,
                                  FunctionChanged on_change)
-    : loop_(loop),
+    : loop_(std::move(loop)),
       workers_(workers),
       store_(store),
       code_(code),
@@ -22,7 +22,6 @@ FunctionService::FunctionService(asio::any_io_executor loop, asio::thread_pool& 
 FunctionService::~FunctionService() { *alive_ = false; }
 
 Status FunctionService::check_config(const store::FunctionConfig& c) {
-  YUNFN_TRY_STATUS(check_function_type(c.type));
   YUNFN_TRY_STATUS(check_runtime(c.runtime));
   YUNFN_TRY_STATUS(check_handler(c.handler, c.runtime, c.type));
   YUNFN_TRY_STATUS(check_memory(c.memory_mb));
@@ -89,7 +88,7 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
                          "Namespace " + in.ns + " already holds the maximum of " +
                              std::to_string(kMaxFunctionsPerNamespace) + " functions");
   }
-  auto package = co_await store_package(std::move(in.zip_base64), in.config.type == "HTTP");
+  auto package = co_await store_package(std::move(in.zip_base64), in.config.type == store::FunctionType::kHttp);
   if (!package.ok()) co_return package.error();
 
   store::FunctionRecord fn;
@@ -101,28 +100,29 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
   fn.latest.config = std::move(in.config);
   fn.latest.config.code_sha256 = package->sha256;
   fn.latest.config.code_size = package->size;
-  fn.latest.status = "Creating";
+  fn.latest.status = store::VersionStatus::kCreating;
   fn.latest.generation = 1;
   fn.latest.add_time_ms = fn.add_time_ms;
   fn.latest.mod_time_ms = fn.add_time_ms;
   // The name may have been taken while the package was being stored.
   YUNFN_CO_TRY_STATUS(store_.create_function(fn));
-  asio::co_spawn(loop_, finish_unpack(fn.ns, fn.name, 1, "Create"), Detached{"code unpack"});
+  asio::co_spawn(loop_, finish_unpack(fn.ns, fn.name, 1, store::VersionStatus::kCreating), Detached{"code unpack"});
   co_return ok_status();
 }
 
 Task<Status> FunctionService::update_code(std::string ns, std::string name,
                                           std::string zip_base64, std::string handler) {
   YUNFN_CO_TRY(fn, get_function(ns, name));
-  if (fn.latest.status == "Creating" || fn.latest.status == "Updating") {
+  if (store::is_changing(fn.latest.status)) {
     co_return make_error(errc::kFailedOperationUpdateFunctionCode,
-                         "Function " + name + " is " + fn.latest.status + "; retry when Active");
+                         "Function " + name + " is " + store::version_status_name(fn.latest.status) +
+                             "; retry when Active");
   }
   if (!handler.empty()) {
     YUNFN_CO_TRY_STATUS(check_handler(handler, fn.latest.config.runtime, fn.latest.config.type));
   }
   if (zip_base64.empty()) co_return make_error(errc::kMissingParameterCode, "ZipFile is required");
-  auto package = co_await store_package(std::move(zip_base64), fn.latest.config.type == "HTTP");
+  auto package = co_await store_package(std::move(zip_base64), fn.latest.config.type == store::FunctionType::kHttp);
   if (!package.ok()) co_return package.error();
   // Re-read: the function may have changed or gone while the package was stored.
   YUNFN_CO_TRY(current, get_function(ns, name));
@@ -130,17 +130,17 @@ Task<Status> FunctionService::update_code(std::string ns, std::string name,
   v.config.code_sha256 = package->sha256;
   v.config.code_size = package->size;
   if (!handler.empty()) v.config.handler = handler;
-  v.status = "Updating";
+  v.status = store::VersionStatus::kUpdating;
   v.status_desc.clear();
   v.generation += 1;
   v.mod_time_ms = now_ms();
   YUNFN_CO_TRY_STATUS(store_.put_version(ns, name, v));
-  asio::co_spawn(loop_, finish_unpack(ns, name, v.generation, "Update"), Detached{"code unpack"});
+  asio::co_spawn(loop_, finish_unpack(ns, name, v.generation, store::VersionStatus::kUpdating), Detached{"code unpack"});
   co_return ok_status();
 }
 
 Task<void> FunctionService::finish_unpack(std::string ns, std::string name, int64_t generation,
-                                          std::string operation) {
+                                          store::VersionStatus changing) {
   auto alive = alive_;
   auto v = store_.get_version(ns, name, store::kLatest);
   // A store failure leaves the function Creating/Updating; resume_pending()
@@ -156,11 +156,14 @@ Task<void> FunctionService::finish_unpack(std::string ns, std::string name, int6
   if (!read.ok() || !*read || (*read)->generation != generation) co_return;
   store::VersionRecord& current = **read;
   if (unpacked->ok()) {
-    current.status = "Active";
+    current.status = store::VersionStatus::kActive;
   } else {
-    current.status = operation + "Failed";
+    current.status = changing == store::VersionStatus::kCreating
+                         ? store::VersionStatus::kCreateFailed
+                         : store::VersionStatus::kUpdateFailed;
     current.status_desc = unpacked->error().message;
-    spdlog::warn("function {}/{}: {} failed: {}", ns, name, operation, current.status_desc);
+    spdlog::warn("function {}/{}: {}", ns, name, store::version_status_name(current.status),
+                 current.status_desc);
   }
   current.mod_time_ms = now_ms();
   if (!store_.put_version(ns, name, current).ok()) co_return;  // logged by the store
@@ -170,9 +173,10 @@ Task<void> FunctionService::finish_unpack(std::string ns, std::string name, int6
 Status FunctionService::update_configuration(const std::string& ns, const std::string& name,
                                              const store::FunctionConfig& config) {
   YUNFN_TRY(fn, get_function(ns, name));
-  if (fn.latest.status == "Creating" || fn.latest.status == "Updating") {
+  if (store::is_changing(fn.latest.status)) {
     return make_error(errc::kFailedOperationUpdateFunctionConfiguration,
-                      "Function " + name + " is " + fn.latest.status + "; retry when Active");
+                      "Function " + name + " is " + store::version_status_name(fn.latest.status) +
+                          "; retry when Active");
   }
   YUNFN_TRY_STATUS(check_config(config));
   store::VersionRecord v = fn.latest;
@@ -198,11 +202,8 @@ void FunctionService::resume_pending() {
     return;
   }
   for (const auto& fn : *all) {
-    const auto& status = fn.latest.status;
-    if (status == "Creating" || status == "Updating") {
-      asio::co_spawn(loop_,
-                     finish_unpack(fn.ns, fn.name, fn.latest.generation,
-                                   status == "Creating" ? "Create" : "Update"),
+    if (store::is_changing(fn.latest.status)) {
+      asio::co_spawn(loop_, finish_unpack(fn.ns, fn.name, fn.latest.generation, fn.latest.status),
                      Detached{"code unpack"});
     }
   }

@@ -63,8 +63,10 @@ class FunctionService {
   };
   // web: the package must hold scf_bootstrap (web functions).
   Task<Result<Package>> store_package(std::string zip_base64, bool web);
+  // Unpacks $LATEST's code and moves it from `changing` (Creating or
+  // Updating) to Active or the matching failed status.
   Task<void> finish_unpack(std::string ns, std::string name, int64_t generation,
-                           std::string success_status_from);
+                           store::VersionStatus changing);
   Status check_config(const store::FunctionConfig& c);
   int64_t now_ms() const { return to_unix_ms(clock_.now()); }
 

@@ -47,9 +47,10 @@ Result<store::VersionRecord> VersionService::publish(const std::string& ns, cons
   YUNFN_TRY_STATUS(check_description(description));
   YUNFN_TRY(f, store_.get_function(ns, fn));
   if (!f) return make_error(errc::kResourceNotFoundFunction, "Function " + fn + " does not exist");
-  if (f->latest.status != "Active") {
+  if (f->latest.status != store::VersionStatus::kActive) {
     return make_error(errc::kFailedOperationPublishVersion,
-                      "Function " + fn + " is " + f->latest.status + "; publish when Active");
+                      "Function " + fn + " is " + store::version_status_name(f->latest.status) +
+                          "; publish when Active");
   }
   YUNFN_TRY(versions, store_.list_versions(ns, fn));
   if (versions.size() > kMaxVersions) {
@@ -58,7 +59,7 @@ Result<store::VersionRecord> VersionService::publish(const std::string& ns, cons
   }
   store::VersionRecord v = f->latest;
   v.config.description = description.empty() ? v.config.description : description;
-  v.status = "Active";
+  v.status = store::VersionStatus::kActive;
   v.generation = 0;
   v.add_time_ms = v.mod_time_ms = now_ms();
   YUNFN_TRY(number, store_.publish_version(ns, fn, v));

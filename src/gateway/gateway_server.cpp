@@ -196,7 +196,7 @@ Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buff
   }
   const std::string rel = relative_path(target->path);
 
-  if (function->latest.config.type == "HTTP") {
+  if (function->latest.config.type == store::FunctionType::kHttp) {
     WebRequest web{ns, fn, match.entry->trigger.qualifier, id,
                    rel + (target->query.empty() ? "" : "?" + target->query), &route, ctx.headers};
     co_return co_await proxy_web_request(st.invoker, st.clock, stream, buffer, head, std::move(web));
@@ -292,7 +292,7 @@ Task<void> serve_connection(std::shared_ptr<State> st, std::shared_ptr<beast::tc
 
 }  // namespace
 
-GatewayServer::GatewayServer(asio::any_io_executor ex, GatewayConfig config, store::Store& store,
+GatewayServer::GatewayServer(const asio::any_io_executor& ex, GatewayConfig config, store::Store& store,
                              invoke::Invoker& invoker, invoke::AsyncQueue& async,
                              const RouteTable& routes, const Clock& clock)
     : state_(std::make_shared<State>(

@@ -30,7 +30,7 @@ inline constexpr size_t kMaxGatewayBody = 6 * 1024 * 1024;
 
 class GatewayServer {
  public:
-  GatewayServer(asio::any_io_executor ex, GatewayConfig config, store::Store& store,
+  GatewayServer(const asio::any_io_executor& ex, GatewayConfig config, store::Store& store,
                 invoke::Invoker& invoker, invoke::AsyncQueue& async, const RouteTable& routes,
                 const Clock& clock);
   ~GatewayServer();

@@ -1,5 +1,7 @@
 #include "gateway/reply.h"
 
+#include "common/scf_status.h"
+
 namespace yunfn::gateway {
 
 std::vector<std::pair<std::string, std::string>> common_reply_headers(const std::string& request_id,
@@ -10,17 +12,20 @@ std::vector<std::pair<std::string, std::string>> common_reply_headers(const std:
   return h;
 }
 
-GatewayReply failed_invocation(int scf_status, const std::string& detail, const std::string& id) {
+GatewayReply failed_invocation(int status_code, const std::string& detail, const std::string& id) {
   GatewayReply r;
-  r.status = (scf_status == 432 || scf_status == 429) ? 429 : 200;
-  r.body = scf_error_body(scf_status, detail, id);
-  r.headers.emplace_back("x-scf-status", std::to_string(scf_status));
+  // Throttling is HTTP 429; other failed invocations answer 200 with the SCF error body.
+  const bool throttled = status_code == scf_status::kResourceLimitReached ||
+                         status_code == scf_status::kResourceLimit;
+  r.status = throttled ? 429 : 200;
+  r.body = scf_error_body(status_code, detail, id);
+  r.headers.emplace_back("x-scf-status", std::to_string(status_code));
   return r;
 }
 
 GatewayReply rejected_invocation(const Error& e, const std::string& id) {
-  if (e.is(errc::kLimitExceededQuota)) return failed_invocation(432, e.message, id);
-  if (e.is(errc::kRequestLimitExceeded)) return failed_invocation(429, e.message, id);
+  if (e.is(errc::kLimitExceededQuota)) return failed_invocation(scf_status::kResourceLimitReached, e.message, id);
+  if (e.is(errc::kRequestLimitExceeded)) return failed_invocation(scf_status::kResourceLimit, e.message, id);
   if (e.code.starts_with("ResourceNotFound")) return gateway_error(404, e.message, id);
   if (e.code.starts_with("InternalError")) return gateway_error(500, e.message, id);
   return gateway_error(502, e.message, id);

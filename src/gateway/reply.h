@@ -25,7 +25,7 @@ std::vector<std::pair<std::string, std::string>> common_reply_headers(const std:
 
 // The answer of an invocation that ran and failed: throttles are 429, the rest
 // 200 with the SCF error body and x-scf-status (as SCF's gateway answers).
-GatewayReply failed_invocation(int scf_status, const std::string& detail, const std::string& id);
+GatewayReply failed_invocation(int status_code, const std::string& detail, const std::string& id);
 // The answer of an invocation the Invoker refused (throttled, missing, ...).
 GatewayReply rejected_invocation(const Error& e, const std::string& id);
 

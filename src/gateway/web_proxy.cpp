@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "common/scf_status.h"
 #include "gateway/gateway_server.h"
 #include "gateway/reply.h"
 
@@ -93,17 +94,17 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast
     auto timed_out = [&] {
       if (service_first) {
         x.service_timeout = true;
-        out.status_code = 499;
+        out.status_code = scf_status::kRequestCanceled;
         out.err_msg = "RequestCanceled: the gateway's serviceTimeout passed first";
         inst.kill();  // the server may still be busy with the abandoned request
       } else {
-        out.status_code = 433;
+        out.status_code = scf_status::kTimeLimitReached;
         out.err_msg = "Invoking task timed out after " + std::to_string(spec.timeout_s) + " seconds";
       }
     };
     auto connection = co_await inst.connect_web();
     if (!connection.ok()) {
-      out.status_code = 439;
+      out.status_code = scf_status::kUserProcessExited;
       out.err_msg = "the web function's server did not accept a connection: " + connection.error().message;
       co_return out;
     }
@@ -134,13 +135,13 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast
     if (up.side == Side::kIn) {
       if (up.ec == http::error::body_limit) {
         x.too_large = true;
-        out.status_code = 406;
+        out.status_code = scf_status::kRequestTooLarge;
         out.err_msg = "the request body is larger than the 6 MB limit";
       } else if (up.ec == beast::error::timeout) {
         timed_out();
       } else {
         x.client_gone = true;
-        out.status_code = 499;
+        out.status_code = scf_status::kRequestCanceled;
         out.err_msg = "RequestCanceled: the client closed the connection during the request";
       }
       co_return out;
@@ -149,7 +150,7 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast
       if (up.ec == beast::error::timeout) {
         timed_out();
       } else {
-        out.status_code = 439;
+        out.status_code = scf_status::kUserProcessExited;
         out.err_msg = "the web function's server closed the connection during the request (" +
                       up.ec.message() + ")";
       }
@@ -176,14 +177,14 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast
       if (hec == beast::error::timeout) {
         timed_out();
       } else {
-        out.status_code = 439;
+        out.status_code = scf_status::kUserProcessExited;
         out.err_msg = "the web function's server closed the connection without a response (" +
                       hec.message() + ")";
       }
       co_return out;
     }
     if (rp->get().result_int() < 200) {
-      out.status_code = 439;
+      out.status_code = scf_status::kUserProcessExited;
       out.err_msg = "the web function's server answered " + std::to_string(rp->get().result_int()) +
                     " and no final response (WebSocket web functions are not supported)";
       co_return out;
@@ -199,17 +200,17 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast
       if (down.ec == beast::error::timeout) {
         timed_out();
       } else if (down.ec == http::error::body_limit) {
-        out.status_code = 407;
+        out.status_code = scf_status::kResponseTooLarge;
         out.err_msg = "the function response is larger than 6 MB";
       } else {
-        out.status_code = 439;
+        out.status_code = scf_status::kUserProcessExited;
         out.err_msg = "the web function's server broke off its response (" + down.ec.message() + ")";
       }
       co_return out;
     }
     if (down.side == Side::kOut) {
       x.client_gone = true;
-      out.status_code = 499;
+      out.status_code = scf_status::kRequestCanceled;
       out.err_msg = "RequestCanceled: the client closed the connection during the response";
       co_return out;
     }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "common/scf_status.h"
 #include "common/scope_exit.h"
 
 namespace yunfn::invoke {
@@ -32,8 +33,9 @@ bool is_throttle(const Error& e) {
 
 AsyncQueue::AsyncQueue(asio::any_io_executor ex, store::Store& store, Invoker& invoker,
                        const Clock& clock, AsyncQueueConfig config)
-    : ex_(ex), store_(store), invoker_(invoker), clock_(clock), config_(config) {}
+    : ex_(std::move(ex)), store_(store), invoker_(invoker), clock_(clock), config_(config) {}
 
+// NOLINTNEXTLINE(bugprone-exception-escape): notify() cancels a timer, no throw
 AsyncQueue::~AsyncQueue() {
   *alive_ = false;
   if (wake_) wake_->notify();
@@ -129,6 +131,18 @@ Task<void> AsyncQueue::run(std::string request_id) {
     schedule(request_id, now_ms() + config_.store_retry_delay.count());
     co_return;
   }
+  const std::optional<store::FunctionRecord>& function = *fn;
+  if (function && now_ms() - e->accepted_at_ms > msg_ttl_ms(*function)) {
+    // Past its MsgTTL (a restart or throttling delayed it): dropped, not run.
+    if (e->attempts == 0) {
+      finish(*e, AsyncState::kFailed, 500,
+             "the event's MsgTTL passed before it could run; it was not run");
+    } else {
+      finish(*e, AsyncState::kFailed, e->status_code, e->result);
+    }
+    dead_letter(*e, *function);
+    co_return;
+  }
   e->state = AsyncState::kRunning;
   e->attempts += 1;
   if (e->start_time_ms == 0) e->start_time_ms = now_ms();
@@ -157,21 +171,24 @@ Task<void> AsyncQueue::run(std::string request_id) {
   if (reread.ok() && *reread) *e = std::move(**reread);
   if ((reread.ok() && !*reread) || e->state == AsyncState::kAborted || token->cancelled) {
     if (reread.ok() && *reread && e->state != AsyncState::kAborted) {
-      finish(*e, AsyncState::kAborted, 499, "RequestCanceled: the event was terminated");
+      finish(*e, AsyncState::kAborted, scf_status::kRequestCanceled, "RequestCanceled: the event was terminated");
     }
     co_return;
   }
   int64_t now = now_ms();
-  const std::optional<store::FunctionRecord>& function = *fn;
-  bool expired = function && now - e->accepted_at_ms > msg_ttl_ms(*function);
+  // Whether a retry at `at` would come after the event's MsgTTL.
+  auto expired_at = [&](int64_t at) {
+    return function && at - e->accepted_at_ms > msg_ttl_ms(*function);
+  };
   if (!result.ok()) {
-    if (is_throttle(result.error()) && !expired) {
+    const int64_t retry_at = now + config_.throttle_delay.count();
+    if (is_throttle(result.error()) && !expired_at(retry_at)) {
       // Not started: no attempt is used up; try again shortly.
       e->attempts -= 1;
-      requeue(*e, now + config_.throttle_delay.count());
+      requeue(*e, retry_at);
       co_return;
     }
-    finish(*e, AsyncState::kFailed, result.error().is(errc::kResourceNotFoundFunction) ? 435 : 500,
+    finish(*e, AsyncState::kFailed, result.error().is(errc::kResourceNotFoundFunction) ? scf_status::kFunctionNotFound : 500,
            result.error().code + ": " + result.error().message);
     if (function) dead_letter(*e, *function);
     co_return;
@@ -183,8 +200,9 @@ Task<void> AsyncQueue::run(std::string request_id) {
   e->status_code = result->status_code;
   e->result = result->ret_msg;
   int retries_left = function ? retry_num_of(*function) - (e->attempts - 1) : 0;
-  if (retries_left > 0 && !expired) {
-    requeue(*e, now + config_.retry_delay.count() * e->attempts);
+  const int64_t retry_at = now + config_.retry_delay.count() * e->attempts;
+  if (retries_left > 0 && !expired_at(retry_at)) {
+    requeue(*e, retry_at);
     co_return;
   }
   finish(*e, AsyncState::kFailed, result->status_code, result->ret_msg);
@@ -265,7 +283,7 @@ Status AsyncQueue::terminate(const std::string& ns, const std::string& fn,
                       "async event " + request_id + " has ended; it cannot be terminated");
   }
   bool was_running = e->state == AsyncState::kRunning;
-  finish(*e, AsyncState::kAborted, 499, "RequestCanceled: the event was terminated");
+  finish(*e, AsyncState::kAborted, scf_status::kRequestCanceled, "RequestCanceled: the event was terminated");
   if (was_running) {
     if (auto it = running_.find(request_id); it != running_.end()) it->second->cancel();
   }

@@ -40,7 +40,7 @@ class AsyncQueue {
  public:
   AsyncQueue(asio::any_io_executor ex, store::Store& store, Invoker& invoker, const Clock& clock,
              AsyncQueueConfig config);
-  ~AsyncQueue();
+  ~AsyncQueue();  // NOLINT(bugprone-exception-escape): see the definition
 
   // Loads pending events and starts the dispatcher and the retention purge.
   Status start();

@@ -4,7 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/scf_status.h"
 #include "common/ids.h"
+#include "common/scope_exit.h"
 #include "common/utf8.h"
 #include "control/routing.h"
 #include "logs/invocation_log.h"
@@ -15,7 +17,7 @@ namespace {
 
 int invoke_result_of(int status_code) {
   if (status_code == 200) return 0;
-  if (status_code == 430) return 1;  // user code error: RetMsg holds the error JSON
+  if (status_code == scf_status::kUserCodeException) return 1;  // user code error: RetMsg holds the error JSON
   return -1;
 }
 
@@ -46,7 +48,7 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
                                                   const store::VersionRecord& version) {
   const auto& c = version.config;
   YUNFN_TRY(code_dir, code_.unpacked(c.code_sha256));
-  bool web = c.type == "HTTP";
+  bool web = c.type == store::FunctionType::kHttp;
   YUNFN_TRY(command, pool::runtime_command(paths_, c.runtime, code_dir, web));
   pool::InstanceSpec spec;
   spec.ns = fn.ns;
@@ -121,12 +123,13 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
                              req.ns);
   }
   YUNFN_CO_TRY(version, resolve(req.ns, req.function_name, req.qualifier, req.routing_key));
-  if (version.status != "Active") {
+  if (version.status != store::VersionStatus::kActive) {
     co_return make_error(errc::kFailedOperationFunctionStatusError,
-                         "Function " + req.function_name + " is " + version.status +
+                         "Function " + req.function_name + " is " +
+                             store::version_status_name(version.status) +
                              ", not Active; it cannot be invoked now");
   }
-  if (version.config.type == "HTTP" && !call) {
+  if (version.config.type == store::FunctionType::kHttp && !call) {
     co_return make_error(errc::kInvalidParameterValueFunctionType,
                          "Function " + req.function_name +
                              " is a web function (Type HTTP); it is reached over HTTP only");
@@ -160,7 +163,7 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
       auto admitted = quota_.admit(quota_key, req.function_name, quota_mb);
       if (!admitted.ok()) {
         ++m.throttles;
-        result.status_code = 432;
+        result.status_code = scf_status::kResourceLimitReached;
         result.err_msg = admitted.error().message;
         result.invoke_result = -1;
         result.ret_msg = result.err_msg;
@@ -170,6 +173,10 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
         co_return admitted.error();
       }
     }
+    // The quota taken is given back however this ends.
+    ScopeExit give_back_quota([&] {
+      if (on_demand) quota_.release(quota_key, quota_mb);
+    });
     ConcurrencyScope scope(m);
     pool::InitFailure failure;
     // (No co_await inside a conditional expression: GCC 12 miscompiles it.)
@@ -186,6 +193,13 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
       frame.cold_start = failure.status_code != pool::kScaleLimitStatus;
       if (failure.status_code == pool::kScaleLimitStatus) ++m.throttles;
     } else {
+      // The instance goes back however the call ends; one that an exception
+      // left in the middle of a request is killed first.
+      bool answered = false;
+      ScopeExit give_back_instance([&] {
+        if (!answered) lease->instance->kill();
+        (*pool)->release(lease->instance);
+      });
       std::weak_ptr<pool::Instance> running = lease->instance;
       if (req.cancel) req.cancel->on_cancel = [running] {
         if (auto inst = running.lock()) inst->kill();
@@ -197,12 +211,12 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
       } else {
         outcome = co_await lease->instance->invoke(req.request_id, req.event);
       }
+      answered = true;
       if (req.cancel) req.cancel->on_cancel = nullptr;
       if (req.cancel && req.cancel->cancelled) {
-        outcome.status_code = 499;
+        outcome.status_code = scf_status::kRequestCanceled;
         outcome.err_msg = "RequestCanceled: the invocation was cancelled before it finished";
       }
-      (*pool)->release(lease->instance);
       result.status_code = outcome.status_code;
       // A custom runtime may answer any bytes; results travel in JSON as UTF-8.
       result.ret_msg = valid_utf8(std::move(outcome.ret_msg));
@@ -215,7 +229,6 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
       frame.cold_start = lease->cold_start;
       frame.init_duration_ms = lease->init_duration_ms;
     }
-    if (on_demand) quota_.release(quota_key, quota_mb);
     if (failure.status_code == pool::kScaleLimitStatus) {
       record(req, result, start_ms);
       co_return make_error(errc::kRequestLimitExceeded, failure.message);

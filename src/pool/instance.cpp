@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/scf_status.h"
 #include "common/json.h"
 
 namespace yunfn::pool {
@@ -27,7 +28,7 @@ int init_error_status(const std::string& body) {
       type == "HandlerNotFound" || type == "MODULE_NOT_FOUND") {
     return 437;  // HandlerNotFound
   }
-  return 445;  // ContainerInitError
+  return scf_status::kContainerInitError;  // ContainerInitError
 }
 
 std::string describe_exit(const sandbox::ExitInfo& e) {
@@ -39,7 +40,7 @@ std::string describe_exit(const sandbox::ExitInfo& e) {
 
 Instance::Instance(asio::any_io_executor ex, const InstanceSpec& spec, std::string instance_id,
                    const Clock& clock)
-    : ex_(ex), clock_(clock), spec_(spec), id_(std::move(instance_id)),
+    : ex_(std::move(ex)), clock_(clock), spec_(spec), id_(std::move(instance_id)),
       last_used_(clock.steady_now()) {}
 
 Instance::~Instance() {
@@ -48,7 +49,7 @@ Instance::~Instance() {
 
 std::vector<std::string> Instance::build_env() const {
   std::vector<std::string> env;
-  for (const auto& [k, v] : spec_.environment) env.push_back(k + "=" + v);
+  for (const auto& [k, v] : spec_.environment) env.emplace_back(k + "=").append(v);
   const std::string code = spec_.code_dir.string();
   std::vector<std::pair<std::string, std::string>> platform = {
       {"_HANDLER", spec_.handler},
@@ -72,7 +73,7 @@ std::vector<std::string> Instance::build_env() const {
     platform.emplace_back("SCF_RUNTIME_API", "127.0.0.1");
     platform.emplace_back("SCF_RUNTIME_API_PORT", std::to_string(channel_->port()));
   }
-  for (const auto& [k, v] : platform) env.push_back(k + "=" + v);
+  for (const auto& [k, v] : platform) env.emplace_back(k + "=").append(v);
   env.insert(env.end(), spec_.extra_env.begin(), spec_.extra_env.end());
   return env;
 }
@@ -90,7 +91,7 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
     auto taken = co_await dial_web();
     if (taken.ok()) {
       state_ = State::kDead;
-      *failure = {446, "port 9000 of this host is already in use: under isolation none web "
+      *failure = {scf_status::kPortBindingFailed, "port 9000 of this host is already in use: under isolation none web "
                        "function instances share the host network, so only one can run at a "
                        "time (namespace isolation gives each its own)", ""};
       co_return make_error(errc::kFailedOperationInvokeFunction, failure->message);
@@ -100,7 +101,12 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
     channel_ = api ? runtime::RuntimeChannel::create_unbound(ex_, kMaxApiBody, api->port)
                    : runtime::RuntimeChannel::create(ex_, "127.0.0.1", kMaxApiBody);
   }
-  sandbox::LaunchSpec launch{id_, spec_.argv, build_env(), spec_.code_dir, spec_.memory_mb, 1024};
+  sandbox::LaunchSpec launch;
+  launch.instance_id = id_;
+  launch.argv = spec_.argv;
+  launch.env = build_env();
+  launch.working_dir = spec_.code_dir;
+  launch.memory_mb = spec_.memory_mb;
   launch.public_net = spec_.public_net;
   auto proc = sandbox.launch(launch);
   if (!proc.ok()) {
@@ -133,10 +139,10 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
     }
     drain_output();
     if (exited_) {
-      *failure = {405, "the web function's scf_bootstrap exited before listening on port 9000 (" +
+      *failure = {scf_status::kContainerStateExited, "the web function's scf_bootstrap exited before listening on port 9000 (" +
                            describe_exit(exit_info_) + ")", ""};
     } else {
-      *failure = {446, "PortBindingFailed: nothing listened on port 9000 within the init timeout of " +
+      *failure = {scf_status::kPortBindingFailed, "PortBindingFailed: nothing listened on port 9000 within the init timeout of " +
                            std::to_string(spec_.init_timeout_s) +
                            " seconds; the web server must listen on 0.0.0.0:9000", ""};
     }
@@ -159,11 +165,11 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
       break;
     }
     case runtime::InitOutcome::kTimeout:
-      *failure = {450, "function initialization timed out after " +
+      *failure = {scf_status::kInitContainerTimeout, "function initialization timed out after " +
                            std::to_string(spec_.init_timeout_s) + " seconds", ""};
       break;
     default:
-      *failure = {405, "the runtime process exited during initialization (" +
+      *failure = {scf_status::kContainerStateExited, "the runtime process exited during initialization (" +
                            describe_exit(exit_info_) + ")", ""};
       break;
   }
@@ -185,34 +191,34 @@ Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) 
   out.init_log = std::move(init_log);
   switch (result.kind) {
     case runtime::ResultKind::kTooLarge:
-      out.status_code = 407;
+      out.status_code = scf_status::kResponseTooLarge;
       out.err_msg = kResponseTooLarge;
       break;
     case runtime::ResultKind::kResponse:
       if (result.body.size() > kMaxResponseBytes) {
-        out.status_code = 407;
+        out.status_code = scf_status::kResponseTooLarge;
         out.err_msg = kResponseTooLarge;
       } else {
         out.ret_msg = std::move(result.body);
       }
       break;
     case runtime::ResultKind::kError:
-      out.status_code = 430;  // user code exception caught
+      out.status_code = scf_status::kUserCodeException;  // user code exception caught
       out.ret_msg = std::move(result.body);
       break;
     case runtime::ResultKind::kTimeout:
-      out.status_code = 433;
+      out.status_code = scf_status::kTimeLimitReached;
       out.err_msg = "Invoking task timed out after " + std::to_string(spec_.timeout_s) + " seconds";
       killed_for_timeout_ = true;
       kill();
       break;
     case runtime::ResultKind::kAborted:
       if (exit_info_.oom_killed) {
-        out.status_code = 434;
+        out.status_code = scf_status::kMemoryLimitReached;
         out.err_msg = "Memory limit exceeded: the function used more than " +
                       std::to_string(spec_.memory_mb) + " MB and was killed";
       } else {
-        out.status_code = 439;
+        out.status_code = scf_status::kUserProcessExited;
         out.err_msg = "User process exited when running (" + describe_exit(exit_info_) + ")";
       }
       break;
@@ -245,7 +251,7 @@ Task<InvokeOutcome> Instance::serve(std::function<Task<InvokeOutcome>()> exchang
   std::string init_log = begin_invocation();
   InvokeOutcome out = co_await exchange();
   out.init_log = std::move(init_log);
-  if ((out.status_code == 433 || out.status_code == 439) && spec_.max_concurrency == 1) {
+  if ((out.status_code == scf_status::kTimeLimitReached || out.status_code == scf_status::kUserProcessExited) && spec_.max_concurrency == 1) {
     // A timed-out request may still be running; a server that broke a request
     // is not trusted with the next one. With several requests per instance a
     // timeout affects only its own request, as in SCF.
@@ -327,8 +333,9 @@ void Instance::kill() {
 
 Task<void> Instance::watch_exit() {
   auto self = shared_from_this();
-  auto [ec] = co_await exit_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
-                                               asio::as_tuple(asio::use_awaitable));
+  // Readable means exited; an error (the descriptor closed) ends the watch as well.
+  co_await exit_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                                   asio::as_tuple(asio::use_awaitable));
   handle_exit();
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/scf_status.h"
 #include "common/asio.h"
 #include "common/result.h"
 #include "runtime/runtime_channel.h"
@@ -59,7 +60,7 @@ struct InvokeOutcome {
 // How instance start-up failed: the SCF status (437 handler, 445 init, 450
 // init timeout, 405 exited), a message and the output captured during init.
 struct InitFailure {
-  int status_code = 445;
+  int status_code = scf_status::kContainerInitError;
   std::string message;
   std::string log;
 };

@@ -6,7 +6,7 @@ namespace yunfn::pool {
 
 Pool::Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, const Clock& clock,
            ScaleLimiter& limiter, std::chrono::milliseconds scale_wait, InstanceSpec spec)
-    : ex_(ex),
+    : ex_(std::move(ex)),
       sandbox_(sandbox),
       clock_(clock),
       limiter_(limiter),

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "common/scf_status.h"
 #include "pool/instance.h"
 #include "pool/scale_limiter.h"
 
@@ -25,7 +26,7 @@ struct Lease {
 };
 
 // Status code an acquire failure carries when the scale-up limit throttled it.
-inline constexpr int kScaleLimitStatus = 429;
+inline constexpr int kScaleLimitStatus = scf_status::kResourceLimit;
 
 class Pool : public std::enable_shared_from_this<Pool> {
  public:

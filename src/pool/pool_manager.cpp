@@ -4,7 +4,7 @@ namespace yunfn::pool {
 
 PoolManager::PoolManager(asio::any_io_executor ex, sandbox::Sandbox& sandbox, const Clock& clock,
                          PoolManagerConfig config)
-    : ex_(ex),
+    : ex_(std::move(ex)),
       sandbox_(sandbox),
       clock_(clock),
       config_(config),

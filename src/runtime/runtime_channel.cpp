@@ -16,7 +16,7 @@ HttpResponse error_json(http::status s, const std::string& message) {
 // The HTTP server of one channel: no timeouts (an instance may be busy for a
 // whole function timeout between two calls); a body over the limit is the
 // invocation's result, too large.
-HttpServerConfig server_config(std::weak_ptr<RuntimeChannel> weak, const std::string& host,
+HttpServerConfig server_config(const std::weak_ptr<RuntimeChannel>& weak, const std::string& host,
                                size_t max_body) {
   HttpServerConfig c;
   c.host = host;
@@ -38,7 +38,7 @@ Task<HttpResponse> RuntimeChannel::serve(std::weak_ptr<RuntimeChannel> weak, Htt
   co_return co_await self->handle(req);
 }
 
-std::shared_ptr<RuntimeChannel> RuntimeChannel::create(asio::any_io_executor ex,
+std::shared_ptr<RuntimeChannel> RuntimeChannel::create(const asio::any_io_executor& ex,
                                                        const std::string& host, size_t max_body) {
   auto channel = std::make_shared<RuntimeChannel>(ex, max_body);
   std::weak_ptr<RuntimeChannel> weak = channel;
@@ -48,7 +48,7 @@ std::shared_ptr<RuntimeChannel> RuntimeChannel::create(asio::any_io_executor ex,
   return channel;
 }
 
-std::shared_ptr<RuntimeChannel> RuntimeChannel::create_unbound(asio::any_io_executor ex,
+std::shared_ptr<RuntimeChannel> RuntimeChannel::create_unbound(const asio::any_io_executor& ex,
                                                                size_t max_body,
                                                                unsigned short port) {
   auto channel = std::make_shared<RuntimeChannel>(ex, max_body);
@@ -72,8 +72,9 @@ void RuntimeChannel::serve_on(int listening_fd) {
 }
 
 RuntimeChannel::RuntimeChannel(asio::any_io_executor ex, size_t max_body)
-    : ex_(ex), max_body_(max_body) {}
+    : ex_(std::move(ex)), max_body_(max_body) {}
 
+// NOLINTNEXTLINE(bugprone-exception-escape): close() stops a server and wakes waiters, no throw
 RuntimeChannel::~RuntimeChannel() { close(); }
 
 void RuntimeChannel::close() {

@@ -36,18 +36,18 @@ class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
  public:
   // Listens on host:0 (a port of its own). Request coroutines hold a reference,
   // so the owner calls close() before letting go of it.
-  static std::shared_ptr<RuntimeChannel> create(asio::any_io_executor ex, const std::string& host,
+  static std::shared_ptr<RuntimeChannel> create(const asio::any_io_executor& ex, const std::string& host,
                                                 size_t max_body);
   // A channel that does not listen until serve_on() hands it a socket made
   // elsewhere (inside an isolated instance's network namespace) listening on
   // `port`.
-  static std::shared_ptr<RuntimeChannel> create_unbound(asio::any_io_executor ex, size_t max_body,
+  static std::shared_ptr<RuntimeChannel> create_unbound(const asio::any_io_executor& ex, size_t max_body,
                                                         unsigned short port);
   // Serves the API on listening_fd (ownership passes); closes it instead when
   // the channel is already closed.
   void serve_on(int listening_fd);
   RuntimeChannel(asio::any_io_executor ex, size_t max_body);
-  ~RuntimeChannel();
+  ~RuntimeChannel();  // NOLINT(bugprone-exception-escape): see the definition
   // Stops serving and wakes every waiter with kAborted.
   void close();
 

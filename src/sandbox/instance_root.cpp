@@ -168,7 +168,7 @@ Status build_var(const std::string& root, const InitOptions& o) {
     YUNFN_TRY_STATUS(make_dir(root + d));
   }
   for (const auto& [name, prefix] : scf_language_prefixes()) {
-    YUNFN_TRY_STATUS(check(::symlink(prefix.c_str(), (root + "/var/lang/" + name).c_str()),
+    YUNFN_TRY_STATUS(check(::symlink(prefix.c_str(), (root + "/var/lang/").append(name).c_str()),
                            "symlink /var/lang/" + name));
   }
   YUNFN_TRY_STATUS(bind_read_only(o.code_dir, root + layout::kCodeRoot));

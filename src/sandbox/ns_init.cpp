@@ -176,6 +176,7 @@ class Supervisor {
     args.push_back(std::to_string(init_));
     args.push_back(layout::kTapDevice);
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     slirp_ = ::fork();  // single-threaded process: fork is safe

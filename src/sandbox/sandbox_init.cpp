@@ -42,6 +42,7 @@ int sandbox_init_main(int argc, char** argv) {
   }
   const auto& run = options->argv;
   std::vector<char*> exec_argv;
+  exec_argv.reserve(run.size() + 1);
   for (const auto& a : run) exec_argv.push_back(const_cast<char*>(a.c_str()));
   exec_argv.push_back(nullptr);
   ::execv(exec_argv[0], exec_argv.data());

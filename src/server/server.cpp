@@ -213,7 +213,7 @@ int run_server(const ServerConfig& given) {
   listen("API (--listen)", config.listen_host, config.listen_port, [&api] { api.start(); });
   listen("gateway (--gateway-listen)", config.gateway_host, config.gateway_port,
          [&gateway] { gateway.start(); });
-  for (Status started : {apigw_ptr->reload(), concurrency.load(), async.start(), timer_ptr->start()}) {
+  for (const Status& started : {apigw_ptr->reload(), concurrency.load(), async.start(), timer_ptr->start()}) {
     if (!started.ok()) {
       std::fprintf(stderr, "yunfn: cannot start: %s\n", started.error().message.c_str());
       return 1;

@@ -1,12 +1,14 @@
 #include "store/records.h"
 
+#include <stdexcept>
+
 namespace yunfn::store {
 
 Json to_json(const FunctionConfig& c) {
   Json env = Json::array();
   for (const auto& [k, v] : c.environment) env.push_back({{"Key", k}, {"Value", v}});
   return {{"runtime", c.runtime},        {"handler", c.handler},
-          {"description", c.description}, {"type", c.type},
+          {"description", c.description}, {"type", function_type_name(c.type)},
           {"memory_mb", c.memory_mb},    {"timeout_s", c.timeout_s},
           {"init_timeout_s", c.init_timeout_s}, {"environment", env},
           {"code_sha256", c.code_sha256}, {"code_size", c.code_size},
@@ -19,7 +21,9 @@ FunctionConfig function_config_from_json(const Json& j) {
   c.runtime = j.value("runtime", "");
   c.handler = j.value("handler", "");
   c.description = j.value("description", "");
-  c.type = j.value("type", "Event");
+  auto type = parse_function_type(j.value("type", "Event"));
+  if (!type) throw std::invalid_argument("unknown function type " + j.value("type", ""));
+  c.type = *type;
   c.memory_mb = j.value("memory_mb", 128);
   c.timeout_s = j.value("timeout_s", 3);
   c.init_timeout_s = j.value("init_timeout_s", 65);
@@ -35,6 +39,35 @@ FunctionConfig function_config_from_json(const Json& j) {
   c.public_net = j.value("public_net", true);
   c.max_concurrency = j.value("max_concurrency", 1);
   return c;
+}
+
+const char* function_type_name(FunctionType t) {
+  return t == FunctionType::kHttp ? "HTTP" : "Event";
+}
+
+std::optional<FunctionType> parse_function_type(const std::string& s) {
+  if (s == "Event") return FunctionType::kEvent;
+  if (s == "HTTP") return FunctionType::kHttp;
+  return std::nullopt;
+}
+
+const char* version_status_name(VersionStatus s) {
+  switch (s) {
+    case VersionStatus::kCreating: return "Creating";
+    case VersionStatus::kActive: return "Active";
+    case VersionStatus::kCreateFailed: return "CreateFailed";
+    case VersionStatus::kUpdating: return "Updating";
+    case VersionStatus::kUpdateFailed: return "UpdateFailed";
+  }
+  return "Active";
+}
+
+std::optional<VersionStatus> parse_version_status(const std::string& s) {
+  for (auto st : {VersionStatus::kCreating, VersionStatus::kActive, VersionStatus::kCreateFailed,
+                  VersionStatus::kUpdating, VersionStatus::kUpdateFailed}) {
+    if (s == version_status_name(st)) return st;
+  }
+  return std::nullopt;
 }
 
 const char* async_state_name(AsyncState s) {

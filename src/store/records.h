@@ -22,13 +22,28 @@ struct NamespaceRecord {
   int64_t mod_time_ms = 0;
 };
 
+// SCF's function Type: an event function, or a web function (an HTTP server
+// on port 9000). Names ("Event", "HTTP") only at the API and storage edges.
+enum class FunctionType { kEvent, kHttp };
+const char* function_type_name(FunctionType t);
+std::optional<FunctionType> parse_function_type(const std::string& s);
+
+// SCF's Status of a function version.
+enum class VersionStatus { kCreating, kActive, kCreateFailed, kUpdating, kUpdateFailed };
+const char* version_status_name(VersionStatus s);  // "Creating", "Active", ...
+std::optional<VersionStatus> parse_version_status(const std::string& s);
+// Creating or Updating: the code is being unpacked.
+inline bool is_changing(VersionStatus s) {
+  return s == VersionStatus::kCreating || s == VersionStatus::kUpdating;
+}
+
 // The configuration of one function version (code + settings). `$LATEST` is
 // mutable; published versions are immutable snapshots of it.
 struct FunctionConfig {
   std::string runtime;       // SCF runtime name, e.g. "Python3.9"
   std::string handler;       // "index.main_handler"
   std::string description;
-  std::string type = "Event";  // "Event" or "HTTP" (web function)
+  FunctionType type = FunctionType::kEvent;
   int memory_mb = 128;
   int timeout_s = 3;
   int init_timeout_s = 65;
@@ -42,13 +57,14 @@ struct FunctionConfig {
 };
 
 Json to_json(const FunctionConfig& c);
+// Throws on a value of the wrong type or an unknown Type (the store reports the row).
 FunctionConfig function_config_from_json(const Json& j);
 
 // One version of a function (`$LATEST` or a published number) and its state.
 struct VersionRecord {
   std::string version;        // "$LATEST", "1", "2", ...
   FunctionConfig config;
-  std::string status;         // Creating, Active, CreateFailed, Updating, UpdateFailed, ...
+  VersionStatus status = VersionStatus::kActive;
   std::string status_desc;    // reason when failed
   int64_t generation = 0;     // bumped on every change of $LATEST: instances of older ones retire
   int64_t add_time_ms = 0;

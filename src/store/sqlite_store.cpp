@@ -35,7 +35,9 @@ VersionRecord read_version(const Statement& s, int col) {
     throw CorruptRow("the stored configuration of version " + v.version + " is invalid: " +
                      e.what());
   }
-  v.status = s.text(col + 2);
+  auto status = parse_version_status(s.text(col + 2));
+  if (!status) throw CorruptRow("version " + v.version + " has an unknown status " + s.text(col + 2));
+  v.status = *status;
   v.status_desc = s.text(col + 3);
   v.generation = s.int64(col + 4);
   v.add_time_ms = s.int64(col + 5);
@@ -723,7 +725,7 @@ class SqliteStore final : public Store {
               std::string("INSERT OR REPLACE INTO versions(namespace, function_name, ") +
                   kVersionColumns + ") VALUES(?,?,?,?,?,?,?,?,?)")
         .bind(1, ns).bind(2, name).bind(3, v.version).bind(4, to_json(v.config).dump())
-        .bind(5, v.status).bind(6, v.status_desc).bind(7, v.generation).bind(8, v.add_time_ms)
+        .bind(5, version_status_name(v.status)).bind(6, v.status_desc).bind(7, v.generation).bind(8, v.add_time_ms)
         .bind(9, v.mod_time_ms)
         .run();
   }

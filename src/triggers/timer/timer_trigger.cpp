@@ -36,8 +36,9 @@ std::string cron_of(const std::string& desc) {
 
 TimerTrigger::TimerTrigger(asio::any_io_executor ex, store::Store& store,
                            invoke::AsyncQueue& queue, const Clock& clock)
-    : ex_(ex), store_(store), queue_(queue), clock_(clock) {}
+    : ex_(std::move(ex)), store_(store), queue_(queue), clock_(clock) {}
 
+// NOLINTNEXTLINE(bugprone-exception-escape): notify() cancels a timer, no throw
 TimerTrigger::~TimerTrigger() {
   *alive_ = false;
   if (wake_) wake_->notify();

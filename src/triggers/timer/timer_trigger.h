@@ -27,7 +27,7 @@ class TimerTrigger final : public TriggerType {
  public:
   TimerTrigger(asio::any_io_executor ex, store::Store& store, invoke::AsyncQueue& queue,
                const Clock& clock);
-  ~TimerTrigger() override;
+  ~TimerTrigger() override;  // NOLINT(bugprone-exception-escape): see the definition
 
   Status check(store::TriggerRecord& trigger) override;
   Status changed() override;

@@ -19,10 +19,12 @@
 #include "store/code_store.h"
 
 #include "../temp_dir.h"
+#include "../test_support.h"
 
 namespace yunfn::control {
 namespace {
 
+using test_support::fails_exactly;
 using test_support::read_text;
 using test_support::TempDir;
 
@@ -219,9 +221,8 @@ TEST(InspectCodePackage, RejectsBytesThatAreNotAZip) {
   EXPECT_EQ(empty.error().code, "InvalidParameterValue.ZipFile");
   EXPECT_EQ(empty.error().message, kNotZip);
 
-  auto garbage = inspect_code_package(std::string(1000, 'x'));
-  ASSERT_FALSE(garbage.ok());
-  EXPECT_EQ(garbage.error().message, kNotZip);
+  EXPECT_TRUE(fails_exactly(inspect_code_package(std::string(1000, 'x')),
+                            "InvalidParameterValue.ZipFile", kNotZip));
 
   const std::string zip = hello_package();
   auto truncated = inspect_code_package(std::string_view(zip).substr(0, zip.size() / 2));
@@ -478,15 +479,16 @@ TEST_F(ExtractCodePackage, AcceptsAnExistingEmptyDirectory) {
 TEST_F(ExtractCodePackage, RefusesANonEmptyOrSymlinkedDestination) {
   fs::create_directory(dest());
   { std::ofstream(dest() / "existing") << "keep"; }
-  Status s = extract_code_package(hello_package(), dest());
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "InternalError.System");
+  EXPECT_TRUE(fails_exactly(extract_code_package(hello_package(), dest()), "InternalError.System",
+                            "extraction target exists and is not an empty directory: " +
+                                dest().string()));
   EXPECT_EQ(read_text(dest() / "existing"), "keep");
 
   const fs::path link = tmp_.path() / "link";
   fs::create_directory_symlink(sibling(), link);
-  s = extract_code_package(hello_package(), link);
-  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(fails_exactly(extract_code_package(hello_package(), link), "InternalError.System",
+                            "extraction target exists and is not an empty directory: " +
+                                link.string()));
   EXPECT_TRUE(dir_is_empty(sibling()));
 }
 

@@ -15,7 +15,8 @@ namespace {
 using EnvList = std::vector<std::pair<std::string, std::string>>;
 
 // Passes when `s` failed with `code` and its message mentions `field`.
-::testing::AssertionResult fails_with(const Status& s, const std::string& code,
+template <typename T>
+::testing::AssertionResult fails_with(const Result<T>& s, const std::string& code,
                                       const std::string& field) {
   if (s.ok()) return ::testing::AssertionFailure() << "expected " << code << ", got ok";
   if (s.error().code != code) {
@@ -114,23 +115,23 @@ TEST(FunctionRules, RuntimeMustBeAKnownScfName) {
 }
 
 TEST(FunctionRules, TypeIsEventOrHttp) {
-  EXPECT_TRUE(check_function_type("Event").ok());
-  EXPECT_TRUE(check_function_type("HTTP").ok());
-  EXPECT_TRUE(fails_with(check_function_type("event"), "InvalidParameterValue.Type", "Type"));
-  EXPECT_TRUE(fails_with(check_function_type("Http"), "InvalidParameterValue.Type", "Type"));
-  EXPECT_TRUE(fails_with(check_function_type(""), "InvalidParameterValue.Type", "Type"));
+  EXPECT_EQ(function_type_param("Event").value(), store::FunctionType::kEvent);
+  EXPECT_EQ(function_type_param("HTTP").value(), store::FunctionType::kHttp);
+  EXPECT_TRUE(fails_with(function_type_param("event"), "InvalidParameterValue.Type", "Type"));
+  EXPECT_TRUE(fails_with(function_type_param("Http"), "InvalidParameterValue.Type", "Type"));
+  EXPECT_TRUE(fails_with(function_type_param(""), "InvalidParameterValue.Type", "Type"));
 }
 
 TEST(FunctionRules, EventHandlerIsFileDotFunction) {
   for (const char* runtime : {"Python3.9", "Nodejs16.13"}) {
-    EXPECT_TRUE(check_handler("index.main_handler", runtime, "Event").ok()) << runtime;
-    EXPECT_TRUE(check_handler("app.handler", runtime, "Event").ok());
-    EXPECT_TRUE(check_handler("src/app.handler", runtime, "Event").ok());
-    EXPECT_TRUE(check_handler("my-file_2.do-it_3", runtime, "Event").ok());
+    EXPECT_TRUE(check_handler("index.main_handler", runtime, store::FunctionType::kEvent).ok()) << runtime;
+    EXPECT_TRUE(check_handler("app.handler", runtime, store::FunctionType::kEvent).ok());
+    EXPECT_TRUE(check_handler("src/app.handler", runtime, store::FunctionType::kEvent).ok());
+    EXPECT_TRUE(check_handler("my-file_2.do-it_3", runtime, store::FunctionType::kEvent).ok());
     for (const char* bad : {"index", "index.", ".main_handler", "index.main.handler",
                             "../index.main", "/abs/index.main", "a..b/c.main", "index.main/x",
                             "in dex.main", "index.main handler", "index.main$"}) {
-      EXPECT_TRUE(fails_with(check_handler(bad, runtime, "Event"),
+      EXPECT_TRUE(fails_with(check_handler(bad, runtime, store::FunctionType::kEvent),
                              "InvalidParameterValue.Handler", "Handler"))
           << runtime << " " << bad;
     }
@@ -139,29 +140,29 @@ TEST(FunctionRules, EventHandlerIsFileDotFunction) {
 
 TEST(FunctionRules, EventHandlerPartsAreAtMost60Chars) {
   std::string f60(60, 'f');
-  EXPECT_TRUE(check_handler(f60 + "." + f60, "Python3.9", "Event").ok());
-  EXPECT_TRUE(fails_with(check_handler(f60 + "f." + f60, "Python3.9", "Event"),
+  EXPECT_TRUE(check_handler(f60 + "." + f60, "Python3.9", store::FunctionType::kEvent).ok());
+  EXPECT_TRUE(fails_with(check_handler(f60 + "f." + f60, "Python3.9", store::FunctionType::kEvent),
                          "InvalidParameterValue.Handler", "Handler"));
-  EXPECT_TRUE(fails_with(check_handler(f60 + "." + f60 + "f", "Python3.9", "Event"),
+  EXPECT_TRUE(fails_with(check_handler(f60 + "." + f60 + "f", "Python3.9", store::FunctionType::kEvent),
                          "InvalidParameterValue.Handler", "Handler"));
 }
 
 TEST(FunctionRules, EventHandlerIsRequiredForLanguageRuntimes) {
-  EXPECT_TRUE(fails_with(check_handler("", "Python3.9", "Event"), "MissingParameter", "Handler"));
-  EXPECT_TRUE(fails_with(check_handler("", "Nodejs18.15", "Event"), "MissingParameter", "Handler"));
+  EXPECT_TRUE(fails_with(check_handler("", "Python3.9", store::FunctionType::kEvent), "MissingParameter", "Handler"));
+  EXPECT_TRUE(fails_with(check_handler("", "Nodejs18.15", store::FunctionType::kEvent), "MissingParameter", "Handler"));
 }
 
 TEST(FunctionRules, HttpAndCustomRuntimeHandlersAreFreeFormUpTo120Chars) {
   // Web functions have no handler; custom runtimes get it verbatim as _HANDLER.
-  EXPECT_TRUE(check_handler("", "Python3.9", "HTTP").ok());
-  EXPECT_TRUE(check_handler("anything goes", "Nodejs16.13", "HTTP").ok());
-  EXPECT_TRUE(check_handler("", "CustomRuntime", "Event").ok());
-  EXPECT_TRUE(check_handler("main", "CustomRuntime", "Event").ok());
-  EXPECT_TRUE(check_handler("example.Hello::mainHandler", "CustomRuntime", "Event").ok());
-  EXPECT_TRUE(check_handler(std::string(120, 'h'), "CustomRuntime", "Event").ok());
-  EXPECT_TRUE(fails_with(check_handler(std::string(121, 'h'), "CustomRuntime", "Event"),
+  EXPECT_TRUE(check_handler("", "Python3.9", store::FunctionType::kHttp).ok());
+  EXPECT_TRUE(check_handler("anything goes", "Nodejs16.13", store::FunctionType::kHttp).ok());
+  EXPECT_TRUE(check_handler("", "CustomRuntime", store::FunctionType::kEvent).ok());
+  EXPECT_TRUE(check_handler("main", "CustomRuntime", store::FunctionType::kEvent).ok());
+  EXPECT_TRUE(check_handler("example.Hello::mainHandler", "CustomRuntime", store::FunctionType::kEvent).ok());
+  EXPECT_TRUE(check_handler(std::string(120, 'h'), "CustomRuntime", store::FunctionType::kEvent).ok());
+  EXPECT_TRUE(fails_with(check_handler(std::string(121, 'h'), "CustomRuntime", store::FunctionType::kEvent),
                          "InvalidParameterValue.Handler", "Handler"));
-  EXPECT_TRUE(fails_with(check_handler(std::string(121, 'h'), "Python3.9", "HTTP"),
+  EXPECT_TRUE(fails_with(check_handler(std::string(121, 'h'), "Python3.9", store::FunctionType::kHttp),
                          "InvalidParameterValue.Handler", "Handler"));
 }
 

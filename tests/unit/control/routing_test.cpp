@@ -2,8 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "../test_support.h"
+
 namespace yunfn::control {
 namespace {
+
+using test_support::fails_exactly;
 
 Json weights(const std::string& version, double w) {
   return {{"AdditionalVersionWeights", {{{"Version", version}, {"Weight", w}}}}};
@@ -38,23 +44,39 @@ TEST(RoutingTest, ExactAndRangeRules) {
 TEST(RoutingTest, ChecksRejectBadConfigs) {
   EXPECT_TRUE(check_routing_config(weights("2", 0.5), "1").ok());
   EXPECT_TRUE(check_routing_config(Json::object(), "1").ok());
-  EXPECT_EQ(check_routing_config(weights("2", 1.5), "1").error().code,
-            "InvalidParameterValue.AdditionalVersionWeights");
-  EXPECT_FALSE(check_routing_config(weights("2", -0.1), "1").ok());
-  EXPECT_FALSE(check_routing_config(weights("1", 0.5), "1").ok());  // same as main
+  const std::string kWeightRange =
+      "AdditionalVersionWeights Weight must be between 0 and 1 (the share of the additional "
+      "version)";
+  EXPECT_TRUE(fails_exactly(check_routing_config(weights("2", 1.5), "1"),
+                            "InvalidParameterValue.AdditionalVersionWeights", kWeightRange));
+  EXPECT_TRUE(fails_exactly(check_routing_config(weights("2", -0.1), "1"),
+                            "InvalidParameterValue.AdditionalVersionWeights", kWeightRange));
+  EXPECT_TRUE(fails_exactly(check_routing_config(weights("1", 0.5), "1"),  // same as main
+                            "InvalidParameterValue.AdditionalVersionWeights",
+                            "AdditionalVersionWeights must name a version other than "
+                            "FunctionVersion"));
   Json two = {{"AdditionalVersionWeights",
                {{{"Version", "2"}, {"Weight", 0.1}}, {{"Version", "3"}, {"Weight", 0.1}}}}};
-  EXPECT_FALSE(check_routing_config(two, "1").ok());
+  EXPECT_TRUE(fails_exactly(check_routing_config(two, "1"),
+                            "InvalidParameterValue.AdditionalVersionWeights",
+                            "AdditionalVersionWeights must hold exactly one version"));
   Json both = weights("2", 0.1);
   both["AddtionVersionMatchs"] = {{{"Version", "2"}, {"Key", "invoke.headers.k"},
                                    {"Method", "exact"}, {"Expression", "v"}}};
-  EXPECT_EQ(check_routing_config(both, "1").error().code, "InvalidParameterValue.RoutingConfig");
+  EXPECT_TRUE(fails_exactly(check_routing_config(both, "1"), "InvalidParameterValue.RoutingConfig",
+                            "RoutingConfig cannot have both AdditionalVersionWeights and "
+                            "AddtionVersionMatchs"));
   Json bad_range = {{"AddtionVersionMatchs", {{{"Version", "2"}, {"Key", "invoke.headers.k"},
                                                {"Method", "range"}, {"Expression", "[5,1]"}}}}};
-  EXPECT_FALSE(check_routing_config(bad_range, "1").ok());
+  EXPECT_TRUE(fails_exactly(check_routing_config(bad_range, "1"),
+                            "InvalidParameterValue.RoutingConfig",
+                            "RoutingConfig range Expression must be [a,b] or (a,b) with integers "
+                            "a <= b"));
   Json bad_method = {{"AddtionVersionMatchs", {{{"Version", "2"}, {"Key", "invoke.headers.k"},
                                                 {"Method", "regex"}, {"Expression", "x"}}}}};
-  EXPECT_FALSE(check_routing_config(bad_method, "1").ok());
+  EXPECT_TRUE(fails_exactly(check_routing_config(bad_method, "1"),
+                            "InvalidParameterValue.RoutingConfig",
+                            "RoutingConfig Method must be exact or range"));
 }
 
 }  // namespace

@@ -4,8 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../test_support.h"
+
 namespace yunfn::gateway {
 namespace {
+
+using test_support::fails_exactly;
 
 TEST(ParseTarget, SplitsAndDecodes) {
   auto t = parse_target("/default/fn/a%20b/c/?x=1&y");
@@ -16,10 +24,24 @@ TEST(ParseTarget, SplitsAndDecodes) {
 }
 
 TEST(ParseTarget, RefusesTraversalAndBadEscapes) {
-  for (const char* bad : {"/default/fn/../x", "/default/fn/./x", "/default/fn/%2e%2e/x",
-                          "/default/fn/a%2fb", "/default/fn/%zz", "/default/fn/%4", "http://h/x",
-                          "*", "/a%00b"}) {
-    EXPECT_FALSE(parse_target(bad).ok()) << bad;
+  const std::string kNotAPath = "the request target must be a path starting with '/'";
+  const std::string kBadEscape = "the request path has a malformed %-escape";
+  const std::string kBadSegment =
+      "the request path must not contain '.', '..' or encoded '/' segments";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/default/fn/../x", kBadSegment},
+      {"/default/fn/./x", kBadSegment},
+      {"/default/fn/%2e%2e/x", kBadSegment},
+      {"/default/fn/a%2fb", kBadSegment},
+      {"/a%00b", kBadSegment},  // an encoded NUL
+      {"/default/fn/%zz", kBadEscape},
+      {"/default/fn/%4", kBadEscape},
+      {"http://h/x", kNotAPath},
+      {"*", kNotAPath},
+      {"/a\tb", "the request target has control characters"},
+  };
+  for (const auto& [bad, message] : cases) {
+    EXPECT_TRUE(fails_exactly(parse_target(bad), "BadRequest", message)) << bad;
   }
 }
 
@@ -98,13 +120,26 @@ TEST(IntegrationReply, Base64BodyIsDecoded) {
 }
 
 TEST(IntegrationReply, BadShapesAreRefused) {
-  for (const char* bad : {R"("just a string")", R"({"body":"x"})", R"({"statusCode":"200"})",
-                          R"({"statusCode":99})", R"({"statusCode":200,"headers":[]})",
-                          R"({"statusCode":200,"headers":{"X":"a\r\nSet-Cookie: y"}})",
-                          R"({"statusCode":200,"headers":{"Bad Name":"v"}})",
-                          R"({"statusCode":200,"headers":{"X":{"o":1}}})",
-                          R"({"statusCode":200,"isBase64Encoded":true,"body":"***"})", "not json"}) {
-    EXPECT_FALSE(integration_reply(bad).ok()) << bad;
+  const std::string kNotAnObject = "the function did not return an object";
+  const std::string kNoStatus = "statusCode is missing or not an integer";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"("just a string")", kNotAnObject},
+      {"not json", kNotAnObject},
+      {R"({"body":"x"})", kNoStatus},
+      {R"({"statusCode":"200"})", kNoStatus},
+      {R"({"statusCode":99})", "statusCode is not an HTTP status"},
+      {R"({"statusCode":200,"headers":[]})", "headers is not an object"},
+      {R"({"statusCode":200,"headers":{"X":"a\r\nSet-Cookie: y"}})",
+       "header X has CR, LF or NUL in its value"},
+      {R"({"statusCode":200,"headers":{"Bad Name":"v"}})", "header name 'Bad Name' is invalid"},
+      {R"({"statusCode":200,"headers":{"X":{"o":1}}})",
+       "header X has a value that is not a string"},
+      {R"({"statusCode":200,"isBase64Encoded":true,"body":"***"})",
+       "body is not base64 although isBase64Encoded is true"},
+  };
+  for (const auto& [bad, message] : cases) {
+    EXPECT_TRUE(fails_exactly(integration_reply(bad), "InvalidIntegrationResponse", message))
+        << bad;
   }
   GatewayReply r = invalid_integration_reply();
   EXPECT_EQ(r.status, 502);

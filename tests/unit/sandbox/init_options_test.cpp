@@ -2,10 +2,18 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "sandbox/cgroup.h"
+
+#include "../test_support.h"
 
 namespace yunfn::sandbox {
 namespace {
+
+using test_support::fails_exactly;
 
 TEST(InitOptions, RoundTripsEveryField) {
   InitOptions o;
@@ -53,15 +61,24 @@ TEST(InitOptions, PlainLaunchOnlyJoinsCgroups) {
 }
 
 TEST(InitOptions, RejectsBadCommandLines) {
+  // Not an SCF error: the code is InternalError.System and the message says
+  // which argument is wrong.
   using Args = std::vector<std::string>;
-  for (const Args& bad : {Args{}, Args{"--"}, Args{"--bogus", "--", "/bin/true"},
-                          Args{"--code"}, Args{"--tmp-mb", "x", "--", "/bin/true"},
-                          Args{"--tmp-mb", "0", "--", "/bin/true"},
-                          Args{"--trace", "12a", "--", "/bin/true"},
-                          Args{"--isolate", "--", "/bin/true"}, Args{"/bin/true"}}) {
-    auto parsed = parse_init_args(bad);
-    EXPECT_FALSE(parsed.ok()) << ::testing::PrintToString(bad);
-    if (!parsed.ok()) EXPECT_NE(parsed.error().message.find("sandbox-init"), std::string::npos);
+  const std::vector<std::pair<Args, std::string>> cases = {
+      {Args{}, "sandbox-init: no program to run"},
+      {Args{"--"}, "sandbox-init: no program to run"},
+      {Args{"--bogus", "--", "/bin/true"}, "sandbox-init: unknown argument --bogus"},
+      {Args{"--code"}, "sandbox-init: --code needs a value"},
+      {Args{"--tmp-mb", "x", "--", "/bin/true"}, "sandbox-init: bad --tmp-mb x"},
+      {Args{"--tmp-mb", "0", "--", "/bin/true"}, "sandbox-init: bad --tmp-mb 0"},
+      {Args{"--trace", "12a", "--", "/bin/true"}, "sandbox-init: bad --trace 12a"},
+      {Args{"--isolate", "--", "/bin/true"},
+       "sandbox-init: --isolate needs --root-mount and --code"},
+      {Args{"/bin/true"}, "sandbox-init: unknown argument /bin/true"},
+  };
+  for (const auto& [bad, message] : cases) {
+    EXPECT_TRUE(fails_exactly(parse_init_args(bad), "InternalError.System", message))
+        << ::testing::PrintToString(bad);
   }
 }
 

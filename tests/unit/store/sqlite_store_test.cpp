@@ -63,7 +63,7 @@ FunctionRecord make_function(const std::string& name, int64_t add_time,
   fn.function_id = "lam-" + name;
   fn.add_time_ms = add_time;
   fn.latest.version = kLatest;
-  fn.latest.status = "Active";
+  fn.latest.status = VersionStatus::kActive;
   fn.latest.add_time_ms = add_time;
   fn.latest.mod_time_ms = add_time;
   fn.latest.generation = 1;
@@ -200,7 +200,7 @@ TEST_F(SqliteStoreTest, NamespacesCreateListDelete) {
 TEST_F(SqliteStoreTest, CreateAndGetFunctionRoundTripsEveryField) {
   FunctionRecord fn = make_function("hello", 1000, "says hello");
   FunctionConfig& c = fn.latest.config;
-  c.type = "HTTP";
+  c.type = FunctionType::kHttp;
   c.memory_mb = 256;
   c.timeout_s = 30;
   c.init_timeout_s = 90;
@@ -221,7 +221,7 @@ TEST_F(SqliteStoreTest, CreateAndGetFunctionRoundTripsEveryField) {
   EXPECT_EQ(got->function_id, "lam-hello");
   EXPECT_EQ(got->add_time_ms, 1000);
   EXPECT_EQ(got->latest.version, "$LATEST");
-  EXPECT_EQ(got->latest.status, "Active");
+  EXPECT_EQ(got->latest.status, VersionStatus::kActive);
   EXPECT_EQ(got->latest.status_desc, "ready");
   EXPECT_EQ(got->latest.generation, 7);
   EXPECT_EQ(got->latest.mod_time_ms, 1500);
@@ -229,7 +229,7 @@ TEST_F(SqliteStoreTest, CreateAndGetFunctionRoundTripsEveryField) {
   EXPECT_EQ(g.runtime, "Python3.9");
   EXPECT_EQ(g.handler, "index.main_handler");
   EXPECT_EQ(g.description, "says hello");
-  EXPECT_EQ(g.type, "HTTP");
+  EXPECT_EQ(g.type, FunctionType::kHttp);
   EXPECT_EQ(g.memory_mb, 256);
   EXPECT_EQ(g.timeout_s, 30);
   EXPECT_EQ(g.init_timeout_s, 90);
@@ -385,7 +385,7 @@ TEST_F(SqliteStoreTest, PutVersionReplacesLatestAndAddsPublishedVersions) {
   VersionRecord latest = ok(store_->get_function(kDefaultNamespace, "ver"))->latest;
   latest.config.description = "v1";
   latest.config.memory_mb = 512;
-  latest.status = "Updating";
+  latest.status = VersionStatus::kUpdating;
   latest.generation = 2;
   latest.mod_time_ms = 99;
   ASSERT_TRUE(store_->put_version(kDefaultNamespace, "ver", latest).ok());
@@ -394,20 +394,20 @@ TEST_F(SqliteStoreTest, PutVersionReplacesLatestAndAddsPublishedVersions) {
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->latest.config.description, "v1");
   EXPECT_EQ(got->latest.config.memory_mb, 512);
-  EXPECT_EQ(got->latest.status, "Updating");
+  EXPECT_EQ(got->latest.status, VersionStatus::kUpdating);
   EXPECT_EQ(got->latest.generation, 2);
   EXPECT_EQ(got->latest.mod_time_ms, 99);
 
   VersionRecord published = latest;
   published.version = "1";
-  published.status = "Active";
+  published.status = VersionStatus::kActive;
   published.config.description = "published";
   ASSERT_TRUE(store_->put_version(kDefaultNamespace, "ver", published).ok());
   auto v1 = ok(store_->get_version(kDefaultNamespace, "ver", "1"));
   ASSERT_TRUE(v1.has_value());
   EXPECT_EQ(v1->version, "1");
   EXPECT_EQ(v1->config.description, "published");
-  EXPECT_EQ(v1->status, "Active");
+  EXPECT_EQ(v1->status, VersionStatus::kActive);
   // Publishing does not touch $LATEST, and the function is still listed once.
   EXPECT_EQ(ok(store_->get_version(kDefaultNamespace, "ver", kLatest))->config.description, "v1");
   EXPECT_EQ(ok(store_->list_functions({})).second, 1);

@@ -10,8 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "../test_support.h"
+
 namespace yunfn::triggers {
 namespace {
+
+using test_support::fails_exactly;
 
 using std::chrono::sys_seconds;
 
@@ -272,12 +276,11 @@ TEST(CronScheduleTest, InvalidExpressionsNameTheField) {
 }
 
 TEST(CronScheduleTest, HourMessageIsExact) {
-  auto schedule = CronSchedule::parse("0 0 25 * * * *");
-  ASSERT_FALSE(schedule.ok());
-  EXPECT_EQ(schedule.error().message, "cron field 'hour' value 25 out of range 0-23");
-  auto count = CronSchedule::parse("* * * *");
-  ASSERT_FALSE(count.ok());
-  EXPECT_EQ(count.error().message, "cron expression needs 7 fields (or 5), got 4");
+  EXPECT_TRUE(fails_exactly(CronSchedule::parse("0 0 25 * * * *"),
+                            "InvalidParameterValue.TriggerDesc",
+                            "cron field 'hour' value 25 out of range 0-23"));
+  EXPECT_TRUE(fails_exactly(CronSchedule::parse("* * * *"), "InvalidParameterValue.TriggerDesc",
+                            "cron expression needs 7 fields (or 5), got 4"));
 }
 
 }  // namespace
