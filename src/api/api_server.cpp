@@ -53,10 +53,10 @@ std::string header(const HttpRequest& req, std::string_view name) {
 
 }  // namespace
 
-ApiServer::ApiServer(asio::any_io_executor ex, ApiServerConfig config, ApiContext context)
+ApiServer::ApiServer(const asio::any_io_executor& ex, ApiServerConfig config, ApiContext context)
     : config_(std::move(config)),
       context_(context),
-      http_(std::move(ex), http_config(), [this](HttpRequest& req) { return handle(req); }) {
+      http_(ex, http_config(), [this](HttpRequest& req) { return handle(req); }) {
   register_function_actions(actions_);
   register_invoke_actions(actions_);
   register_log_actions(actions_);

@@ -27,7 +27,7 @@ struct ApiServerConfig {
 
 class ApiServer {
  public:
-  ApiServer(asio::any_io_executor ex, ApiServerConfig config, ApiContext context);
+  ApiServer(const asio::any_io_executor& ex, ApiServerConfig config, ApiContext context);
   void start();  // throws when the address cannot be bound
   void stop();
   unsigned short port() const { return http_.port(); }

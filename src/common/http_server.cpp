@@ -129,10 +129,10 @@ Task<void> serve_connection(std::shared_ptr<HttpServer::State> state,
 
 }  // namespace
 
-HttpServer::HttpServer(asio::any_io_executor ex, HttpServerConfig config, HttpHandler handler)
+HttpServer::HttpServer(const asio::any_io_executor& ex, HttpServerConfig config, HttpHandler handler)
     : state_(std::make_shared<State>(State{std::move(config), std::move(handler)})),
       listener_(
-          std::move(ex),
+          ex,
           [st = state_](std::shared_ptr<beast::tcp_stream> stream) {
             return serve_connection(st, std::move(stream));
           },

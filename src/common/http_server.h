@@ -51,7 +51,7 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const std::s
 
 class HttpServer {
  public:
-  HttpServer(asio::any_io_executor ex, HttpServerConfig config, HttpHandler handler);
+  HttpServer(const asio::any_io_executor& ex, HttpServerConfig config, HttpHandler handler);
   ~HttpServer();
 
   // Binds and starts accepting. Throws boost::system::system_error when the
