@@ -2,6 +2,7 @@
 // required fields, wrong types, SCF "TRUE"/"FALSE" flags, integers sent as
 // strings and the shapes of Environment.Variables lists.
 #include "api/params.h"
+#include "../test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -11,21 +12,7 @@
 namespace yunfn::api {
 namespace {
 
-// Passes when `r` failed with `code` and its message names `field`.
-template <typename T>
-::testing::AssertionResult fails_with(const Result<T>& r, const std::string& code,
-                                      const std::string& field) {
-  if (r.ok()) return ::testing::AssertionFailure() << "expected " << code << ", got a value";
-  if (r.error().code != code) {
-    return ::testing::AssertionFailure()
-           << "expected " << code << ", got " << r.error().code << ": " << r.error().message;
-  }
-  if (r.error().message.find(field) == std::string::npos) {
-    return ::testing::AssertionFailure()
-           << "message does not name " << field << ": " << r.error().message;
-  }
-  return ::testing::AssertionSuccess();
-}
+using test_support::fails_with;
 
 TEST(Params, HasTreatsNullAsAbsent) {
   Json j = {{"A", 1}, {"B", nullptr}, {"C", ""}};

@@ -2,6 +2,7 @@
 // check with valid and invalid values at its boundaries, the SCF error code of
 // each failure and a message that names the offending field.
 #include "control/function_rules.h"
+#include "../test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -14,21 +15,7 @@ namespace {
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;
 
-// Passes when `s` failed with `code` and its message mentions `field`.
-template <typename T>
-::testing::AssertionResult fails_with(const Result<T>& s, const std::string& code,
-                                      const std::string& field) {
-  if (s.ok()) return ::testing::AssertionFailure() << "expected " << code << ", got ok";
-  if (s.error().code != code) {
-    return ::testing::AssertionFailure()
-           << "expected " << code << ", got " << s.error().code << ": " << s.error().message;
-  }
-  if (s.error().message.find(field) == std::string::npos) {
-    return ::testing::AssertionFailure()
-           << "message does not name " << field << ": " << s.error().message;
-  }
-  return ::testing::AssertionSuccess();
-}
+using test_support::fails_with;
 
 // A name of `n` characters: a letter, then digits and letters.
 std::string name_of_length(size_t n) {
