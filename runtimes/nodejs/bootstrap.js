@@ -260,10 +260,12 @@ class Invocation {
     }
   }
 
-  // Flushes the log and posts the outcome, once, however many callers ask.
-  post() {
+  // Flushes the log and posts the outcome, once, however many callers ask. With
+  // `andNext` the same exchange asks for the next event and resolves to it.
+  post(andNext) {
     if (!this.posting) {
-      this.posting = flushOutput().then(() => post(this.outcome.path, this.outcome.body));
+      const target = andNext ? `${this.outcome.path}/next` : this.outcome.path;
+      this.posting = flushOutput().then(() => post(target, this.outcome.body));
     }
     return this.posting;
   }
@@ -339,15 +341,19 @@ async function reportInitError(err) {
   await post('/runtime/init/error', outcome.body);
 }
 
+// One exchange per invocation: the outcome is posted to `.../next`, whose answer
+// is the next event (docs/runtime-protocol.md).
 async function serve(handler, fixed) {
+  let next = await send('GET', NEXT);
   while (phase === 'serving') {
-    const next = await send('GET', NEXT);
+    // A refused post (a result over the size limit) answers no event: ask again.
+    if (next.status !== 200) next = await send('GET', NEXT);
     if (next.status !== 200) throw new Error(`next answered ${next.status}`);
     const inv = new Invocation();
     current = inv;
     runHandler(handler, parseEvent(next.body), makeContext(next.headers, fixed), inv);
     await inv.ready;
-    await inv.post();
+    next = await inv.post(true);
     current = null;
   }
 }

@@ -294,9 +294,15 @@ def initialise(api):
     return func
 
 
-def invoke_once(api, func, contexts, log_ready):
-    """Fetches one event, runs the handler and posts its outcome."""
-    status, headers, body = api.request("GET", "/runtime/invocation/next")
+def invoke_once(api, func, contexts, log_ready, event):
+    """Runs the handler on one event, posts its outcome and returns the next event.
+
+    The outcome goes to `.../response/next` or `.../error/next`, whose answer is the
+    next event: one exchange per invocation (docs/runtime-protocol.md).
+    """
+    status, headers, body = event
+    if status != 200:  # the post was refused (a result over the size limit): ask again
+        status, headers, body = api.request("GET", "/runtime/invocation/next")
     if status != 200:
         raise PlatformGone("next answered %d" % status)
     if not log_ready:
@@ -311,8 +317,7 @@ def invoke_once(api, func, contexts, log_ready):
         payload = error_json(err, stack)
         path = "/runtime/invocation/error"
     flush_output()
-    api.post(path, payload)
-    return log_ready
+    return log_ready, api.request("POST", path + "/next", payload.encode("utf-8"))
 
 
 def main():
@@ -330,8 +335,9 @@ def main():
     try:
         func = initialise(api)
         log_ready = install_log_handler()
+        event = api.request("GET", "/runtime/invocation/next")
         while True:
-            log_ready = invoke_once(api, func, contexts, log_ready)
+            log_ready, event = invoke_once(api, func, contexts, log_ready, event)
     except PlatformGone:
         # The platform closed this instance's channel: nothing left to report to.
         flush_output()

@@ -145,6 +145,15 @@ Task<HttpResponse> RuntimeChannel::handle(HttpRequest& req) {
   if (target == "/runtime/invocation/error" && post) {
     co_return handle_result(ResultKind::kError, std::move(req.body()));
   }
+  // The built-in runtimes post a result and ask for the next event in one exchange.
+  if ((target == "/runtime/invocation/response/next" || target == "/runtime/invocation/error/next") &&
+      post) {
+    const auto kind = target.starts_with("/runtime/invocation/error") ? ResultKind::kError
+                                                                      : ResultKind::kResponse;
+    HttpResponse ack = handle_result(kind, std::move(req.body()));
+    if (ack.result() != http::status::ok) co_return ack;
+    co_return co_await handle_next();
+  }
   if (target == "/runtime/init/ready" && post) {
     ready_ = true;  // only the first call counts; later ones are harmless
     wake();

@@ -1,15 +1,18 @@
 #include "sandbox/cgroup.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -31,14 +34,6 @@ std::string read_file(const fs::path& p) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
-}
-
-int64_t read_int(const fs::path& p) {
-  try {
-    return std::stoll(read_file(p));
-  } catch (...) {
-    return 0;
-  }
 }
 
 // Value of `key N` in a flat keyed file such as memory.events.
@@ -242,12 +237,14 @@ std::optional<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::stri
 }
 
 Cgroup::Cgroup(Cgroup&& o) noexcept
-    : version_(o.version_), dirs_(std::move(o.dirs_)), freezer_(std::move(o.freezer_)), frozen_(o.frozen_) {
+    : version_(o.version_), dirs_(std::move(o.dirs_)), freezer_(std::move(o.freezer_)),
+      frozen_(o.frozen_), peak_fd_(std::exchange(o.peak_fd_, -1)) {
   o.dirs_.clear();
   o.freezer_.clear();
 }
 
 Cgroup::~Cgroup() {
+  if (peak_fd_ >= 0) ::close(peak_fd_);
   if (dirs_.empty()) return;
   kill_all();
   // rmdir succeeds once the last process is gone; retry briefly.
@@ -292,19 +289,30 @@ void Cgroup::kill_all() {
   kill_procs(version_ == CgroupVersion::kV1 ? dirs_[1] : dirs_[0]);
 }
 
-int64_t Cgroup::peak_memory_bytes() const {
-  if (dirs_.empty()) return 0;
-  if (version_ == CgroupVersion::kV2) return read_int(dirs_[0] / "memory.peak");
-  return read_int(dirs_[0] / "memory.max_usage_in_bytes");
+int Cgroup::peak_fd() {
+  // Opened once: the file is read and reset on every invocation, and on v2 a
+  // reset applies to the descriptor it was written through (Linux 6.12+).
+  if (peak_fd_ < 0 && !dirs_.empty()) {
+    const char* file = version_ == CgroupVersion::kV2 ? "memory.peak" : "memory.max_usage_in_bytes";
+    peak_fd_ = ::open((dirs_[0] / file).c_str(), O_RDWR | O_CLOEXEC);
+  }
+  return peak_fd_;
+}
+
+int64_t Cgroup::peak_memory_bytes() {
+  char buf[32];
+  const int fd = peak_fd();
+  ssize_t n = fd < 0 ? -1 : ::pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  return std::strtoll(buf, nullptr, 10);
 }
 
 void Cgroup::reset_peak_memory() {
-  if (dirs_.empty()) return;
-  if (version_ == CgroupVersion::kV2) {
-    write_file(dirs_[0] / "memory.peak", "0");  // resettable on Linux 6.12+
-  } else {
-    write_file(dirs_[0] / "memory.max_usage_in_bytes", "0");
-  }
+  const int fd = peak_fd();
+  // Kernels before 6.12 cannot reset memory.peak: the figure is then the
+  // instance's peak so far.
+  if (fd >= 0 && ::pwrite(fd, "0", 1, 0) < 0) return;
 }
 
 int64_t Cgroup::oom_kills() const {

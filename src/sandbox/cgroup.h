@@ -56,7 +56,7 @@ class Cgroup {
   // The cgroup.procs files the instance's first process writes itself into.
   std::vector<std::string> procs_files() const;
   void kill_all();
-  int64_t peak_memory_bytes() const;
+  int64_t peak_memory_bytes();
   void reset_peak_memory();
   // Number of OOM kills in this cgroup so far.
   int64_t oom_kills() const;
@@ -71,6 +71,8 @@ class Cgroup {
   std::vector<std::filesystem::path> dirs_;
   std::filesystem::path freezer_;  // v1 freezer dir, empty when absent
   bool frozen_ = false;
+  int peak_fd_ = -1;  // memory.peak (v2) or memory.max_usage_in_bytes (v1), opened on first use
+  int peak_fd();
 };
 
 }  // namespace yunfn::sandbox

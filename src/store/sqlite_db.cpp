@@ -10,28 +10,56 @@ namespace {
 }
 }  // namespace
 
-Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
-  int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
-  if (rc != SQLITE_OK) fail(db, rc);
+// Statements kept per connection; the store's SQL texts are a few dozen, so
+// the cap only guards against a caller that builds unbounded variants.
+constexpr size_t kMaxPrepared = 256;
+
+Statement::Statement(Db& db, std::string_view sql) : db_(db), sql_(sql) {
+  stmt_ = db_.take_prepared(sql_);
+  if (stmt_) return;
+  int rc = sqlite3_prepare_v3(db_.handle(), sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc != SQLITE_OK) fail(db_.handle(), rc);
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  // A statement that failed keeps its error until reset; reset clears it too.
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  db_.keep_prepared(std::move(sql_), stmt_);
+}
+
+sqlite3_stmt* Db::take_prepared(const std::string& sql) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) return nullptr;
+  sqlite3_stmt* stmt = it->second;
+  prepared_.erase(it);
+  return stmt;
+}
+
+void Db::keep_prepared(std::string sql, sqlite3_stmt* stmt) {
+  if (prepared_.size() >= kMaxPrepared || prepared_.count(sql) > 0) {
+    sqlite3_finalize(stmt);  // the same text in use twice at once keeps one copy
+    return;
+  }
+  prepared_.emplace(std::move(sql), stmt);
+}
 
 Statement& Statement::bind(int i, std::string_view v) {
   int rc = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  if (rc != SQLITE_OK) fail(db_, rc);
+  if (rc != SQLITE_OK) fail(db_.handle(), rc);
   return *this;
 }
 
 Statement& Statement::bind(int i, int64_t v) {
   int rc = sqlite3_bind_int64(stmt_, i, v);
-  if (rc != SQLITE_OK) fail(db_, rc);
+  if (rc != SQLITE_OK) fail(db_.handle(), rc);
   return *this;
 }
 
 Statement& Statement::bind(int i, double v) {
   int rc = sqlite3_bind_double(stmt_, i, v);
-  if (rc != SQLITE_OK) fail(db_, rc);
+  if (rc != SQLITE_OK) fail(db_.handle(), rc);
   return *this;
 }
 
@@ -39,7 +67,7 @@ bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  fail(db_, rc);
+  fail(db_.handle(), rc);
 }
 
 void Statement::run() {
@@ -72,7 +100,10 @@ Db::Db(const std::string& path) {
   sqlite3_busy_timeout(db_, 200);
 }
 
-Db::~Db() { sqlite3_close(db_); }
+Db::~Db() {
+  for (auto& [sql, stmt] : prepared_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
 
 void Db::exec(const std::string& sql) {
   char* err = nullptr;

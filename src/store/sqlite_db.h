@@ -7,12 +7,17 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace yunfn::store {
 
+class Db;
+
 class Statement {
  public:
-  Statement(sqlite3* db, std::string_view sql);
+  // Prepares `sql`, or reuses the statement the connection kept from its last
+  // use (parsing SQL costs more than running the small queries of the store).
+  Statement(Db& db, std::string_view sql);
   ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -34,7 +39,8 @@ class Statement {
   bool is_null(int col) const;
 
  private:
-  sqlite3* db_;
+  Db& db_;
+  std::string sql_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
@@ -50,7 +56,13 @@ class Db {
   int64_t changes() const { return sqlite3_changes64(db_); }
 
  private:
+  friend class Statement;
+  // Statements not in use, by SQL text; a statement in use is out of the map.
+  sqlite3_stmt* take_prepared(const std::string& sql);
+  void keep_prepared(std::string sql, sqlite3_stmt* stmt);
+
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> prepared_;
 };
 
 // Sqlite error thrown by Statement/Db; `code` is the SQLite extended result code.

@@ -1,11 +1,14 @@
 // SqliteStore: the embedded Store over one SQLite database in WAL mode.
 // synchronous=NORMAL: a commit survives a crash of the server process
 // (kill -9); only a power loss can take the last commits.
+#include <mutex>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "store/function_cache.h"
+#include "store/invocation_writer.h"
 #include "store/migrations.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -58,7 +61,7 @@ struct AsResult<Result<T>> {
 };
 
 template <typename F>
-auto guarded(const char* op, F&& f) -> typename AsResult<decltype(f())>::type {
+auto guarded_call(const char* op, F&& f) -> typename AsResult<decltype(f())>::type {
   std::string reason;
   try {
     return f();
@@ -89,16 +92,20 @@ class SqliteStore final : public Store {
     db_.exec("PRAGMA foreign_keys=ON");
     migrate();
     seed_default_namespace(clock);
+    // A database in memory cannot be opened twice: its records are written at once.
+    if (path != ":memory:") {
+      writer_ = std::make_unique<InvocationWriter>(path, kDefaultInvocationBacklogBytes);
+    }
   }
 
   Status create_namespace(const NamespaceRecord& ns) override {
     return guarded("create namespace", [&]() -> Status {
-      Statement exists(db_.handle(), "SELECT 1 FROM namespaces WHERE name=?");
+      Statement exists(db_, "SELECT 1 FROM namespaces WHERE name=?");
       exists.bind(1, ns.name);
       if (exists.step()) {
         return make_error(errc::kResourceInUseNamespace, "Namespace " + ns.name + " already exists");
       }
-      Statement(db_.handle(),
+      Statement(db_,
                 "INSERT INTO namespaces(name, description, add_time, mod_time) VALUES(?,?,?,?)")
           .bind(1, ns.name).bind(2, ns.description).bind(3, ns.add_time_ms).bind(4, ns.mod_time_ms)
           .run();
@@ -108,7 +115,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<NamespaceRecord>> get_namespace(const std::string& name) override {
     return guarded("get namespace", [&]() -> std::optional<NamespaceRecord> {
-      Statement s(db_.handle(),
+      Statement s(db_,
                   "SELECT name, description, add_time, mod_time FROM namespaces WHERE name=?");
       s.bind(1, name);
       if (!s.step()) return std::nullopt;
@@ -118,7 +125,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<NamespaceRecord>> list_namespaces() override {
     return guarded("list namespaces", [&]() -> std::vector<NamespaceRecord> {
-      Statement s(db_.handle(),
+      Statement s(db_,
                   "SELECT name, description, add_time, mod_time FROM namespaces ORDER BY add_time");
       std::vector<NamespaceRecord> out;
       while (s.step()) out.push_back({s.text(0), s.text(1), s.int64(2), s.int64(3)});
@@ -128,21 +135,23 @@ class SqliteStore final : public Store {
 
   Status delete_namespace(const std::string& name) override {
     return guarded("delete namespace", [&]() -> Status {
-      Statement(db_.handle(), "DELETE FROM namespaces WHERE name=?").bind(1, name).run();
+      cache_.clear();
+      Statement(db_, "DELETE FROM namespaces WHERE name=?").bind(1, name).run();
       return ok_status();
     });
   }
 
   Status create_function(const FunctionRecord& fn) override {
     return guarded("create function", [&]() -> Status {
+      cache_.forget(fn.ns, fn.name);
       Transaction tx(db_);
-      Statement exists(db_.handle(), "SELECT 1 FROM functions WHERE namespace=? AND name=?");
+      Statement exists(db_, "SELECT 1 FROM functions WHERE namespace=? AND name=?");
       exists.bind(1, fn.ns).bind(2, fn.name);
       if (exists.step()) {
         return make_error(errc::kResourceInUseFunction,
                           "Function " + fn.name + " already exists in namespace " + fn.ns);
       }
-      Statement(db_.handle(),
+      Statement(db_,
                 "INSERT INTO functions(namespace, name, function_id, add_time) VALUES(?,?,?,?)")
           .bind(1, fn.ns).bind(2, fn.name).bind(3, fn.function_id).bind(4, fn.add_time_ms).run();
       write_version(fn.ns, fn.name, fn.latest);
@@ -154,14 +163,17 @@ class SqliteStore final : public Store {
   Result<std::optional<FunctionRecord>> get_function(const std::string& ns,
                                              const std::string& name) override {
     return guarded("get function", [&]() -> std::optional<FunctionRecord> {
-      Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, f.async_config, ") +
+      if (const FunctionRecord* kept = cache_.function(ns, name)) return *kept;
+      Statement s(db_, std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, f.async_config, ") +
                                     prefixed_version_columns() +
                                     " FROM functions f JOIN versions v ON v.namespace=f.namespace "
                                     "AND v.function_name=f.name AND v.version='$LATEST' "
                                     "WHERE f.namespace=? AND f.name=?");
       s.bind(1, ns).bind(2, name);
       if (!s.step()) return std::nullopt;
-      return read_function(s);
+      FunctionRecord fn = read_function(s);
+      cache_.put_function(fn);
+      return fn;
     });
   }
 
@@ -171,7 +183,7 @@ class SqliteStore final : public Store {
           " FROM functions f JOIN versions v ON v.namespace=f.namespace AND v.function_name=f.name "
           "AND v.version='$LATEST' WHERE f.namespace=?1 AND f.name LIKE ?2 ESCAPE '\\' "
           "AND json_extract(v.config, '$.description') LIKE ?3 ESCAPE '\\'";
-      Statement count(db_.handle(), "SELECT COUNT(*)" + where);
+      Statement count(db_, "SELECT COUNT(*)" + where);
       count.bind(1, q.ns).bind(2, like_pattern(q.search_key)).bind(3, like_pattern(q.description));
       count.step();
       int total = static_cast<int>(count.int64(0));
@@ -179,7 +191,7 @@ class SqliteStore final : public Store {
       std::string order = q.order_by == "FunctionName" ? "f.name"
                           : q.order_by == "ModTime"    ? "v.mod_time"
                                                        : "f.add_time";
-      Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, f.async_config, ") +
+      Statement s(db_, std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, f.async_config, ") +
                                     prefixed_version_columns() + where + " ORDER BY " + order +
                                     (q.ascending ? " ASC" : " DESC") + ", f.name LIMIT ?4 OFFSET ?5");
       s.bind(1, q.ns).bind(2, like_pattern(q.search_key)).bind(3, like_pattern(q.description));
@@ -192,7 +204,7 @@ class SqliteStore final : public Store {
 
   Result<int> count_functions(const std::string& ns) override {
     return guarded("count functions", [&]() -> int {
-      Statement s(db_.handle(), "SELECT COUNT(*) FROM functions WHERE namespace=?");
+      Statement s(db_, "SELECT COUNT(*) FROM functions WHERE namespace=?");
       s.bind(1, ns);
       s.step();
       return static_cast<int>(s.int64(0));
@@ -202,6 +214,7 @@ class SqliteStore final : public Store {
   Status put_version(const std::string& ns, const std::string& name,
                      const VersionRecord& v) override {
     return guarded("put version", [&]() -> Status {
+      cache_.forget(ns, name);
       write_version(ns, name, v);
       return ok_status();
     });
@@ -210,24 +223,30 @@ class SqliteStore final : public Store {
   Result<std::optional<VersionRecord>> get_version(const std::string& ns, const std::string& name,
                                            const std::string& version) override {
     return guarded("get version", [&]() -> std::optional<VersionRecord> {
-      Statement s(db_.handle(), std::string("SELECT ") + kVersionColumns +
+      if (const VersionRecord* kept = cache_.version(ns, name, version)) return *kept;
+      Statement s(db_, std::string("SELECT ") + kVersionColumns +
                                     " FROM versions WHERE namespace=? AND function_name=? AND "
                                     "version=?");
       s.bind(1, ns).bind(2, name).bind(3, version);
       if (!s.step()) return std::nullopt;
-      return read_version(s, 0);
+      VersionRecord v = read_version(s, 0);
+      cache_.put_version(ns, name, v);
+      return v;
     });
   }
 
   Status delete_function(const std::string& ns, const std::string& name) override {
+    // No record of the function may land after the delete.
+    if (writer_) writer_->flush(kReadYourInvocations);
     return guarded("delete function", [&]() -> Status {
+      cache_.forget(ns, name);
       Transaction tx(db_);
-      Statement(db_.handle(), "DELETE FROM versions WHERE namespace=? AND function_name=?")
+      Statement(db_, "DELETE FROM versions WHERE namespace=? AND function_name=?")
           .bind(1, ns).bind(2, name).run();
-      Statement(db_.handle(), "DELETE FROM functions WHERE namespace=? AND name=?")
+      Statement(db_, "DELETE FROM functions WHERE namespace=? AND name=?")
           .bind(1, ns).bind(2, name).run();
       for (const char* table : {"invocations", "aliases", "provisioned", "triggers"}) {
-        Statement(db_.handle(), std::string("DELETE FROM ") + table +
+        Statement(db_, std::string("DELETE FROM ") + table +
                                     " WHERE namespace=? AND function_name=?")
             .bind(1, ns).bind(2, name).run();
       }
@@ -238,7 +257,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<FunctionRecord>> all_functions() override {
     return guarded("all functions", [&]() -> std::vector<FunctionRecord> {
-      Statement s(db_.handle(), std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, f.async_config, ") +
+      Statement s(db_, std::string("SELECT f.namespace, f.name, f.function_id, f.add_time, f.reserved_mem, f.async_config, ") +
                                     prefixed_version_columns() +
                                     " FROM functions f JOIN versions v ON v.namespace=f.namespace "
                                     "AND v.function_name=f.name AND v.version='$LATEST'");
@@ -251,8 +270,9 @@ class SqliteStore final : public Store {
   Result<std::string> publish_version(const std::string& ns, const std::string& name,
                                       VersionRecord snapshot) override {
     return guarded("publish version", [&]() -> Result<std::string> {
+      cache_.forget(ns, name);
       Transaction tx(db_);
-      Statement next(db_.handle(),
+      Statement next(db_,
                      "UPDATE functions SET last_version=last_version+1 WHERE namespace=? AND name=? "
                      "RETURNING last_version");
       next.bind(1, ns).bind(2, name);
@@ -271,7 +291,7 @@ class SqliteStore final : public Store {
   Result<std::vector<VersionRecord>> list_versions(const std::string& ns,
                                            const std::string& name) override {
     return guarded("list versions", [&]() -> std::vector<VersionRecord> {
-      Statement s(db_.handle(), std::string("SELECT ") + kVersionColumns +
+      Statement s(db_, std::string("SELECT ") + kVersionColumns +
                                     " FROM versions WHERE namespace=? AND function_name=? "
                                     "ORDER BY add_time, CAST(version AS INTEGER)");
       s.bind(1, ns).bind(2, name);
@@ -284,10 +304,11 @@ class SqliteStore final : public Store {
   Status delete_version(const std::string& ns, const std::string& name,
                         const std::string& version) override {
     return guarded("delete version", [&]() -> Status {
+      cache_.forget(ns, name);
       Transaction tx(db_);
-      Statement(db_.handle(), "DELETE FROM versions WHERE namespace=? AND function_name=? AND version=?")
+      Statement(db_, "DELETE FROM versions WHERE namespace=? AND function_name=? AND version=?")
           .bind(1, ns).bind(2, name).bind(3, version).run();
-      Statement(db_.handle(), "DELETE FROM provisioned WHERE namespace=? AND function_name=? AND version=?")
+      Statement(db_, "DELETE FROM provisioned WHERE namespace=? AND function_name=? AND version=?")
           .bind(1, ns).bind(2, name).bind(3, version).run();
       tx.commit();
       return ok_status();
@@ -296,7 +317,8 @@ class SqliteStore final : public Store {
 
   Status put_alias(const std::string& ns, const std::string& fn, const AliasRecord& a) override {
     return guarded("put alias", [&]() -> Status {
-      Statement(db_.handle(),
+      cache_.forget(ns, fn);
+      Statement(db_,
                 "INSERT OR REPLACE INTO aliases(namespace, function_name, name, function_version, "
                 "routing_config, description, add_time, mod_time) VALUES(?,?,?,?,?,?,?,?)")
           .bind(1, ns).bind(2, fn).bind(3, a.name).bind(4, a.function_version)
@@ -310,8 +332,10 @@ class SqliteStore final : public Store {
   Result<std::optional<AliasRecord>> get_alias(const std::string& ns, const std::string& fn,
                                        const std::string& name) override {
     return guarded("get alias", [&]() -> std::optional<AliasRecord> {
+      if (const AliasRecord* kept = cache_.alias(ns, fn, name)) return *kept;
       auto all = query_aliases(ns, fn, name);
       if (all.empty()) return std::nullopt;
+      cache_.put_alias(ns, fn, all.front());
       return all.front();
     });
   }
@@ -325,7 +349,8 @@ class SqliteStore final : public Store {
   Status delete_alias(const std::string& ns, const std::string& fn,
                       const std::string& name) override {
     return guarded("delete alias", [&]() -> Status {
-      Statement(db_.handle(), "DELETE FROM aliases WHERE namespace=? AND function_name=? AND name=?")
+      cache_.forget(ns, fn);
+      Statement(db_, "DELETE FROM aliases WHERE namespace=? AND function_name=? AND name=?")
           .bind(1, ns).bind(2, fn).bind(3, name).run();
       return ok_status();
     });
@@ -334,11 +359,12 @@ class SqliteStore final : public Store {
   Status set_reserved_mem(const std::string& ns, const std::string& fn,
                           std::optional<int> mb) override {
     return guarded("set reserved mem", [&]() -> Status {
+      cache_.forget(ns, fn);
       if (mb) {
-        Statement(db_.handle(), "UPDATE functions SET reserved_mem=? WHERE namespace=? AND name=?")
+        Statement(db_, "UPDATE functions SET reserved_mem=? WHERE namespace=? AND name=?")
             .bind(1, *mb).bind(2, ns).bind(3, fn).run();
       } else {
-        Statement(db_.handle(), "UPDATE functions SET reserved_mem=NULL WHERE namespace=? AND name=?")
+        Statement(db_, "UPDATE functions SET reserved_mem=NULL WHERE namespace=? AND name=?")
             .bind(1, ns).bind(2, fn).run();
       }
       return ok_status();
@@ -347,7 +373,7 @@ class SqliteStore final : public Store {
 
   Status put_provisioned(const ProvisionedRecord& p) override {
     return guarded("put provisioned", [&]() -> Status {
-      Statement(db_.handle(),
+      Statement(db_,
                 "INSERT OR REPLACE INTO provisioned(namespace, function_name, version, count, "
                 "mod_time) VALUES(?,?,?,?,?)")
           .bind(1, p.ns).bind(2, p.function_name).bind(3, p.version).bind(4, p.count)
@@ -360,7 +386,7 @@ class SqliteStore final : public Store {
   Status delete_provisioned(const std::string& ns, const std::string& fn,
                             const std::string& version) override {
     return guarded("delete provisioned", [&]() -> Status {
-      Statement(db_.handle(),
+      Statement(db_,
                 "DELETE FROM provisioned WHERE namespace=? AND function_name=? AND version=?")
           .bind(1, ns).bind(2, fn).bind(3, version).run();
       return ok_status();
@@ -370,7 +396,7 @@ class SqliteStore final : public Store {
   Result<std::vector<ProvisionedRecord>> list_provisioned(const std::string& ns,
                                                   const std::string& fn) override {
     return guarded("list provisioned", [&]() -> std::vector<ProvisionedRecord> {
-      Statement s(db_.handle(),
+      Statement s(db_,
                   "SELECT namespace, function_name, version, count, mod_time FROM provisioned "
                   "WHERE (?1='' OR namespace=?1) AND (?2='' OR function_name=?2) "
                   "ORDER BY namespace, function_name, CAST(version AS INTEGER)");
@@ -386,7 +412,8 @@ class SqliteStore final : public Store {
   Status set_async_config(const std::string& ns, const std::string& fn,
                           const Json& config) override {
     return guarded("set async config", [&]() -> Status {
-      Statement(db_.handle(), "UPDATE functions SET async_config=? WHERE namespace=? AND name=?")
+      cache_.forget(ns, fn);
+      Statement(db_, "UPDATE functions SET async_config=? WHERE namespace=? AND name=?")
           .bind(1, config.dump()).bind(2, ns).bind(3, fn).run();
       return ok_status();
     });
@@ -394,7 +421,7 @@ class SqliteStore final : public Store {
 
   Status insert_async_event(const AsyncEventRecord& e) override {
     return guarded("insert async event", [&]() -> Status {
-      Statement s(db_.handle(), std::string("INSERT OR IGNORE INTO async_events(") +
+      Statement s(db_, std::string("INSERT OR IGNORE INTO async_events(") +
                                     kAsyncColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       bind_async(s, e);
       s.run();
@@ -407,7 +434,7 @@ class SqliteStore final : public Store {
 
   Status update_async_event(const AsyncEventRecord& e) override {
     return guarded("update async event", [&]() -> Status {
-      Statement s(db_.handle(), std::string("INSERT OR REPLACE INTO async_events(") +
+      Statement s(db_, std::string("INSERT OR REPLACE INTO async_events(") +
                                     kAsyncColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       bind_async(s, e);
       s.run();
@@ -417,7 +444,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<AsyncEventRecord>> get_async_event(const std::string& request_id) override {
     return guarded("get async event", [&]() -> std::optional<AsyncEventRecord> {
-      Statement s(db_.handle(), std::string("SELECT ") + kAsyncColumns +
+      Statement s(db_, std::string("SELECT ") + kAsyncColumns +
                                     " FROM async_events WHERE request_id=?");
       s.bind(1, request_id);
       if (!s.step()) return std::nullopt;
@@ -442,12 +469,12 @@ class SqliteStore final : public Store {
         for (const auto& t : q.invoke_types) s.bind(i++, t);
         return i;
       };
-      Statement count(db_.handle(), "SELECT COUNT(*)" + where);
+      Statement count(db_, "SELECT COUNT(*)" + where);
       bind_all(count);
       count.step();
       int total = static_cast<int>(count.int64(0));
       std::string order = q.order_by == "EndTime" ? "end_time" : "accepted_at";
-      Statement s(db_.handle(), std::string("SELECT ") + kAsyncColumns + where + " ORDER BY " +
+      Statement s(db_, std::string("SELECT ") + kAsyncColumns + where + " ORDER BY " +
                                     order + (q.ascending ? " ASC" : " DESC") +
                                     ", rowid LIMIT ? OFFSET ?");
       int next = bind_all(s);
@@ -460,7 +487,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<AsyncEventRecord>> pending_async_events() override {
     return guarded("pending async events", [&]() -> std::vector<AsyncEventRecord> {
-      Statement s(db_.handle(), std::string("SELECT ") + kAsyncColumns +
+      Statement s(db_, std::string("SELECT ") + kAsyncColumns +
                                     " FROM async_events WHERE state IN ('queued','running') "
                                     "ORDER BY next_attempt_at, rowid");
       std::vector<AsyncEventRecord> out;
@@ -471,7 +498,7 @@ class SqliteStore final : public Store {
 
   Result<int> purge_async_events_before(int64_t unix_ms) override {
     return guarded("purge async events before", [&]() -> int {
-      Statement(db_.handle(),
+      Statement(db_,
                 "DELETE FROM async_events WHERE state NOT IN ('queued','running') AND end_time<?")
           .bind(1, unix_ms)
           .run();
@@ -481,7 +508,7 @@ class SqliteStore final : public Store {
 
   Status put_trigger(const TriggerRecord& t) override {
     return guarded("put trigger", [&]() -> Status {
-      Statement(db_.handle(),
+      Statement(db_,
                 "INSERT OR REPLACE INTO triggers(namespace, function_name, name, type, qualifier, "
                 "trigger_desc, enable, custom_argument, description, last_fired_at, add_time, "
                 "mod_time) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)")
@@ -513,7 +540,7 @@ class SqliteStore final : public Store {
   Status delete_trigger(const std::string& ns, const std::string& fn, const std::string& type,
                         const std::string& name) override {
     return guarded("delete trigger", [&]() -> Status {
-      Statement(db_.handle(),
+      Statement(db_,
                 "DELETE FROM triggers WHERE namespace=? AND function_name=? AND type=? AND name=?")
           .bind(1, ns).bind(2, fn).bind(3, type).bind(4, name).run();
       return ok_status();
@@ -521,23 +548,16 @@ class SqliteStore final : public Store {
   }
 
   Status insert_invocation(const InvocationRecord& r) override {
+    if (writer_) return writer_->push(r);
     return guarded("insert invocation", [&]() -> Status {
-      Statement(db_.handle(),
-                "INSERT INTO invocations(request_id, namespace, function_name, qualifier, "
-                "start_time, duration_ms, bill_duration_ms, mem_usage_bytes, ret_code, status_code, "
-                "ret_msg, log, retry_num, cold_start) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-          .bind(1, r.request_id).bind(2, r.ns).bind(3, r.function_name).bind(4, r.qualifier)
-          .bind(5, r.start_time_ms).bind(6, r.duration_ms).bind(7, r.bill_duration_ms)
-          .bind(8, r.mem_usage_bytes).bind(9, r.ret_code).bind(10, r.status_code)
-          .bind(11, r.ret_msg).bind(12, r.log).bind(13, r.retry_num)
-          .bind(14, static_cast<int64_t>(r.cold_start))
-          .run();
+      InvocationWriter::insert(db_, r);
       return ok_status();
     });
   }
 
   Result<std::pair<std::vector<InvocationRecord>, int>> query_invocations(
       const InvocationQuery& q) override {
+    if (writer_) writer_->flush(kReadYourInvocations);
     return guarded("query invocations", [&]() -> std::pair<std::vector<InvocationRecord>, int> {
       std::string where =
           " FROM invocations WHERE namespace=?1 AND function_name=?2 AND (?3='' OR request_id=?3) "
@@ -547,7 +567,7 @@ class SqliteStore final : public Store {
         s.bind(1, q.ns).bind(2, q.function_name).bind(3, q.request_id).bind(4, q.qualifier);
         s.bind(5, q.start_time_ms).bind(6, q.end_time_ms);
       };
-      Statement count(db_.handle(), "SELECT COUNT(*)" + where);
+      Statement count(db_, "SELECT COUNT(*)" + where);
       bind_all(count);
       count.step();
       int total = static_cast<int>(count.int64(0));
@@ -556,7 +576,7 @@ class SqliteStore final : public Store {
                           : q.order_by == "mem_usage"     ? "mem_usage_bytes"
                           : q.order_by == "function_name" ? "function_name"
                                                           : "start_time";
-      Statement s(db_.handle(),
+      Statement s(db_,
                   "SELECT request_id, namespace, function_name, qualifier, start_time, duration_ms, "
                   "bill_duration_ms, mem_usage_bytes, ret_code, status_code, ret_msg, log, "
                   "retry_num, cold_start" +
@@ -588,15 +608,16 @@ class SqliteStore final : public Store {
   }
 
   Result<int> purge_invocations_before(int64_t unix_ms) override {
+    if (writer_) writer_->flush(kReadYourInvocations);
     return guarded("purge invocations before", [&]() -> int {
-      Statement(db_.handle(), "DELETE FROM invocations WHERE start_time<?").bind(1, unix_ms).run();
+      Statement(db_, "DELETE FROM invocations WHERE start_time<?").bind(1, unix_ms).run();
       return static_cast<int>(db_.changes());
     });
   }
 
   Result<std::optional<std::string>> get_setting(const std::string& key) override {
     return guarded("get setting", [&]() -> std::optional<std::string> {
-      Statement s(db_.handle(), "SELECT value FROM settings WHERE key=?");
+      Statement s(db_, "SELECT value FROM settings WHERE key=?");
       s.bind(1, key);
       if (!s.step()) return std::nullopt;
       return s.text(0);
@@ -605,13 +626,24 @@ class SqliteStore final : public Store {
 
   Status put_setting(const std::string& key, const std::string& value) override {
     return guarded("put setting", [&]() -> Status {
-      Statement(db_.handle(), "INSERT OR REPLACE INTO settings(key, value) VALUES(?,?)")
+      Statement(db_, "INSERT OR REPLACE INTO settings(key, value) VALUES(?,?)")
           .bind(1, key).bind(2, value).run();
       return ok_status();
     });
   }
 
  private:
+  // How long a reader of invocation records waits for those already queued.
+  static constexpr std::chrono::milliseconds kReadYourInvocations{1000};
+
+  // guarded_call() under the store's lock: the store is shared by the threads
+  // of the server; SQLite statements of one connection run one at a time.
+  template <typename F>
+  auto guarded(const char* op, F&& f) -> typename AsResult<decltype(f())>::type {
+    std::lock_guard lock(mu_);
+    return guarded_call(op, std::forward<F>(f));
+  }
+
   static std::string prefixed_version_columns() {
     return "v.version, v.config, v.status, v.status_desc, v.generation, v.add_time, v.mod_time";
   }
@@ -640,7 +672,7 @@ class SqliteStore final : public Store {
 
   std::vector<AliasRecord> query_aliases(const std::string& ns, const std::string& fn,
                                          const std::string& name) {
-    Statement s(db_.handle(),
+    Statement s(db_,
                 "SELECT name, function_version, routing_config, description, add_time, mod_time "
                 "FROM aliases WHERE namespace=?1 AND function_name=?2 AND (?3='' OR name=?3) "
                 "ORDER BY add_time, name");
@@ -694,7 +726,7 @@ class SqliteStore final : public Store {
 
   std::vector<TriggerRecord> query_triggers(const std::string& ns, const std::string& fn,
                                             const std::string& type, const std::string& name) {
-    Statement s(db_.handle(),
+    Statement s(db_,
                 "SELECT namespace, function_name, name, type, qualifier, trigger_desc, enable, "
                 "custom_argument, description, last_fired_at, add_time, mod_time FROM triggers "
                 "WHERE (?1='' OR namespace=?1) AND (?2='' OR function_name=?2) AND "
@@ -721,7 +753,7 @@ class SqliteStore final : public Store {
   }
 
   void write_version(const std::string& ns, const std::string& name, const VersionRecord& v) {
-    Statement(db_.handle(),
+    Statement(db_,
               std::string("INSERT OR REPLACE INTO versions(namespace, function_name, ") +
                   kVersionColumns + ") VALUES(?,?,?,?,?,?,?,?,?)")
         .bind(1, ns).bind(2, name).bind(3, v.version).bind(4, to_json(v.config).dump())
@@ -735,7 +767,7 @@ class SqliteStore final : public Store {
     size_t current = 0;
     {
       // Finalised before the migrations run: DROP TABLE fails while a read is pending.
-      Statement s(db_.handle(), "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+      Statement s(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
       s.step();
       current = static_cast<size_t>(s.int64(0));
     }
@@ -747,7 +779,7 @@ class SqliteStore final : public Store {
     for (size_t i = current; i < all.size(); ++i) {
       Transaction tx(db_);
       db_.exec(all[i]);
-      Statement(db_.handle(), "INSERT INTO schema_version(version) VALUES(?)")
+      Statement(db_, "INSERT INTO schema_version(version) VALUES(?)")
           .bind(1, static_cast<int64_t>(i + 1))
           .run();
       tx.commit();
@@ -756,14 +788,17 @@ class SqliteStore final : public Store {
 
   void seed_default_namespace(const Clock& clock) {
     int64_t now = to_unix_ms(clock.now());
-    Statement(db_.handle(),
+    Statement(db_,
               "INSERT OR IGNORE INTO namespaces(name, description, add_time, mod_time) "
               "VALUES(?,?,?,?)")
         .bind(1, kDefaultNamespace).bind(2, "default namespace").bind(3, now).bind(4, now)
         .run();
   }
 
+  std::mutex mu_;
   Db db_;
+  FunctionCache cache_;
+  std::unique_ptr<InvocationWriter> writer_;  // its own connection and thread
 };
 
 }  // namespace

@@ -706,10 +706,14 @@ TEST_F(SqliteStoreTest, CommitsSurviveACrashOfTheWritingProcess) {
   if (pid == 0) {
     // The child writes and dies without closing the database or running
     // destructors, like a server killed with SIGKILL.
+    // Invocation records are written in batches: one is on disk once a
+    // reader has seen it.
     auto s = std::move(open_sqlite_store(path().string(), Clock::system()).value());
+    InvocationQuery seen;
+    seen.function_name = "crash-safe";
     bool ok = s->create_function(make_function("crash-safe", 5)).ok() &&
               s->insert_invocation(make_invocation("req-crash", "crash-safe", 6)).ok() &&
-              s->put_setting("after", "crash").ok();
+              s->query_invocations(seen).ok() && s->put_setting("after", "crash").ok();
     ::_exit(ok ? 0 : 1);
   }
   int status = 0;
