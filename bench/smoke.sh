@@ -6,8 +6,8 @@
 #   bench/smoke.sh [path/to/yunfn]      (default: build/yunfn)
 #
 # CTest runs it as the test bench_smoke (label bench-smoke). Each script gets at most
-# SMOKE_SCRIPT_TIMEOUT seconds (default 120); the whole smoke takes about a minute on
-# 2 CPUs.
+# SMOKE_SCRIPT_TIMEOUT seconds (default 120); the whole smoke takes 1-2 minutes on
+# 2 CPUs. peers_bench.py needs nginx (apt-get install -y nginx-light) and exits 2 without it.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${1:-$here/../build/yunfn}"
@@ -16,7 +16,8 @@ bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 limit="${SMOKE_SCRIPT_TIMEOUT:-120}"
 python="${PYTHON:-python3}"
 
-scripts=(core_bench.py async_bench.py concurrency_bench.py sandbox_coldstart.py gateway_bench.py)
+scripts=(core_bench.py async_bench.py concurrency_bench.py sandbox_coldstart.py gateway_bench.py
+         many_functions_bench.py api_burst_bench.py peers_bench.py)
 failed=()
 summary=()
 all_start=$SECONDS

@@ -11,6 +11,7 @@ PACKAGES=(
   openssl  # test certificates for the API over TLS
   slirp4netns  # outbound network of namespace-isolated instances
   clang-tidy  # static checks of the sources (scripts/tidy.sh, CI)
+  nginx-light  # the static-file reference row of the gateway and peer benchmarks
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

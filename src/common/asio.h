@@ -67,4 +67,19 @@ Task<void> run_blocking(asio::thread_pool& workers, F f) {
       asio::use_awaitable);
 }
 
+// The same on any executor; without one (tests) the work runs in place.
+template <typename F>
+Task<void> run_blocking(const asio::any_io_executor& workers, F f) {
+  if (!workers) {
+    f();
+    co_return;
+  }
+  co_await asio::co_spawn(
+      workers, [f = std::move(f)]() mutable -> Task<void> {
+        f();
+        co_return;
+      },
+      asio::use_awaitable);
+}
+
 }  // namespace yunfn

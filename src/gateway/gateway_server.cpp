@@ -205,7 +205,8 @@ Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buff
   // Bodies of event functions are held in memory until the function answers:
   // together they stay within a budget, beyond which requests wait their turn
   // as 503 answers rather than grow the server without bound.
-  const uint64_t reserved = head.content_length().value_or(kMaxGatewayBody);
+  // A request without Content-Length has no body unless it is chunked.
+  const uint64_t reserved = head.content_length().value_or(head.chunked() ? kMaxGatewayBody : 0);
   if (st.buffered_bytes + reserved > kBufferedBodyBudget) {
     co_return co_await reply_now(gateway_error(503, "the gateway is busy: too many request "
                                                     "bodies in flight; retry later", id));

@@ -71,9 +71,9 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
 
 Result<std::shared_ptr<pool::Pool>> Invoker::pool_for(const store::FunctionRecord& fn,
                                                       const store::VersionRecord& version) {
-  if (auto existing = pools_.find(fn.ns, fn.name, version.version);
-      existing && version.version != store::kLatest) {
-    return existing;  // published versions never change
+  // The launch parameters are built once per generation of the version.
+  if (auto current = pools_.find(fn.ns, fn.name, version.version, version.generation)) {
+    return current;
   }
   YUNFN_TRY(spec, instance_spec(fn, version));
   return pools_.pool_for(spec, version.generation);

@@ -3,6 +3,8 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <spdlog/spdlog.h>
 
 #include "common/scf_status.h"
@@ -10,7 +12,6 @@
 
 namespace yunfn::pool {
 namespace {
-
 
 constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024;  // SCF sync response limit
 constexpr const char* kResponseTooLarge =
@@ -38,13 +39,15 @@ std::string describe_exit(const sandbox::ExitInfo& e) {
 
 }  // namespace
 
-Instance::Instance(asio::any_io_executor ex, const InstanceSpec& spec, std::string instance_id,
-                   const Clock& clock)
-    : ex_(std::move(ex)), clock_(clock), spec_(spec), id_(std::move(instance_id)),
-      last_used_(clock.steady_now()) {}
+Instance::Instance(asio::any_io_executor ex, asio::any_io_executor blocking,
+                   const InstanceSpec& spec, std::string instance_id, const Clock& clock)
+    : ex_(std::move(ex)), blocking_(std::move(blocking)), clock_(clock), spec_(spec),
+      id_(std::move(instance_id)), last_used_(clock.steady_now()) {}
 
 Instance::~Instance() {
   if (channel_) channel_->close();
+  // Tearing the process tree down waits for it to exit and its cgroup to go.
+  if (process_ && blocking_) asio::post(blocking_, [p = std::move(process_)] {});
 }
 
 std::vector<std::string> Instance::build_env() const {
@@ -108,16 +111,24 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
   launch.working_dir = spec_.code_dir;
   launch.memory_mb = spec_.memory_mb;
   launch.public_net = spec_.public_net;
-  auto proc = sandbox.launch(launch);
+  std::optional<Result<std::unique_ptr<sandbox::InstanceProcess>>> launched;
+  co_await run_blocking(blocking_, [&] { launched.emplace(sandbox.launch(launch)); });
+  auto& proc = *launched;
   if (!proc.ok()) {
     state_ = State::kDead;
     *failure = {500, proc.error().message, ""};
     co_return proc.error();
   }
   process_ = std::move(proc).value();
+  if (state_ == State::kDead) {  // killed (pool retired, server stopping) while launching
+    process_->kill_all();
+    *failure = {scf_status::kContainerStateExited, "the instance was stopped while it started", ""};
+    co_return make_error(errc::kFailedOperationInvokeFunction, failure->message);
+  }
   for (int fd : {process_->take_stdout_fd(), process_->take_stderr_fd()}) {
     outputs_.push_back(std::make_unique<asio::posix::stream_descriptor>(ex_, fd));
-    asio::co_spawn(ex_, read_output(fd), Detached{"instance output reader"});
+    outputs_.back()->non_blocking(true);
+    asio::co_spawn(ex_, read_output(*outputs_.back()), Detached{"instance output reader"});
   }
   exit_watch_ = std::make_unique<asio::posix::stream_descriptor>(ex_, ::dup(process_->exit_fd()));
   asio::co_spawn(ex_, watch_exit(), Detached{"instance exit watcher"});
@@ -331,6 +342,11 @@ void Instance::kill() {
   if (channel_) channel_->close();
 }
 
+void Instance::stop() {
+  kill();
+  process_.reset();
+}
+
 Task<void> Instance::watch_exit() {
   auto self = shared_from_this();
   // Readable means exited; an error (the descriptor closed) ends the watch as well.
@@ -341,39 +357,43 @@ Task<void> Instance::watch_exit() {
 
 void Instance::handle_exit() {
   drain_output();
-  exit_info_ = process_->reap();
+  if (process_) exit_info_ = process_->reap();  // else stopped: reaped by its teardown
   exited_ = true;
   state_ = State::kDead;
   if (channel_) channel_->close();
   if (on_exit_) std::exchange(on_exit_, nullptr)();
 }
 
-Task<void> Instance::read_output(int fd) {
+Task<void> Instance::read_output(asio::posix::stream_descriptor& stream) {
   auto self = shared_from_this();
-  asio::posix::stream_descriptor* stream = nullptr;
-  for (auto& s : outputs_) {
-    if (s->native_handle() == fd) stream = s.get();
+  // Waits for readiness and reads here rather than reading in the reactor: bytes
+  // read by a pending read would reach the log only after the invocation that
+  // printed them has finished.
+  for (;;) {
+    auto [ec] = co_await stream.async_wait(asio::posix::stream_descriptor::wait_read,
+                                           asio::as_tuple(asio::use_awaitable));
+    if (ec || !read_available(stream)) break;
   }
+}
+
+bool Instance::read_available(asio::posix::stream_descriptor& stream) {
   char buf[16384];
   for (;;) {
-    auto [ec, n] = co_await stream->async_read_some(asio::buffer(buf),
-                                                    asio::as_tuple(asio::use_awaitable));
-    if (n > 0) append_output(buf, n);
-    if (ec) break;
+    ssize_t n = ::read(stream.native_handle(), buf, sizeof buf);
+    if (n > 0) {
+      append_output(buf, static_cast<size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return n < 0 && errno == EAGAIN;  // 0: the instance closed its end
+    }
   }
 }
 
 void Instance::drain_output() {
   // Output written just before the runtime posted its result is already in the
   // pipe; read it now so it lands in the right invocation.
-  char buf[16384];
-  for (auto& s : outputs_) {
-    for (;;) {
-      ssize_t n = ::read(s->native_handle(), buf, sizeof buf);
-      if (n <= 0) break;
-      append_output(buf, static_cast<size_t>(n));
-    }
-  }
+  for (auto& s : outputs_) read_available(*s);
 }
 
 void Instance::append_output(const char* data, size_t n) {

@@ -70,8 +70,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   enum class State { kStarting, kIdle, kBusy, kDead };
   using time_point = std::chrono::steady_clock::time_point;
 
-  Instance(asio::any_io_executor ex, const InstanceSpec& spec, std::string instance_id,
-           const Clock& clock);
+  // `blocking` launches and tears down the process (empty: in place).
+  Instance(asio::any_io_executor ex, asio::any_io_executor blocking, const InstanceSpec& spec,
+           std::string instance_id, const Clock& clock);
   ~Instance();
 
   // Launches the process and waits for it to be ready (bounded by init_timeout_s).
@@ -81,6 +82,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   Task<InvokeOutcome> invoke(std::string request_id, std::string event);
   // Kills the process tree; the instance becomes dead.
   void kill();
+  // Kills the process tree and waits for it to be gone (server shutdown).
+  void stop();
 
   // Web functions: frames one request exchanged by the caller (captures its
   // log and memory; kills a single-concurrency instance when the exchange
@@ -119,7 +122,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   Task<bool> wait_web_ready(asio::steady_timer::time_point deadline);
   Task<Result<asio::ip::tcp::socket>> dial_web();
   std::string begin_invocation();
-  Task<void> read_output(int fd);
+  Task<void> read_output(asio::posix::stream_descriptor& stream);
+  // Reads what the pipe holds into the log; false once the pipe is closed.
+  bool read_available(asio::posix::stream_descriptor& stream);
   void append_output(const char* data, size_t n);
   void drain_output();
   void handle_exit();
@@ -127,6 +132,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   InvokeOutcome finish(InvokeOutcome out, time_point started);
 
   asio::any_io_executor ex_;
+  asio::any_io_executor blocking_;
   const Clock& clock_;
   InstanceSpec spec_;
   std::string id_;

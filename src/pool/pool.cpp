@@ -5,12 +5,14 @@
 namespace yunfn::pool {
 
 Pool::Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, const Clock& clock,
-           ScaleLimiter& limiter, std::chrono::milliseconds scale_wait, InstanceSpec spec)
+           ScaleLimiter& limiter, std::chrono::milliseconds scale_wait,
+           asio::any_io_executor blocking, InstanceSpec spec)
     : ex_(std::move(ex)),
       sandbox_(sandbox),
       clock_(clock),
       limiter_(limiter),
       scale_wait_(scale_wait),
+      blocking_(std::move(blocking)),
       spec_(std::move(spec)) {}
 
 std::shared_ptr<Instance> Pool::take_idle() {
@@ -42,7 +44,8 @@ std::shared_ptr<Instance> Pool::take_idle() {
 
 std::shared_ptr<Instance> Pool::new_instance() {
   // The id names the instance's cgroup, so it is unique per server run.
-  return std::make_shared<Instance>(ex_, spec_, "i-" + new_request_id().substr(0, 18), clock_);
+  return std::make_shared<Instance>(ex_, blocking_, spec_, "i-" + new_request_id().substr(0, 18),
+                                    clock_);
 }
 
 void Pool::watch(const std::shared_ptr<Instance>& inst) {
@@ -121,9 +124,12 @@ void Pool::retire() {
   idle_.clear();
 }
 
-void Pool::kill_all() {
-  retire();
-  for (const auto& inst : busy_) inst->kill();
+void Pool::stop_all() {
+  retired_ = true;
+  provisioned_target_ = 0;
+  for (auto& inst : idle_) inst->stop();
+  idle_.clear();
+  for (const auto& inst : busy_) inst->stop();
 }
 
 std::vector<pid_t> Pool::instance_pids() const {

@@ -31,7 +31,8 @@ inline constexpr int kScaleLimitStatus = scf_status::kResourceLimit;
 class Pool : public std::enable_shared_from_this<Pool> {
  public:
   Pool(asio::any_io_executor ex, sandbox::Sandbox& sandbox, const Clock& clock,
-       ScaleLimiter& limiter, std::chrono::milliseconds scale_wait, InstanceSpec spec);
+       ScaleLimiter& limiter, std::chrono::milliseconds scale_wait,
+       asio::any_io_executor blocking, InstanceSpec spec);
 
   // An idle instance marked busy, or a newly started one. When no instance is
   // idle and the scale-up limit allows no cold start, waits up to scale_wait
@@ -46,8 +47,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void freeze_idle(std::chrono::steady_clock::time_point cutoff);
   // The function changed: kill idle instances now, busy ones when released.
   void retire();
-  // Kills every instance (server shutdown, function deleted).
-  void kill_all();
+  // Server shutdown: kills every instance and returns when their process
+  // trees and cgroups are gone.
+  void stop_all();
 
   // Provisioned instances: the target count, how many are ready and the last
   // start failure.
@@ -78,6 +80,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   const Clock& clock_;
   ScaleLimiter& limiter_;
   std::chrono::milliseconds scale_wait_;
+  asio::any_io_executor blocking_;  // instance launch and teardown (see PoolManagerConfig)
   InstanceSpec spec_;
   std::deque<std::shared_ptr<Instance>> idle_;   // back = most recently used
   std::set<std::shared_ptr<Instance>> busy_;

@@ -28,17 +28,19 @@ std::shared_ptr<Pool> PoolManager::pool_for(const InstanceSpec& spec, int64_t ge
     retired_.push_back(it->second.pool);
     versions.erase(it);
   }
-  auto pool = std::make_shared<Pool>(ex_, sandbox_, clock_, limiter_, config_.scale_wait, spec);
+  auto pool = std::make_shared<Pool>(ex_, sandbox_, clock_, limiter_, config_.scale_wait,
+                                     config_.blocking, spec);
   versions.emplace(spec.version, Entry{generation, pool});
   return pool;
 }
 
 std::shared_ptr<Pool> PoolManager::find(const std::string& ns, const std::string& fn,
-                                       const std::string& version) const {
+                                       const std::string& version, int64_t generation) const {
   auto it = pools_.find(function_key(ns, fn));
   if (it == pools_.end()) return nullptr;
   auto v = it->second.find(version);
-  return v == it->second.end() ? nullptr : v->second.pool;
+  if (v == it->second.end() || v->second.generation != generation) return nullptr;
+  return v->second.pool;
 }
 
 void PoolManager::retire_version(const std::string& ns, const std::string& fn,
@@ -64,9 +66,9 @@ void PoolManager::retire_function(const std::string& ns, const std::string& func
 
 void PoolManager::shutdown() {
   for (auto& [key, versions] : pools_) {
-    for (auto& [version, entry] : versions) entry.pool->kill_all();
+    for (auto& [version, entry] : versions) entry.pool->stop_all();
   }
-  for (auto& pool : retired_) pool->kill_all();
+  for (auto& pool : retired_) pool->stop_all();
   pools_.clear();
   retired_.clear();
 }

@@ -19,6 +19,9 @@ struct PoolManagerConfig {
   std::chrono::seconds idle_timeout{600};  // idle instances older than this are stopped
   ScaleLimiterConfig scale;                // scale-up limit for on-demand instances
   std::chrono::milliseconds scale_wait{1000};  // how long a request waits for capacity
+  // Where instances are launched and torn down (process and cgroup set-up
+  // block for milliseconds); empty: on the loop thread (tests).
+  asio::any_io_executor blocking;
 };
 
 class PoolManager {
@@ -30,9 +33,9 @@ class PoolManager {
   // The pool for (ns, function, version) at `generation`; pools of older
   // generations are retired.
   std::shared_ptr<Pool> pool_for(const InstanceSpec& spec, int64_t generation);
-  // The current pool of a function version, if one exists.
+  // The pool of a function version at `generation`, if one exists.
   std::shared_ptr<Pool> find(const std::string& ns, const std::string& fn,
-                             const std::string& version) const;
+                             const std::string& version, int64_t generation) const;
   // Retires the pool of one version (the version was deleted).
   void retire_version(const std::string& ns, const std::string& fn, const std::string& version);
   // Retires every pool of a function (updated or deleted).

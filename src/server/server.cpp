@@ -152,7 +152,8 @@ int run_server(const ServerConfig& given) {
                                     fallback_reason};
   pool::PoolManager pools(
       io.get_executor(), *sandbox, clock,
-      {config.idle_timeout, {config.scale_burst, config.scale_per_minute}, config.scale_wait});
+      {config.idle_timeout, {config.scale_burst, config.scale_per_minute}, config.scale_wait,
+       workers.get_executor()});
   control::VersionService versions(*store, clock);
   invoke::Quota quota({config.account_quota_mb, config.unreserved_floor_mb});
   invoke::Invoker invoker(*store, code, pools, versions, quota,

@@ -11,6 +11,9 @@ namespace {
 // Records written per transaction at most: a long batch would hold the
 // database's write lock while the API waits for it.
 constexpr size_t kMaxBatch = 512;
+// How long the writer lets records gather before it writes them: one commit
+// (and one wake-up of this thread) per few milliseconds instead of per record.
+constexpr auto kGatherDelay = std::chrono::milliseconds(5);
 // Pause before retrying a batch that failed, and attempts on shutdown.
 constexpr auto kRetryDelay = std::chrono::milliseconds(100);
 constexpr int kShutdownAttempts = 5;
@@ -55,6 +58,9 @@ Status InvocationWriter::push(InvocationRecord r) {
     queued_bytes_ += bytes;
     ++pushed_;
     queue_.push_back(std::move(r));
+    // A writer that is gathering or writing takes this record with the others.
+    if (!idle_) return ok_status();
+    idle_ = false;
   }
   work_.notify_one();
   return ok_status();
@@ -63,7 +69,11 @@ Status InvocationWriter::push(InvocationRecord r) {
 void InvocationWriter::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   const uint64_t target = pushed_;
+  if (written_count_ >= target) return;
+  ++flush_waiting_;  // a reader waits: no gathering delay
+  work_.notify_all();
   written_.wait_for(lock, timeout, [&] { return written_count_ >= target; });
+  --flush_waiting_;
 }
 
 uint64_t InvocationWriter::dropped() const {
@@ -85,7 +95,12 @@ void InvocationWriter::run() {
   size_t batch_bytes = 0;
   std::unique_lock lock(mu_);
   for (;;) {
+    idle_ = batch.empty() && queue_.empty();
     work_.wait(lock, [&] { return stopping_ || (!paused_ && (!batch.empty() || !queue_.empty())); });
+    idle_ = false;
+    if (batch.empty() && !stopping_ && !flush_waiting_ && queue_.size() < kMaxBatch) {
+      work_.wait_for(lock, kGatherDelay, [&] { return stopping_ || flush_waiting_; });
+    }
     while (batch.size() < kMaxBatch && !queue_.empty()) {
       batch_bytes += record_bytes(queue_.front());
       batch.push_back(std::move(queue_.front()));

@@ -68,6 +68,8 @@ class InvocationWriter {
   bool dropping_ = false;  // records are being refused (logged once per episode)
   bool stopping_ = false;
   bool paused_ = false;
+  bool idle_ = true;       // the writer sleeps until push() wakes it
+  int flush_waiting_ = 0;  // readers waiting in flush()
   Db db_;
   std::thread thread_;
 };

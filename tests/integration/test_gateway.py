@@ -535,6 +535,21 @@ class PythonEventGatewayTest(GatewayCase):
         self.assertEqual(doc["event"]["path"], "/short/again")
         self.echo(self.fn, "/echo")
 
+    def test_bodiless_requests_hold_no_body_budget(self):
+        # 100 GETs in flight at once (each its own instance) reserve nothing of the
+        # gateway's 512 MB budget for request bodies, so none is refused as busy.
+        statuses = [None] * 100
+
+        def one(i):
+            statuses[i] = self.get(self.fn, "/echo?op=sleep&s=2", timeout=60)[0]
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(len(statuses))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(statuses, [200] * len(statuses))
+
     # -- bad requests -------------------------------------------------------------------
 
     def test_body_too_large(self):

@@ -161,7 +161,7 @@ class PoolTest : public ::testing::Test {
     if (pool_) {
       auto pids = loop_->call([this] {
         auto p = pool_->instance_pids();
-        pool_->kill_all();
+        pool_->stop_all();
         return p;
       });
       for (pid_t pid : pids) EXPECT_TRUE(wait_gone(pid)) << "instance " << pid << " survived";
@@ -198,6 +198,7 @@ class PoolTest : public ::testing::Test {
     limiter_.emplace(ScaleLimiterConfig{}, steady::now());
     pool_ = loop_->call([&] {
       return std::make_shared<Pool>(loop_->executor(), *sandbox_, Clock::system(), *limiter_, 1000ms,
+                                    asio::any_io_executor{},
                                     std::move(spec));
     });
   }
