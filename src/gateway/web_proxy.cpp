@@ -1,5 +1,7 @@
 #include "gateway/web_proxy.h"
 
+#include <algorithm>
+#include <memory>
 #include <optional>
 
 #include "common/scf_status.h"
@@ -20,28 +22,43 @@ struct RelayError {
   boost::system::error_code ec;
 };
 
+// The most of a body relayed per read.
+constexpr uint64_t kRelayChunk = 64 * 1024;
+
 // Copies a message whose header `p` has read from `in` to `out`: the header,
 // then the body in chunks as it arrives (framing redone by the serializer).
 template <bool isRequest>
 Task<RelayError> relay(beast::tcp_stream& in, beast::flat_buffer& in_buffer,
                        http::parser<isRequest, http::buffer_body>& p, beast::tcp_stream& out) {
-  std::vector<char> buf(64 * 1024);
+  // Allocated when a body arrives, no larger than it, and never zero-filled:
+  // most messages through here are small or bodiless.
+  std::unique_ptr<char[]> buf;
+  size_t buf_size = 0;
   auto& body = p.get().body();
   body.data = nullptr;
   body.size = 0;
   body.more = !p.is_done();
   http::serializer<isRequest, http::buffer_body> sr{p.get()};
-  auto [hec, hn] = co_await http::async_write_header(out, sr, asio::as_tuple(asio::use_awaitable));
-  if (hec) co_return RelayError{Side::kOut, hec};
+  if (!p.is_done() && in_buffer.size() == 0) {
+    // None of the body is here yet: the header goes now, as a stream may wait
+    // long for its first bytes. Otherwise it goes with them, in one write.
+    auto [hec, hn] = co_await http::async_write_header(out, sr, asio::as_tuple(asio::use_awaitable));
+    if (hec) co_return RelayError{Side::kOut, hec};
+  }
   while (!sr.is_done()) {
     if (!p.is_done()) {
-      body.data = buf.data();
-      body.size = buf.size();
+      if (!buf) {
+        const uint64_t length = p.content_length().value_or(kRelayChunk);
+        buf_size = static_cast<size_t>(std::min(length, kRelayChunk));
+        buf = std::make_unique_for_overwrite<char[]>(buf_size);
+      }
+      body.data = buf.get();
+      body.size = buf_size;
       auto [ec, n] = co_await http::async_read(in, in_buffer, p, asio::as_tuple(asio::use_awaitable));
       if (ec == http::error::need_buffer) ec = {};
       if (ec) co_return RelayError{Side::kIn, ec};
-      body.size = buf.size() - body.size;
-      body.data = buf.data();
+      body.size = buf_size - body.size;
+      body.data = buf.get();
       body.more = !p.is_done();
     } else {
       body.data = nullptr;

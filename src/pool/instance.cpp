@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 
 #include <spdlog/spdlog.h>
@@ -246,6 +247,10 @@ void Instance::thaw() {
   if (!frozen_ || !process_) return;
   process_->set_frozen(false);
   frozen_ = false;
+  // A web server's keep-alive timers ran out while it was frozen: it closes
+  // its idle connections as it wakes, possibly after reading a request sent
+  // on one. The next request dials a new connection.
+  web_connections_.clear();
 }
 
 std::string Instance::begin_invocation() {
@@ -310,12 +315,10 @@ Task<Result<asio::ip::tcp::socket>> Instance::connect_web() {
   while (!web_connections_.empty()) {
     auto socket = std::move(web_connections_.back());
     web_connections_.pop_back();
-    // A kept connection the server closed meanwhile reads as ready (EOF).
-    boost::system::error_code ec;
-    if (socket.is_open() && socket.available(ec) == 0 && !ec) {
-      pollfd p{socket.native_handle(), POLLIN, 0};
-      if (::poll(&p, 1, 0) == 0) co_return std::move(socket);
-    }
+    // A kept connection the server closed meanwhile reads as ready (EOF);
+    // one with unasked-for bytes is out of step. Either is dropped.
+    pollfd p{socket.native_handle(), POLLIN, 0};
+    if (socket.is_open() && ::poll(&p, 1, 0) == 0) co_return std::move(socket);
   }
   co_return co_await dial_web();
 }
@@ -392,8 +395,15 @@ bool Instance::read_available(asio::posix::stream_descriptor& stream) {
 
 void Instance::drain_output() {
   // Output written just before the runtime posted its result is already in the
-  // pipe; read it now so it lands in the right invocation.
-  for (auto& s : outputs_) read_available(*s);
+  // pipe; read it now so it lands in the right invocation. One poll asks both
+  // pipes, which are usually empty.
+  std::array<pollfd, 2> fds{};
+  size_t n = 0;
+  for (auto& s : outputs_) fds.at(n++) = {s->native_handle(), POLLIN, 0};
+  if (n == 0 || ::poll(fds.data(), n, 0) <= 0) return;
+  for (size_t i = 0; i < n; ++i) {
+    if (fds.at(i).revents != 0) read_available(*outputs_[i]);
+  }
 }
 
 void Instance::append_output(const char* data, size_t n) {

@@ -28,6 +28,10 @@ size_t record_bytes(const InvocationRecord& r) {
 InvocationWriter::InvocationWriter(const std::string& path, size_t max_queued_bytes)
     : max_queued_bytes_(max_queued_bytes), db_(path) {
   db_.exec("PRAGMA synchronous=NORMAL");
+  // Records are indexed by their random request id: each insert touches a leaf
+  // of that index anywhere in the file. 16 MB of cache keeps the leaves of
+  // several hundred thousand records in memory instead of reading them back.
+  db_.exec("PRAGMA cache_size=-16384");
   thread_ = std::thread([this] { run(); });
 }
 

@@ -100,7 +100,8 @@ const crypto = require('crypto');
 const token = crypto.randomBytes(16).toString('hex');
 console.log('node web app starting');
 
-http.createServer((req, res) => {
+// Idle connections close after 1.5 s (Node's default: 5 s).
+const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -133,7 +134,9 @@ http.createServer((req, res) => {
       answer();
     }
   });
-}).listen(9000, '0.0.0.0');
+});
+server.keepAliveTimeout = 1500;
+server.listen(9000, '0.0.0.0');
 '''
 
 SCF_HEADERS = ("x-scf-request-id", "x-scf-memory", "x-scf-timeout", "x-scf-version",
@@ -387,6 +390,17 @@ class NodeWebFunctionTest(WebFunctionCase):
         self.assertScfError(self.request(self.fn, "/crash"), 439)
         doc, _ = self.app(self.fn, "/after-crash")
         self.assertEqual(doc["path"], "/after-crash")
+
+    def test_idle_instance_serves_after_its_kept_connection_expired(self):
+        before, _ = self.app(self.fn, "/first")
+        # Idle for 3.5 s: frozen after 1 s, while the app's 1.5 s keep-alive
+        # timeout ran out; it closes that connection as it thaws.
+        time.sleep(3.5)
+        status, _, body = self.request(self.fn, "/after-idle", timeout=4)
+        self.assertEqual(status, 200, body[:500])
+        after = json.loads(body)
+        self.assertEqual(after["path"], "/after-idle")
+        self.assertEqual(after["token"], before["token"], "the idle instance was replaced")
 
 
 class WebFunctionFailureTest(WebFunctionCase):
