@@ -1,6 +1,7 @@
 #include "pool/pool.h"
 
 #include "common/ids.h"
+#include "common/scope_exit.h"
 
 namespace yunfn::pool {
 
@@ -64,8 +65,11 @@ void Pool::watch(const std::shared_ptr<Instance>& inst) {
 Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
   auto self = shared_from_this();
   if (auto inst = take_idle()) co_return Lease{inst, false, 0};
+  // A start still pending after its request got an instance given back
+  // serves this one; otherwise this one starts an instance.
+  const bool covered = starting_ > waiters_.size();
   auto deadline = clock_.steady_now() + scale_wait_;
-  while (!limiter_.try_take(clock_.steady_now())) {
+  while (!covered && !limiter_.try_take(clock_.steady_now())) {
     if (clock_.steady_now() >= deadline) {
       *failure = {kScaleLimitStatus,
                   "instance scale-up limit reached: no idle instance and no new instance "
@@ -76,20 +80,70 @@ Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
     co_await clock_.sleep_until(clock_.steady_now() + std::chrono::milliseconds(10));
     if (auto inst = take_idle()) co_return Lease{inst, false, 0};
   }
-  auto inst = new_instance();
-  ++starting_;
-  auto started = co_await inst->start(sandbox_, failure);
+  auto waiter = std::make_shared<Waiter>(ex_);
+  waiters_.push_back(waiter);
+  // Leaving early (cancelled) leaves no waiter behind, nor an instance handed to it.
+  ScopeExit forget([this, waiter] {
+    std::erase(waiters_, waiter);
+    if (waiter->lease.instance) release(waiter->lease.instance);
+  });
+  if (!covered) {
+    ++starting_;
+    asio::co_spawn(ex_, start_for_waiters(new_instance()), Detached{"instance start"});
+  }
+  co_await waiter->signal.wait();
+  if (!waiter->lease.instance) {
+    *failure = waiter->failure;
+    co_return *waiter->error;
+  }
+  co_return std::exchange(waiter->lease, {});
+}
+
+Task<void> Pool::start_for_waiters(std::shared_ptr<Instance> inst) {
+  auto self = shared_from_this();
+  InitFailure failure;
+  auto started = co_await inst->start(sandbox_, &failure);
   --starting_;
-  if (!started.ok()) co_return started.error();
+  if (!started.ok()) {
+    // The oldest waiter no other start covers learns why.
+    if (waiters_.size() > starting_) {
+      auto waiter = waiters_.front();
+      waiters_.pop_front();
+      waiter->failure = std::move(failure);
+      waiter->error = started.error();
+      waiter->signal.notify();
+    }
+    co_return;
+  }
   watch(inst);
-  inst->set_state(Instance::State::kBusy);
-  inst->add_inflight(1);
-  busy_.insert(inst);
-  co_return Lease{inst, true, inst->init_duration_ms()};
+  if (hand_to_waiters(inst, /*cold=*/true)) co_return;
+  if (retired_) {
+    inst->kill();
+    co_return;
+  }
+  inst->set_state(Instance::State::kIdle);
+  idle_.push_back(inst);
+}
+
+bool Pool::hand_to_waiters(const std::shared_ptr<Instance>& inst, bool cold) {
+  bool took = false;
+  while (!waiters_.empty() && inst->state() != Instance::State::kDead &&
+         inst->inflight() < spec_.max_concurrency) {
+    auto waiter = waiters_.front();
+    waiters_.pop_front();
+    inst->set_state(Instance::State::kBusy);
+    inst->add_inflight(1);
+    busy_.insert(inst);
+    waiter->lease = Lease{inst, cold, cold ? inst->init_duration_ms() : 0};
+    waiter->signal.notify();
+    took = true;
+  }
+  return took;
 }
 
 void Pool::release(const std::shared_ptr<Instance>& instance) {
   instance->add_inflight(-1);
+  if (!retired_ && hand_to_waiters(instance, /*cold=*/false)) return;
   if (instance->inflight() > 0 && instance->state() != Instance::State::kDead) return;  // still serving
   busy_.erase(instance);
   if (retired_ || instance->state() == Instance::State::kDead) {
@@ -202,6 +256,7 @@ Task<void> Pool::start_provisioned() {
   provisioned_error_.clear();
   inst->set_provisioned(true);
   watch(inst);
+  if (hand_to_waiters(inst, /*cold=*/false)) co_return;
   inst->set_state(Instance::State::kIdle);
   idle_.push_back(inst);
 }

@@ -1,6 +1,9 @@
 // Pool: the instances of one function version (one generation of its code and
 // configuration). Idle instances are reused most recently used first; new ones
-// are cold-started through the Sandbox within the scale-up limit; idle
+// are cold-started through the Sandbox within the scale-up limit. A request
+// that found none idle starts one, unless a start is already pending for it,
+// and takes whichever comes first: an instance another request gives back or
+// a new one (a new one nobody waits for any more becomes idle); idle
 // on-demand ones are reaped after the idle timeout; provisioned ones are
 // started ahead of traffic, kept, and replaced when they die.
 // Owned by the PoolManager (shared_ptr); loop thread only.
@@ -13,6 +16,7 @@
 #include <set>
 #include <string>
 
+#include "common/result.h"
 #include "common/scf_status.h"
 #include "pool/instance.h"
 #include "pool/scale_limiter.h"
@@ -34,10 +38,11 @@ class Pool : public std::enable_shared_from_this<Pool> {
        ScaleLimiter& limiter, std::chrono::milliseconds scale_wait,
        asio::any_io_executor blocking, InstanceSpec spec);
 
-  // An idle instance marked busy, or a newly started one. When no instance is
-  // idle and the scale-up limit allows no cold start, waits up to scale_wait
-  // for either; then fails with status kScaleLimitStatus. On a start failure
-  // *failure says why (with the init log).
+  // An idle instance marked busy, or else one given back or newly started,
+  // whichever comes first (see above). When no instance is idle and
+  // the scale-up limit allows no cold start, waits up to scale_wait for
+  // either; then fails with status kScaleLimitStatus. When a start fails and
+  // leaves a request without one, *failure says why (with the init log).
   Task<Result<Lease>> acquire(InitFailure* failure);
   // Gives a busy instance back: idle again if alive and the pool is current.
   void release(const std::shared_ptr<Instance>& instance);
@@ -69,8 +74,20 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::vector<pid_t> instance_pids() const;
 
  private:
+  // A request waiting for an instance: one given back or newly started.
+  struct Waiter {
+    explicit Waiter(const asio::any_io_executor& ex) : signal(ex) {}
+    Signal signal;
+    Lease lease;            // set when an instance was handed over
+    InitFailure failure;    // set when a start failed and none other covers it
+    std::optional<Error> error;
+  };
+
   std::shared_ptr<Instance> take_idle();
   std::shared_ptr<Instance> new_instance();
+  Task<void> start_for_waiters(std::shared_ptr<Instance> inst);
+  // Hands a ready instance with room to the oldest waiters; true if it took one.
+  bool hand_to_waiters(const std::shared_ptr<Instance>& inst, bool cold);
   void watch(const std::shared_ptr<Instance>& inst);
   void ensure_provisioned();
   Task<void> start_provisioned();
@@ -84,6 +101,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   InstanceSpec spec_;
   std::deque<std::shared_ptr<Instance>> idle_;   // back = most recently used
   std::set<std::shared_ptr<Instance>> busy_;
+  std::deque<std::shared_ptr<Waiter>> waiters_;  // front = oldest
   size_t starting_ = 0;
   int provisioned_target_ = 0;
   int provisioned_starting_ = 0;

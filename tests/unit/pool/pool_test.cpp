@@ -352,6 +352,35 @@ TEST_F(PoolTest, BusyInstancesAreNotSharedAndIdleOnesAreReusedLastInFirstOut) {
   release(last.instance);
 }
 
+TEST_F(PoolTest, ARequestTakesAnInstanceGivenBackBeforeTheOneItStarted) {
+  make_pool();
+  auto a = lease();
+  ASSERT_TRUE(a.instance);
+  // No instance is idle: the second request starts one, and `a` comes back
+  // while that one is still starting.
+  auto pool = pool_;
+  auto second = loop_->spawn<Acquired>([pool]() -> Task<Acquired> {
+    Acquired out;
+    auto r = co_await pool->acquire(&out.failure);
+    if (r.ok()) out.lease = std::move(r).value();
+    co_return out;
+  });
+  release(a.instance);
+  ASSERT_EQ(second.wait_for(30s), std::future_status::ready);
+  auto got = second.get();
+  ASSERT_TRUE(got.lease.has_value()) << got.failure.message;
+  EXPECT_EQ(got.lease->instance, a.instance);
+  EXPECT_FALSE(got.lease->cold_start);
+  // The instance it started serves the next request.
+  EXPECT_TRUE(wait_idle(1));
+  EXPECT_EQ(busy(), 1u);
+  auto next = lease();
+  EXPECT_FALSE(next.cold_start);
+  EXPECT_NE(next.instance, a.instance);
+  release(next.instance);
+  release(got.lease->instance);
+}
+
 TEST_F(PoolTest, UserErrorKeepsTheInstance) {
   make_pool();
   auto l = lease();
