@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 
-from benchlib import load_yunfnlib, percentile
+from benchlib import load_yunfnlib, percentile, vm_rss_kb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -68,18 +68,6 @@ def ms(seconds):
 # ----------------------------------------------------------------------------------------
 # Processes
 # ----------------------------------------------------------------------------------------
-
-def vm_rss_kb(pid):
-    """VmRSS of a process in kB (None when it is gone or has no memory, e.g. a zombie)."""
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
 
 def cmdline(pid):
     try:

@@ -38,7 +38,8 @@ import time
 import urllib.error
 import urllib.request
 
-from benchlib import load_yunfnlib
+from benchlib import load_yunfnlib, vm_rss_kb
+from benchlib import run_wrk as benchlib_run_wrk
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -98,41 +99,15 @@ http {{
 }}
 '''
 
-WRK_RPS_RE = re.compile(r"^Requests/sec:\s*([0-9.]+)", re.M)
-WRK_PCT_RE = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([0-9.]+)(us|ms|s|m|h)\s*$", re.M)
-WRK_TOTAL_RE = re.compile(r"^\s*(\d+) requests in ([0-9.]+)(us|ms|s|m|h)", re.M)
-WRK_NON2XX_RE = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
-WRK_SOCKET_RE = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
-UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
-
 
 # ----------------------------------------------------------------------------------------
 # wrk
 # ----------------------------------------------------------------------------------------
 
 def run_wrk(url, connections, seconds, timeout_s=10):
-    """One wrk run; returns {requests_per_s, p50_ms, p99_ms, requests, errors, ...}."""
+    """One wrk run; returns benchlib.parse_wrk() of its report."""
     threads = max(1, min(connections, os.cpu_count() or 1))
-    cmd = ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % max(1, round(seconds)),
-           "--latency", "--timeout", "%ds" % timeout_s, url]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
-    out = proc.stdout
-    if proc.returncode != 0 or not WRK_RPS_RE.search(out):
-        raise RuntimeError("wrk failed (%s): %s%s" % (proc.returncode, out, proc.stderr))
-    pct = {p: float(v) * UNIT_MS[u] for p, v, u in WRK_PCT_RE.findall(out)}
-    total = WRK_TOTAL_RE.search(out)
-    non2xx = WRK_NON2XX_RE.search(out)
-    sock = WRK_SOCKET_RE.search(out)
-    socket_errors = sum(int(x) for x in sock.groups()) if sock else 0
-    return {
-        "requests_per_s": round(float(WRK_RPS_RE.search(out).group(1)), 1),
-        "p50_ms": round(pct["50"], 3) if "50" in pct else None,
-        "p99_ms": round(pct["99"], 3) if "99" in pct else None,
-        "requests": int(total.group(1)) if total else None,
-        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-        "socket_errors": socket_errors,
-        "errors": (int(non2xx.group(1)) if non2xx else 0) + socket_errors,
-    }
+    return benchlib_run_wrk(url, threads, connections, seconds, timeout_s=timeout_s)
 
 
 def fetch(url, timeout=60):
@@ -221,23 +196,12 @@ def measure_yunfn(lib, seconds, warm_seconds, results):
                                           "python event function", seconds, warm_seconds)
         results["nodejs_web"] = measure("%s/default/%s/" % (base, web),
                                         "node.js web function", seconds, warm_seconds)
-        results["server_rss_kb"] = rss_kb(server.proc.pid)
+        results["server_rss_kb"] = vm_rss_kb(server.proc.pid)
     except BaseException:
         sys.stderr.write(server.diagnostics() + "\n")
         raise
     finally:
         server.cleanup()
-
-
-def rss_kb(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 # ----------------------------------------------------------------------------------------

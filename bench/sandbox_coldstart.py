@@ -32,7 +32,7 @@ import statistics
 import sys
 import time
 
-from benchlib import load_yunfnlib, percentile
+from benchlib import load_yunfnlib, percentile, vm_rss_kb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -48,17 +48,6 @@ TRACE_RE = re.compile(r"yunfn sandbox set-up ([0-9.]+) ms:((?: [a-z]+ [0-9.]+)+)
 
 def ms(seconds):
     return "n/a" if seconds is None else "%.1f ms" % (seconds * 1000.0)
-
-
-def rss_kb(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def instance_tree(lib, server_pid, runtime_pids):
@@ -141,9 +130,9 @@ def measure(lib, level, cold, warm, public_net):
             warm_lat.append(time.time() - t0)
         # Memory of one instance: the last function's processes.
         runtime = lib.instance_pids(server, warm_name)
-        runtime_rss = sum(rss_kb(p) for p in runtime)
+        runtime_rss = sum(vm_rss_kb(p) or 0 for p in runtime)
         tree = instance_tree(lib, server.proc.pid, runtime)
-        tree_rss = sum(rss_kb(p) for p in tree)
+        tree_rss = sum(vm_rss_kb(p) or 0 for p in tree)
         cgroup = memory_cgroup_usage(runtime[0]) if runtime else None
         return {
             "level": level,

@@ -47,8 +47,13 @@ Instance::Instance(asio::any_io_executor ex, asio::any_io_executor blocking,
 
 Instance::~Instance() {
   if (channel_) channel_->close();
-  // Tearing the process tree down waits for it to exit and its cgroup to go.
-  if (process_ && blocking_) asio::post(blocking_, [p = std::move(process_)] {});
+  if (!process_ || !blocking_) return;
+  // Tearing the process tree down waits for it to exit and its cgroup to go:
+  // a worker does it (or this thread, should the hand-over fail).
+  try {
+    asio::post(blocking_, [p = std::move(process_)] {});
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the process went down here instead
+  }
 }
 
 std::vector<std::string> Instance::build_env() const {

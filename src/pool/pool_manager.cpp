@@ -7,8 +7,8 @@ PoolManager::PoolManager(asio::any_io_executor ex, sandbox::Sandbox& sandbox, co
     : ex_(std::move(ex)),
       sandbox_(sandbox),
       clock_(clock),
-      config_(config),
-      limiter_(config.scale, clock.steady_now()) {}
+      config_(std::move(config)),
+      limiter_(config_.scale, clock.steady_now()) {}
 
 PoolManager::~PoolManager() {
   *alive_ = false;
