@@ -197,6 +197,19 @@ class Bench:
         return run_wrk(url, WRK_THREADS, WRK_CONNECTIONS, seconds, script, timeout_s)
 
 
+def instances_when_started(pid, timeout=60):
+    """The server's instance count once it stopped changing for a second: a request
+    may leave an instance starting (one given back served it first)."""
+    count, since = len(child_pids(pid)), time.time()
+    deadline = time.time() + timeout
+    while time.time() < deadline and time.time() - since < 1.0:
+        time.sleep(0.1)
+        now = len(child_pids(pid))
+        if now != count:
+            count, since = now, time.time()
+    return count
+
+
 def fmt(v, spec="%.1f"):
     return "-" if v is None else spec % v
 
@@ -312,16 +325,17 @@ def throughput_phase(lib, args, r, notes):
         # starts none; a generous timeout so that cold starts are not counted as errors.
         for key, url, fns, lua in (("one", bench.url(single), [single], None),
                                    ("many", bench.base + "/", many, script)):
-            before = bench.cold_starts(fns)
+            before = (bench.cold_starts(fns), len(child_pids(pid)))
             rounds = 0
             while rounds < args.warm_rounds:
                 rounds += 1
                 bench.wrk(url, args.warm_seconds, script=lua, timeout_s=60)
                 bench.settle()
-                after = bench.cold_starts(fns)
+                after = (bench.cold_starts(fns), instances_when_started(pid))
                 if after == before:
-                    break  # a round without a cold start: every function has its instances
+                    break  # a round that started no instance: every function has its own
                 before = after
+            before = before[0]
             r[key + "_warm_rounds"] = rounds
             r[key] = bench.wrk(url, args.duration, script=lua)
             bench.settle()

@@ -106,6 +106,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   bool provisioned() const { return provisioned_; }
   void set_provisioned(bool p) { provisioned_ = p; }
   double init_duration_ms() const { return init_duration_ms_; }
+  // True the first time only: the first request an instance serves is its
+  // cold start (logged with its Init Report), whichever request started it.
+  bool take_first_use() { return std::exchange(unused_, false); }
   time_point last_used() const { return last_used_; }
   // Idle instances are frozen (SCF freezes instances between invocations), so
   // processes a function left running get no CPU; the pool freezes instances
@@ -146,6 +149,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::string invocation_log_;
   bool log_truncated_ = false;
   double init_duration_ms_ = 0;
+  bool unused_ = true;
   bool exited_ = false;
   sandbox::ExitInfo exit_info_;
   bool killed_for_timeout_ = false;

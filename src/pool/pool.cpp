@@ -64,7 +64,7 @@ void Pool::watch(const std::shared_ptr<Instance>& inst) {
 
 Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
   auto self = shared_from_this();
-  if (auto inst = take_idle()) co_return Lease{inst, false, 0};
+  if (auto inst = take_idle()) co_return lease_of(inst);
   // A start still pending after its request got an instance given back
   // serves this one; otherwise this one starts an instance.
   const bool covered = starting_ > waiters_.size();
@@ -78,7 +78,7 @@ Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
       co_return make_error(errc::kRequestLimitExceeded, failure->message);
     }
     co_await clock_.sleep_until(clock_.steady_now() + std::chrono::milliseconds(10));
-    if (auto inst = take_idle()) co_return Lease{inst, false, 0};
+    if (auto inst = take_idle()) co_return lease_of(inst);
   }
   auto waiter = std::make_shared<Waiter>(ex_);
   waiters_.push_back(waiter);
@@ -116,7 +116,7 @@ Task<void> Pool::start_for_waiters(std::shared_ptr<Instance> inst) {
     co_return;
   }
   watch(inst);
-  if (hand_to_waiters(inst, /*cold=*/true)) co_return;
+  if (hand_to_waiters(inst)) co_return;
   if (retired_) {
     inst->kill();
     co_return;
@@ -125,7 +125,12 @@ Task<void> Pool::start_for_waiters(std::shared_ptr<Instance> inst) {
   idle_.push_back(inst);
 }
 
-bool Pool::hand_to_waiters(const std::shared_ptr<Instance>& inst, bool cold) {
+Lease Pool::lease_of(const std::shared_ptr<Instance>& inst) {
+  const bool cold = inst->take_first_use();
+  return Lease{inst, cold, cold ? inst->init_duration_ms() : 0};
+}
+
+bool Pool::hand_to_waiters(const std::shared_ptr<Instance>& inst) {
   bool took = false;
   while (!waiters_.empty() && inst->state() != Instance::State::kDead &&
          inst->inflight() < spec_.max_concurrency) {
@@ -134,7 +139,7 @@ bool Pool::hand_to_waiters(const std::shared_ptr<Instance>& inst, bool cold) {
     inst->set_state(Instance::State::kBusy);
     inst->add_inflight(1);
     busy_.insert(inst);
-    waiter->lease = Lease{inst, cold, cold ? inst->init_duration_ms() : 0};
+    waiter->lease = lease_of(inst);
     waiter->signal.notify();
     took = true;
   }
@@ -143,7 +148,7 @@ bool Pool::hand_to_waiters(const std::shared_ptr<Instance>& inst, bool cold) {
 
 void Pool::release(const std::shared_ptr<Instance>& instance) {
   instance->add_inflight(-1);
-  if (!retired_ && hand_to_waiters(instance, /*cold=*/false)) return;
+  if (!retired_ && hand_to_waiters(instance)) return;
   if (instance->inflight() > 0 && instance->state() != Instance::State::kDead) return;  // still serving
   busy_.erase(instance);
   if (retired_ || instance->state() == Instance::State::kDead) {
@@ -255,8 +260,9 @@ Task<void> Pool::start_provisioned() {
   }
   provisioned_error_.clear();
   inst->set_provisioned(true);
+  inst->take_first_use();  // started ahead of traffic: no request waits for it
   watch(inst);
-  if (hand_to_waiters(inst, /*cold=*/false)) co_return;
+  if (hand_to_waiters(inst)) co_return;
   inst->set_state(Instance::State::kIdle);
   idle_.push_back(inst);
 }

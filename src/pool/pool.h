@@ -87,7 +87,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::shared_ptr<Instance> new_instance();
   Task<void> start_for_waiters(std::shared_ptr<Instance> inst);
   // Hands a ready instance with room to the oldest waiters; true if it took one.
-  bool hand_to_waiters(const std::shared_ptr<Instance>& inst, bool cold);
+  bool hand_to_waiters(const std::shared_ptr<Instance>& inst);
+  // The lease of an instance just marked busy: a cold start on its first use.
+  static Lease lease_of(const std::shared_ptr<Instance>& inst);
   void watch(const std::shared_ptr<Instance>& inst);
   void ensure_provisioned();
   Task<void> start_provisioned();

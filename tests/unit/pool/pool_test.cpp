@@ -371,13 +371,19 @@ TEST_F(PoolTest, ARequestTakesAnInstanceGivenBackBeforeTheOneItStarted) {
   ASSERT_TRUE(got.lease.has_value()) << got.failure.message;
   EXPECT_EQ(got.lease->instance, a.instance);
   EXPECT_FALSE(got.lease->cold_start);
-  // The instance it started serves the next request.
+  // The instance it started serves the next request, as that one's cold start
+  // (its Init Report goes with its first invocation).
   EXPECT_TRUE(wait_idle(1));
   EXPECT_EQ(busy(), 1u);
   auto next = lease();
-  EXPECT_FALSE(next.cold_start);
+  EXPECT_TRUE(next.cold_start);
+  EXPECT_GT(next.init_duration_ms, 0);
   EXPECT_NE(next.instance, a.instance);
   release(next.instance);
+  auto again = lease();
+  EXPECT_EQ(again.instance, next.instance);
+  EXPECT_FALSE(again.cold_start);
+  release(again.instance);
   release(got.lease->instance);
 }
 
