@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "common/scope_exit.h"
 #include "gateway/apigw_event.h"
+#include "gateway/client_watch.h"
 #include "gateway/reply.h"
 #include "gateway/web_proxy.h"
 
@@ -50,11 +51,12 @@ std::string relative_path(const std::string& path) {
 
 // Runs an event function, answering 504 when serviceTimeout passes first (the
 // invocation is then cancelled and logged as 499).
-Task<GatewayReply> run_event_function(State& st, invoke::InvocationRequest req,
-                                      const ApigwRoute& route) {
+Task<GatewayReply> run_event_function(State& st, beast::tcp_stream& client,
+                                      invoke::InvocationRequest req, const ApigwRoute& route) {
   const std::string id = req.request_id;
   auto token = std::make_shared<invoke::CancelToken>();
   req.cancel = token;
+  ClientWatch watch(client, token);
   auto done = std::make_shared<Signal>(st.ex);
   auto outcome = std::make_shared<std::optional<Result<invoke::InvocationResult>>>();
   asio::co_spawn(
@@ -256,7 +258,7 @@ Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buff
     accepted.body = Json{{"requestId", *queued}, {"message", "Async run task submitted"}}.dump();
     co_return co_await send_reply(stream, accepted, ctx);
   }
-  GatewayReply reply = co_await run_event_function(st, std::move(req), route);
+  GatewayReply reply = co_await run_event_function(st, stream, std::move(req), route);
   co_return co_await send_reply(stream, reply, ctx);
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/scf_status.h"
+#include "gateway/client_watch.h"
 #include "gateway/gateway_server.h"
 #include "gateway/reply.h"
 
@@ -102,8 +103,13 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast
   const auto service_deadline = clock.steady_now() + std::chrono::seconds(req.route->service_timeout_s);
   Exchange x;
 
+  // Until an instance takes the request, a client that hangs up abandons it.
+  auto token = std::make_shared<invoke::CancelToken>();
+  std::optional<ClientWatch> watch(std::in_place, client, token);
+
   // One request/response exchange with a leased instance's server.
   auto exchange = [&](pool::Instance& inst) -> Task<pool::InvokeOutcome> {
+    watch.reset();  // the exchange reads the client from here on
     pool::InvokeOutcome out;
     const auto& spec = inst.spec();
     const auto function_deadline = clock.steady_now() + std::chrono::seconds(spec.timeout_s);
@@ -246,8 +252,10 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast
   inv.qualifier = req.qualifier;
   inv.request_id = req.request_id;
   inv.source = "apigw";
+  inv.cancel = token;
   auto result = co_await invoker.invoke(
       std::move(inv), [&](pool::Instance& inst) { return inst.serve([&] { return exchange(inst); }); });
+  watch.reset();
   client.expires_never();
   if (x.response_done) co_return client_keep_alive;
   if (x.response_started || x.client_gone) co_return false;

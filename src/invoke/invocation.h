@@ -10,15 +10,20 @@
 
 namespace yunfn::invoke {
 
-// Lets an invocation be stopped from outside (TerminateAsyncEvent): the
-// Invoker installs on_cancel while an instance runs the event.
+// Lets an invocation be stopped from outside (TerminateAsyncEvent, the
+// gateway's serviceTimeout): the Invoker installs on_cancel while an instance
+// runs the event. abandon() (the caller went away) only stops an invocation
+// that has not started: one already running goes on.
 struct CancelToken {
   bool cancelled = false;
+  bool abandoned = false;
   std::function<void()> on_cancel;
   void cancel() {
     cancelled = true;
     if (on_cancel) on_cancel();
   }
+  void abandon() { abandoned = true; }
+  bool stopped_before_start() const { return cancelled || abandoned; }
 };
 
 struct InvocationRequest {

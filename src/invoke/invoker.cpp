@@ -184,13 +184,16 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
     if (provisioned) {
       lease = std::move(*provisioned);
     } else {
-      lease = co_await (*pool)->acquire(&failure);
+      std::function<bool()> gone;
+      if (req.cancel) gone = [cancel = req.cancel] { return cancel->stopped_before_start(); };
+      lease = co_await (*pool)->acquire(&failure, std::move(gone));
     }
     if (!lease.ok()) {
       result.status_code = failure.status_code;
       result.err_msg = failure.message;
       frame.init_output = failure.log;
-      frame.cold_start = failure.status_code != pool::kScaleLimitStatus;
+      frame.cold_start = failure.status_code != pool::kScaleLimitStatus &&
+                         failure.status_code != scf_status::kRequestCanceled;
       if (failure.status_code == pool::kScaleLimitStatus) ++m.throttles;
     } else {
       // The instance goes back however the call ends; one that an exception
@@ -204,16 +207,19 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
       if (req.cancel) req.cancel->on_cancel = [running] {
         if (auto inst = running.lock()) inst->kill();
       };
-      if (req.cancel && req.cancel->cancelled) lease->instance->kill();
       pool::InvokeOutcome outcome;
-      if (call) {
+      if (req.cancel && req.cancel->stopped_before_start()) {
+        // Stopped while it waited for this instance: the instance never saw it.
+        outcome.status_code = scf_status::kRequestCanceled;
+        outcome.err_msg = "RequestCanceled: the invocation was cancelled before it started";
+      } else if (call) {
         outcome = co_await call(*lease->instance);
       } else {
         outcome = co_await lease->instance->invoke(req.request_id, req.event);
       }
       answered = true;
       if (req.cancel) req.cancel->on_cancel = nullptr;
-      if (req.cancel && req.cancel->cancelled) {
+      if (req.cancel && req.cancel->cancelled && outcome.status_code != scf_status::kRequestCanceled) {
         outcome.status_code = scf_status::kRequestCanceled;
         outcome.err_msg = "RequestCanceled: the invocation was cancelled before it finished";
       }

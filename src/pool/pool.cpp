@@ -62,7 +62,7 @@ void Pool::watch(const std::shared_ptr<Instance>& inst) {
   });
 }
 
-Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
+Task<Result<Lease>> Pool::acquire(InitFailure* failure, std::function<bool()> gone) {
   auto self = shared_from_this();
   if (auto inst = take_idle()) co_return lease_of(inst);
   // A start still pending after its request got an instance given back
@@ -81,6 +81,7 @@ Task<Result<Lease>> Pool::acquire(InitFailure* failure) {
     if (auto inst = take_idle()) co_return lease_of(inst);
   }
   auto waiter = std::make_shared<Waiter>(ex_);
+  waiter->gone = std::move(gone);
   waiters_.push_back(waiter);
   // Leaving early (cancelled) leaves no waiter behind, nor an instance handed to it.
   ScopeExit forget([this, waiter] {
@@ -136,6 +137,13 @@ bool Pool::hand_to_waiters(const std::shared_ptr<Instance>& inst) {
          inst->inflight() < spec_.max_concurrency) {
     auto waiter = waiters_.front();
     waiters_.pop_front();
+    if (waiter->gone && waiter->gone()) {
+      waiter->failure = {scf_status::kRequestCanceled,
+                         "RequestCanceled: the request went away before an instance was free", ""};
+      waiter->error = make_error(errc::kFailedOperationInvokeFunction, waiter->failure.message);
+      waiter->signal.notify();
+      continue;
+    }
     inst->set_state(Instance::State::kBusy);
     inst->add_inflight(1);
     busy_.insert(inst);

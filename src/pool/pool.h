@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -43,7 +44,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // the scale-up limit allows no cold start, waits up to scale_wait for
   // either; then fails with status kScaleLimitStatus. When a start fails and
   // leaves a request without one, *failure says why (with the init log).
-  Task<Result<Lease>> acquire(InitFailure* failure);
+  // `gone` (optional) says the request no longer wants an instance: it then
+  // leaves the queue with status kRequestCanceled instead of taking one.
+  Task<Result<Lease>> acquire(InitFailure* failure, std::function<bool()> gone = {});
   // Gives a busy instance back: idle again if alive and the pool is current.
   void release(const std::shared_ptr<Instance>& instance);
   // Kills idle on-demand instances unused since before `cutoff`.
@@ -78,6 +81,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   struct Waiter {
     explicit Waiter(const asio::any_io_executor& ex) : signal(ex) {}
     Signal signal;
+    std::function<bool()> gone;
     Lease lease;            // set when an instance was handed over
     InitFailure failure;    // set when a start failed and none other covers it
     std::optional<Error> error;

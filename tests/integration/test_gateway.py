@@ -61,6 +61,18 @@ def main_handler(event, context):
             "body": json.dumps(doc), "isBase64Encoded": False}
 '''
 
+# Takes 2 s to initialise, then prints the request's marker.
+SLOW_INIT_PY = r'''
+import time
+
+time.sleep(2)
+
+
+def main_handler(event, context):
+    print("ran " + (event.get("queryStringParameters") or {}).get("marker", ""))
+    return {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "ok"}
+'''
+
 NODE_GW = r'''
 const crypto = require('crypto');
 
@@ -549,6 +561,31 @@ class PythonEventGatewayTest(GatewayCase):
         for t in threads:
             t.join()
         self.assertEqual(statuses, [200] * len(statuses))
+
+    def test_client_gone_before_an_instance_is_free_leaves_the_queue(self):
+        name = unique_name("gw-slowinit")
+        create_function(self.client, name, {"index.py": SLOW_INIT_PY}, timeout=10)
+        self.addCleanup(self.client.delete_function, name)
+        create_apigw_trigger(self.client, name, "all", "/")
+        # This request starts the first instance (2 s of init); its client hangs up
+        # while it waits.
+        sock = socket.create_connection(("127.0.0.1", self.server.gateway_port), timeout=10)
+        sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                      % gateway_path(name, "/?marker=gone")).encode())
+        time.sleep(0.5)
+        sock.close()
+        status, _, body = self.get(name, "/?marker=after", timeout=30)
+        self.assertEqual(status, 200, body[:500])
+        deadline = time.time() + 15
+        while True:
+            records = self.client.ok("GetFunctionLogs", {"FunctionName": name})["Data"]
+            if len(records) >= 2 or time.time() > deadline:
+                break
+            time.sleep(0.3)
+        self.assertEqual(sorted(r["RetCode"] for r in records), [0, 499], records)
+        logs = "\n".join(r["Log"] for r in records)
+        self.assertIn("ran after", logs)
+        self.assertNotIn("ran gone", logs, "the abandoned request ran")
 
     # -- bad requests -------------------------------------------------------------------
 
