@@ -55,19 +55,9 @@ class Signal {
   bool notified_ = false;
 };
 
-// Runs blocking work (disk, extraction) on a worker pool and resumes the
-// calling coroutine on its own executor when it is done.
-template <typename F>
-Task<void> run_blocking(asio::thread_pool& workers, F f) {
-  co_await asio::co_spawn(
-      workers, [f = std::move(f)]() mutable -> Task<void> {
-        f();
-        co_return;
-      },
-      asio::use_awaitable);
-}
-
-// The same on any executor; without one (tests) the work runs in place.
+// Runs blocking work (disk, extraction, process set-up) on a worker pool's
+// executor and resumes the calling coroutine on its own executor when it is
+// done; without an executor (tests) the work runs in place.
 template <typename F>
 Task<void> run_blocking(const asio::any_io_executor& workers, F f) {
   if (!workers) {
@@ -80,6 +70,11 @@ Task<void> run_blocking(const asio::any_io_executor& workers, F f) {
         co_return;
       },
       asio::use_awaitable);
+}
+
+template <typename F>
+Task<void> run_blocking(asio::thread_pool& workers, F f) {
+  return run_blocking(asio::any_io_executor(workers.get_executor()), std::move(f));
 }
 
 }  // namespace yunfn

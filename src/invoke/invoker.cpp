@@ -212,17 +212,19 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
         // Stopped while it waited for this instance: the instance never saw it.
         outcome.status_code = scf_status::kRequestCanceled;
         outcome.err_msg = "RequestCanceled: the invocation was cancelled before it started";
-      } else if (call) {
-        outcome = co_await call(*lease->instance);
       } else {
-        outcome = co_await lease->instance->invoke(req.request_id, req.event);
+        if (call) {
+          outcome = co_await call(*lease->instance);
+        } else {
+          outcome = co_await lease->instance->invoke(req.request_id, req.event);
+        }
+        if (req.cancel && req.cancel->cancelled) {
+          outcome.status_code = scf_status::kRequestCanceled;
+          outcome.err_msg = "RequestCanceled: the invocation was cancelled before it finished";
+        }
       }
       answered = true;
       if (req.cancel) req.cancel->on_cancel = nullptr;
-      if (req.cancel && req.cancel->cancelled && outcome.status_code != scf_status::kRequestCanceled) {
-        outcome.status_code = scf_status::kRequestCanceled;
-        outcome.err_msg = "RequestCanceled: the invocation was cancelled before it finished";
-      }
       result.status_code = outcome.status_code;
       // A custom runtime may answer any bytes; results travel in JSON as UTF-8.
       result.ret_msg = valid_utf8(std::move(outcome.ret_msg));
