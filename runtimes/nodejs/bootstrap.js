@@ -12,6 +12,7 @@
 // (`current`) is in flight.
 
 const http = require('http');
+const net = require('net');
 const path = require('path');
 
 const env = process.env;
@@ -45,9 +46,94 @@ let drainWaiter = null;  // an Invocation waiting for the event loop to empty
 // ---------------------------------------------------------------------------------
 // Runtime API client
 
+// The framed channel on the socket the platform handed over, when it did
+// (docs/runtime-protocol.md): frames of a 4-byte big-endian length, a type byte
+// and a payload. `send` below maps each runtime API call onto it.
+const FRAME_TYPES = {
+  '/runtime/init/ready': 'r', '/runtime/init/error': 'i', [RESPONSE]: 'R', [ERROR]: 'E',
+};
+const channel = openChannel(env.YUNFN_RUNTIME_FD);
+delete env.YUNFN_RUNTIME_FD;  // the platform's, not the function's
+
+function openChannel(fd) {
+  if (!fd) return null;
+  const socket = new net.Socket({ fd: Number(fd), readable: true, writable: true });
+  // Held only while an event is awaited, so it never keeps a finished handler's loop alive.
+  socket.unref();
+  const ch = { socket, buffer: Buffer.alloc(0), waiter: null, closed: false };
+  socket.on('data', (chunk) => {
+    ch.buffer = ch.buffer.length ? Buffer.concat([ch.buffer, chunk]) : chunk;
+    takeFrames(ch);
+  });
+  const gone = () => {
+    ch.closed = true;
+    const waiter = ch.waiter;
+    ch.waiter = null;
+    if (waiter) waiter.reject(new Error('channel closed by the platform'));
+  };
+  socket.on('close', gone);
+  socket.on('error', gone);
+  return ch;
+}
+
+// Hands each complete event frame to the waiting `send`.
+function takeFrames(ch) {
+  while (ch.buffer.length >= 4) {
+    const size = ch.buffer.readUInt32BE(0);
+    if (ch.buffer.length < 4 + size) return;
+    const frame = ch.buffer.subarray(4, 4 + size);
+    ch.buffer = ch.buffer.subarray(4 + size);
+    const waiter = ch.waiter;
+    ch.waiter = null;
+    ch.socket.unref();
+    if (!waiter) continue;
+    if (frame[0] !== 'N'.charCodeAt(0)) {
+      waiter.reject(new Error('unexpected frame from the platform'));
+      continue;
+    }
+    const fields = [];
+    let at = 1;
+    for (let i = 0; i < 3; i++) {
+      const end = frame.indexOf(10, at);
+      fields.push(frame.toString('utf8', at, end));
+      at = end + 1;
+    }
+    waiter.resolve({
+      status: 200,
+      headers: { request_id: fields[0], memory_limit_in_mb: fields[1], time_limit_in_ms: fields[2] },
+      body: frame.toString('utf8', at),
+    });
+  }
+}
+
+function sendFramed(method, urlPath, body) {
+  return new Promise((resolve, reject) => {
+    if (channel.closed) {
+      reject(new Error('channel closed by the platform'));
+      return;
+    }
+    const wantsEvent = method === 'GET' || urlPath.endsWith('/next');
+    const type = FRAME_TYPES[urlPath === NEXT ? NEXT : urlPath.replace(/\/next$/, '')];
+    const done = () => resolve({ status: 200, headers: {}, body: '' });
+    if (type) {
+      const header = Buffer.alloc(5);
+      header.writeUInt32BE(body.length + 1, 0);
+      header[4] = type.charCodeAt(0);
+      channel.socket.write(Buffer.concat([header, body]), wantsEvent ? undefined : done);
+    }
+    if (!wantsEvent) {
+      if (!type) done();
+      return;
+    }
+    channel.waiter = { resolve, reject };
+    channel.socket.ref();
+  });
+}
+
 // Sends one request and resolves to {status, headers, body}. A keep-alive connection
 // the platform closed while idle is retried once on a fresh one.
 function send(method, urlPath, body, retried) {
+  if (channel) return sendFramed(method, urlPath, body);
   return new Promise((resolve, reject) => {
     const headers = body === undefined ? {} :
       { 'Content-Type': 'application/json', 'Content-Length': body.length };

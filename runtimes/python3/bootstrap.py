@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import socket
+import struct
 import sys
 
 # Environment variables the platform or the OS sets. Everything else, except names under
@@ -134,6 +135,60 @@ class RuntimeApi:
         if len(data) != size:
             raise EOFError("connection closed inside a body")
         return data
+
+
+class FramedApi:
+    """The same calls as RuntimeApi, as frames on the socket the platform handed over.
+
+    A frame is a 4-byte big-endian length, then a type byte and a payload
+    (docs/runtime-protocol.md). A post to `.../next` sends the result frame and then
+    reads the next event frame; the answer has the shape RuntimeApi gives.
+    """
+
+    _TYPES = {"/runtime/init/ready": b"r", "/runtime/init/error": b"i",
+              "/runtime/invocation/response": b"R", "/runtime/invocation/error": b"E"}
+
+    def __init__(self, fd):
+        os.set_inheritable(fd, False)  # programs the function starts do not get it
+        self._sock = socket.socket(fileno=fd)
+        self._buffer = b""
+
+    def request(self, method, path, body=b""):
+        try:
+            if path.endswith("/next"):
+                path = path[:-len("/next")]
+            if path in self._TYPES:
+                self._sock.sendall(struct.pack(">I", len(body) + 1) + self._TYPES[path] + body)
+            if method == "GET" or path.startswith("/runtime/invocation/"):
+                return self._next_event()
+            return 200, {}, b""
+        except (OSError, ValueError, EOFError) as err:
+            raise PlatformGone("%s %s: %s" % (method, path, err)) from err
+
+    def post(self, path, payload):
+        self.request("POST", path, payload.encode("utf-8"))
+
+    def _next_event(self):
+        frame = self._frame()
+        if frame[:1] != b"N":
+            raise ValueError("unexpected frame %r" % frame[:1])
+        request_id, memory, timeout, body = frame[1:].split(b"\n", 3)
+        return 200, {"request_id": request_id.decode("utf-8"),
+                     "memory_limit_in_mb": memory.decode(),
+                     "time_limit_in_ms": timeout.decode()}, body
+
+    def _frame(self):
+        while True:
+            if len(self._buffer) >= 4:
+                size = struct.unpack(">I", self._buffer[:4])[0]
+                if len(self._buffer) >= 4 + size:
+                    frame = self._buffer[4:4 + size]
+                    self._buffer = self._buffer[4 + size:]
+                    return frame
+            chunk = self._sock.recv(1 << 20)
+            if not chunk:
+                raise EOFError("channel closed by the platform")
+            self._buffer += chunk
 
 
 def write_log(text):
@@ -329,8 +384,12 @@ def main():
     script_dir = os.path.dirname(os.path.abspath(__file__))
     if sys.path and os.path.abspath(sys.path[0] or ".") == script_dir:
         del sys.path[0]
-    api = RuntimeApi(os.environ.get("SCF_RUNTIME_API", "127.0.0.1"),
-                     _int_or(os.environ.get("SCF_RUNTIME_API_PORT"), 9001))
+    framed_fd = os.environ.pop("YUNFN_RUNTIME_FD", "")  # the platform's, not the function's
+    if framed_fd:
+        api = FramedApi(int(framed_fd))
+    else:
+        api = RuntimeApi(os.environ.get("SCF_RUNTIME_API", "127.0.0.1"),
+                         _int_or(os.environ.get("SCF_RUNTIME_API_PORT"), 9001))
     contexts = ContextFactory(os.environ)  # before user code can change os.environ
     try:
         func = initialise(api)

@@ -63,6 +63,7 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
   spec.code_dir = code_dir;
   spec.argv = std::move(command.argv);
   spec.extra_env = std::move(command.extra_env);
+  spec.framed_channel = command.framed;
   spec.public_net = c.public_net;
   spec.web = web;
   spec.max_concurrency = web ? c.max_concurrency : 1;

@@ -1,15 +1,18 @@
 #include "pool/instance.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
 #include "common/scf_status.h"
 #include "common/json.h"
+#include "sandbox/layout.h"
 
 namespace yunfn::pool {
 namespace {
@@ -78,6 +81,9 @@ std::vector<std::string> Instance::build_env() const {
       {"HOME", "/tmp"},
       {"LANG", "C.UTF-8"},
   };
+  if (channel_ && spec_.framed_channel) {
+    platform.emplace_back("YUNFN_RUNTIME_FD", std::to_string(sandbox::layout::kRuntimeFd));
+  }
   if (channel_) {
     platform.emplace_back("SCF_RUNTIME_API", "127.0.0.1");
     platform.emplace_back("SCF_RUNTIME_API_PORT", std::to_string(channel_->port()));
@@ -106,9 +112,21 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
       co_return make_error(errc::kFailedOperationInvokeFunction, failure->message);
     }
   }
+  // The runtime's end of a framed channel; closed here once the process has its copy.
+  int runtime_end = -1;
   if (!spec_.web) {
     channel_ = api ? runtime::RuntimeChannel::create_unbound(ex_, kMaxApiBody, api->port)
                    : runtime::RuntimeChannel::create(ex_, "127.0.0.1", kMaxApiBody);
+  }
+  if (channel_ && spec_.framed_channel) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      state_ = State::kDead;
+      *failure = {500, std::string("cannot create the runtime channel: ") + std::strerror(errno), ""};
+      co_return make_error(errc::kInternalErrorSystem, failure->message);
+    }
+    runtime_end = pair[1];
+    channel_->serve_frames(pair[0]);
   }
   sandbox::LaunchSpec launch;
   launch.instance_id = id_;
@@ -117,8 +135,10 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
   launch.working_dir = spec_.code_dir;
   launch.memory_mb = spec_.memory_mb;
   launch.public_net = spec_.public_net;
+  launch.runtime_fd = runtime_end;
   std::optional<Result<std::unique_ptr<sandbox::InstanceProcess>>> launched;
   co_await run_blocking(blocking_, [&] { launched.emplace(sandbox.launch(launch)); });
+  if (runtime_end >= 0) ::close(runtime_end);
   auto& proc = *launched;
   if (!proc.ok()) {
     state_ = State::kDead;

@@ -33,6 +33,7 @@ struct InstanceSpec {
   std::filesystem::path code_dir;
   std::vector<std::string> argv;  // resolved command (see runtime_command.h)
   std::vector<std::string> extra_env;  // runtime-specific "K=V" entries
+  bool framed_channel = false;  // the runtime speaks frames on a socket pair, not HTTP
   bool public_net = true;     // outbound network (PublicNetConfig), namespace isolation
   bool web = false;           // web function: scf_bootstrap serves HTTP on port 9000
   int max_concurrency = 1;    // requests served at once (web functions may take more)

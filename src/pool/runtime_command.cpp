@@ -56,7 +56,8 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
     return RuntimeCommand{
         {paths.python3, "-u", (paths.bootstraps_dir / "python3" / "bootstrap.py").string()},
         {"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=x",
-         "PYTHONPATH=" + code_dir.string() + ":/opt"}};
+         "PYTHONPATH=" + code_dir.string() + ":/opt"},
+        /*framed=*/true};
   }
   if (is_nodejs_runtime(runtime)) {
     if (paths.node.empty()) {
@@ -65,7 +66,8 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
     return RuntimeCommand{
         {paths.node, (paths.bootstraps_dir / "nodejs" / "bootstrap.js").string()},
         {"NODE_PATH=" + code_dir.string() + ":" + (code_dir / "node_modules").string() +
-         ":/opt:/opt/node_modules"}};
+         ":/opt:/opt/node_modules"},
+        /*framed=*/true};
   }
   for (const char* name : {"bootstrap", "scf_bootstrap"}) {
     fs::path p = code_dir / name;

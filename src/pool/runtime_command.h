@@ -14,6 +14,7 @@ namespace yunfn::pool {
 struct RuntimeCommand {
   std::vector<std::string> argv;
   std::vector<std::string> extra_env;  // "K=V"
+  bool framed = false;  // a built-in runtime: speaks the framed channel (runtime/runtime_frames.h)
 };
 
 // Where the platform finds language runtimes and its own bootstraps.

@@ -1,8 +1,12 @@
 #include "runtime/runtime_channel.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "common/json.h"
+#include "runtime/runtime_frames.h"
 
 namespace yunfn::runtime {
 namespace {
@@ -71,6 +75,19 @@ void RuntimeChannel::serve_on(int listening_fd) {
   }
 }
 
+void RuntimeChannel::serve_frames(int fd) {
+  framed_ = std::make_unique<asio::local::stream_protocol::socket>(ex_);
+  boost::system::error_code ec;
+  framed_->assign(asio::local::stream_protocol(), fd, ec);
+  if (!ec) framed_->non_blocking(true, ec);
+  if (ec || aborted_) {
+    if (!framed_->is_open()) ::close(fd);
+    close();
+    return;
+  }
+  asio::co_spawn(ex_, read_frames(), Detached{"runtime channel reader"});
+}
+
 RuntimeChannel::RuntimeChannel(asio::any_io_executor ex, size_t max_body)
     : ex_(std::move(ex)), max_body_(max_body) {}
 
@@ -79,6 +96,10 @@ RuntimeChannel::~RuntimeChannel() { close(); }
 
 void RuntimeChannel::close() {
   if (server_) server_->stop();
+  if (framed_) {
+    boost::system::error_code ec;
+    framed_->close(ec);
+  }
   abort();
 }
 
@@ -104,6 +125,7 @@ void RuntimeChannel::post_event(RuntimeEvent ev) {
   event_ = std::move(ev);
   fetched_ = false;
   result_.reset();
+  if (framed_) send_event();
   if (next_waiter_) next_waiter_->notify();
 }
 
@@ -195,13 +217,111 @@ void RuntimeChannel::result_too_large() {
 }
 
 HttpResponse RuntimeChannel::handle_result(ResultKind kind, std::string body) {
-  if (!event_ || !fetched_) {
+  if (!accept_result(kind, std::move(body))) {
     return error_json(http::status::bad_request, "no invocation is running");
   }
-  if (result_) return ok_json();  // the first post is final
+  return ok_json();
+}
+
+bool RuntimeChannel::accept_result(ResultKind kind, std::string body) {
+  if (!event_ || !fetched_) return false;
+  if (result_) return true;  // the first post is final
   result_ = RuntimeResult{kind, std::move(body)};
   wake();
-  return ok_json();
+  return true;
+}
+
+// The framed transport: an event is written as soon as it is posted (the
+// runtime waits in a read for it); results and init messages arrive as frames.
+
+void RuntimeChannel::send_event() {
+  auto frame = std::make_shared<std::string>(
+      frames::event(event_->request_id, event_->memory_mb, event_->timeout_ms, event_->body));
+  fetched_ = true;
+  // Usually the whole frame fits the socket buffer: one send, no pending operation.
+  ssize_t n = ::send(framed_->native_handle(), frame->data(), frame->size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n == static_cast<ssize_t>(frame->size())) return;
+  if (n < 0 && errno != EAGAIN && errno != EINTR) {
+    abort();
+    return;
+  }
+  const size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
+  asio::async_write(*framed_, asio::buffer(frame->data() + sent, frame->size() - sent),
+                    [self = shared_from_this(), frame](boost::system::error_code ec, size_t) {
+                      if (ec) self->abort();
+                    });
+}
+
+Task<void> RuntimeChannel::read_frames() {
+  auto self = shared_from_this();
+  constexpr size_t kReadBytes = 64 * 1024;
+  for (;;) {
+    if (in_.size() - in_end_ < kReadBytes) {
+      // Keep the unhandled bytes at the front, then make room for one read.
+      std::copy(in_.begin() + static_cast<ptrdiff_t>(in_begin_),
+                in_.begin() + static_cast<ptrdiff_t>(in_end_), in_.begin());
+      in_end_ -= in_begin_;
+      in_begin_ = 0;
+      if (in_.size() - in_end_ < kReadBytes) in_.resize(in_end_ + kReadBytes);
+    }
+    auto [ec, n] = co_await framed_->async_read_some(
+        asio::buffer(in_.data() + in_end_, in_.size() - in_end_), asio::as_tuple(asio::use_awaitable));
+    if (ec) break;  // the runtime is exiting, or the channel was closed
+    in_end_ += n;
+    if (!take_frames()) break;
+  }
+  // The runtime exits when its channel closes; its exit (which says how it
+  // ended: a crash, the memory limit) aborts the invocation, not the EOF.
+  boost::system::error_code ignored;
+  framed_->close(ignored);
+}
+
+bool RuntimeChannel::take_frames() {
+  for (;;) {
+    if (skip_ > 0) {
+      size_t dropped = std::min(skip_, in_end_ - in_begin_);
+      skip_ -= dropped;
+      in_begin_ += dropped;
+      if (skip_ > 0) return true;
+    }
+    const size_t available = in_end_ - in_begin_;
+    if (available < frames::kHeaderBytes) return true;
+    const uint32_t size = frames::announced_size(in_.data() + in_begin_);
+    if (size == 0) return false;
+    if (size > max_body_) {  // dropped as it arrives; the invocation's result is too large
+      in_begin_ += frames::kHeaderBytes;
+      skip_ = size;
+      result_too_large();
+      continue;
+    }
+    if (available < frames::kHeaderBytes + size) {
+      // Grow so the whole frame fits once the bytes before it are moved out.
+      if (in_.size() < frames::kHeaderBytes + size) in_.resize(frames::kHeaderBytes + size);
+      return true;
+    }
+    const char* frame = in_.data() + in_begin_ + frames::kHeaderBytes;
+    in_begin_ += frames::kHeaderBytes + size;
+    if (!on_frame(frame[0], std::string_view(frame + 1, size - 1))) return false;
+  }
+}
+
+bool RuntimeChannel::on_frame(char type, std::string_view payload) {
+  switch (type) {
+    case frames::kInitReady:
+      ready_ = true;
+      wake();
+      return true;
+    case frames::kInitError:
+      if (!ready_ && !init_error_) init_error_ = std::string(payload);
+      wake();
+      return true;
+    case frames::kResponse:
+      return accept_result(ResultKind::kResponse, std::string(payload));
+    case frames::kError:
+      return accept_result(ResultKind::kError, std::string(payload));
+    default:
+      return false;  // not the protocol: the instance is ended
+  }
 }
 
 }  // namespace yunfn::runtime

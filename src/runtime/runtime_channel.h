@@ -1,6 +1,8 @@
-// RuntimeChannel: the SCF custom-runtime HTTP API served to one instance
-// (docs/runtime-protocol.md). The instance calls init/ready, then long-polls
-// invocation/next and posts invocation/response or invocation/error.
+// RuntimeChannel: how the platform talks to one instance's runtime
+// (docs/runtime-protocol.md). Custom runtimes get the SCF custom-runtime HTTP
+// API: they call init/ready, then long-poll invocation/next and post
+// invocation/response or invocation/error. The built-in runtimes exchange the
+// same messages as frames (runtime_frames.h) on a socket pair.
 // Owned by the instance's Instance object; every call, and the HTTP handler,
 // runs on the loop thread.
 #pragma once
@@ -8,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/asio.h"
 #include "common/clock.h"
@@ -46,6 +50,9 @@ class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
   // Serves the API on listening_fd (ownership passes); closes it instead when
   // the channel is already closed.
   void serve_on(int listening_fd);
+  // Speaks frames on `fd` as well, a connected stream socket (ownership
+  // passes) whose peer the runtime holds; events then go out as frames.
+  void serve_frames(int fd);
   RuntimeChannel(asio::any_io_executor ex, size_t max_body);
   ~RuntimeChannel();  // NOLINT(bugprone-exception-escape): see the definition
   // Stops serving and wakes every waiter with kAborted.
@@ -61,7 +68,7 @@ class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
   void post_event(RuntimeEvent ev);
   // Waits for the result of the posted event, abort() or the deadline.
   Task<RuntimeResult> wait_result(const Clock& clock, asio::steady_timer::time_point deadline);
-  // Whether the instance has fetched the posted event.
+  // Whether the instance has fetched the posted event (framed: it was sent).
   bool event_fetched() const { return fetched_; }
   // Wakes every waiter with kAborted (the process died or is being killed).
   void abort();
@@ -74,12 +81,25 @@ class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
   Task<HttpResponse> handle(HttpRequest& req);
   Task<HttpResponse> handle_next();
   HttpResponse handle_result(ResultKind kind, std::string body);
+  // Takes the result of the running invocation; false when none is running.
+  bool accept_result(ResultKind kind, std::string body);
   void wake();
+  // Framed transport.
+  Task<void> read_frames();
+  // Handles the complete frames in in_; false on a protocol error.
+  bool take_frames();
+  bool on_frame(char type, std::string_view payload);
+  void send_event();
 
   asio::any_io_executor ex_;
   std::unique_ptr<HttpServer> server_;
   size_t max_body_;
   unsigned short unbound_port_ = 0;
+  std::unique_ptr<asio::local::stream_protocol::socket> framed_;
+  std::vector<char> in_;     // received bytes of the framed transport
+  size_t in_begin_ = 0;      // first unhandled byte in in_
+  size_t in_end_ = 0;        // end of the received bytes
+  size_t skip_ = 0;          // bytes of an oversized frame still to drop
   // State of the single event in flight, if any.
   std::optional<RuntimeEvent> event_;
   bool fetched_ = false;

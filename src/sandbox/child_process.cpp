@@ -45,11 +45,13 @@ struct LaunchFds {
   int out[2] = {-1, -1};
   int err[2] = {-1, -1};
   int control[2] = {-1, -1};
+  int runtime = -1;  // a copy of the runtime channel's end, above kRuntimeFd
   ~LaunchFds() {
     for (int* p : {out, err, control}) {
       close_fd(p[0]);
       close_fd(p[1]);
     }
+    close_fd(runtime);
   }
 };
 
@@ -61,6 +63,7 @@ int spawn(const SpawnRequest& r, const LaunchFds& fds, pid_t* pid) {
   posix_spawn_file_actions_adddup2(&fa, fds.out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, fds.err[1], 2);
   if (r.control) posix_spawn_file_actions_adddup2(&fa, fds.control[1], layout::kControlFd);
+  if (fds.runtime >= 0) posix_spawn_file_actions_adddup2(&fa, fds.runtime, layout::kRuntimeFd);
   posix_spawn_file_actions_addchdir_np(&fa, r.working_dir.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -214,6 +217,12 @@ Result<std::unique_ptr<InstanceProcess>> spawn_instance(const SpawnRequest& requ
     }
     fds.control[1] = above_control_fd(fds.control[1]);
     if (fds.control[1] < 0) return spawn_error("fcntl", errno);
+  }
+  if (request.runtime_fd >= 0) {
+    // A copy above both fixed numbers, so that dup2() onto kRuntimeFd copies it
+    // (and drops close-on-exec) and the control socket's dup2 cannot clobber it.
+    fds.runtime = ::fcntl(request.runtime_fd, F_DUPFD_CLOEXEC, layout::kRuntimeFd + 1);
+    if (fds.runtime < 0) return spawn_error("fcntl", errno);
   }
   pid_t pid = 0;
   int rc = spawn(request, fds, &pid);

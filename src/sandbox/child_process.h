@@ -50,12 +50,14 @@ class ChildProcess final : public InstanceProcess {
 
 // Starts `args` (args[0] an absolute path) with env in a new session: stdin
 // /dev/null, stdout/stderr to new pipes, and, when `control` is wanted, one end
-// of a new socket pair as fd 3. Errors carry code InternalError.System.
+// of a new socket pair as fd 3, and a copy of `runtime_fd` (when >= 0) as fd
+// 4. Errors carry code InternalError.System.
 struct SpawnRequest {
   std::vector<std::string> args;
   std::vector<std::string> env;
   std::string working_dir;
   bool control = false;
+  int runtime_fd = -1;
 };
 Result<std::unique_ptr<InstanceProcess>> spawn_instance(const SpawnRequest& request,
                                                          std::optional<Cgroup> cgroup);

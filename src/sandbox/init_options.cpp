@@ -28,6 +28,7 @@ std::vector<std::string> to_init_args(const InitOptions& o) {
   if (o.trace) a.insert(a.end(), {"--trace", std::to_string(o.launch_ns)});
   if (o.probe) a.push_back("--probe");
   if (o.rootless) a.push_back("--rootless");
+  if (o.runtime_fd) a.push_back("--runtime-fd");
   a.push_back("--");
   a.insert(a.end(), o.argv.begin(), o.argv.end());
   return a;
@@ -57,6 +58,8 @@ Result<InitOptions> parse_init_args(const std::vector<std::string>& args) {
       o.probe = true;
     } else if (a == "--rootless") {
       o.rootless = true;
+    } else if (a == "--runtime-fd") {
+      o.runtime_fd = true;
     } else if (a == "--cgroup-procs") {
       YUNFN_TRY(v, value(a));
       o.cgroup_procs.push_back(v);

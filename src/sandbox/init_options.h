@@ -26,6 +26,7 @@ struct InitOptions {
   bool trace = false;                     // print the set-up time breakdown to stderr
   bool probe = false;                     // set everything up, then exit 0 without exec
   bool rootless = false;                  // the platform is not root: user namespace first
+  bool runtime_fd = false;                // layout::kRuntimeFd is the runtime's (keep it open)
   std::vector<std::string> argv;          // the program to run
 };
 

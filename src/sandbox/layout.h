@@ -33,5 +33,8 @@ inline constexpr const char* kTapDevice = "tap0";
 // File descriptor on which sandbox-init sends the runtime API listener and the
 // network namespace to the platform (SCM_RIGHTS over a SOCK_SEQPACKET pair).
 inline constexpr int kControlFd = 3;
+// File descriptor on which the built-in runtimes find their end of the framed
+// runtime channel (a stream socket pair), when the platform gives one.
+inline constexpr int kRuntimeFd = 4;
 
 }  // namespace yunfn::sandbox::layout

@@ -101,8 +101,10 @@ class NamespaceSandbox final : public Sandbox {
     init.launch_ns = monotonic_ns();
     init.probe = probe;
     init.rootless = settings_.rootless;
+    init.runtime_fd = spec.runtime_fd >= 0;
     for (const auto& a : spec.argv) init.argv.push_back(rewrite_host_paths(a, paths));
-    SpawnRequest request{{settings_.self_exe.string(), "sandbox-init"}, {}, "/", /*control=*/true};
+    SpawnRequest request{{settings_.self_exe.string(), "sandbox-init"}, {}, "/", /*control=*/true,
+                         spec.runtime_fd};
     for (auto& a : to_init_args(init)) request.args.push_back(std::move(a));
     for (const auto& e : spec.env) request.env.push_back(rewrite_host_paths(e, paths));
     return spawn_instance(request, std::move(cg));

@@ -430,6 +430,7 @@ int run_init(const InitOptions& o, const std::vector<std::string>& env, int sync
   if (runtime < 0) return report_errno("fork");
   if (runtime == 0) exec_runtime(o, env, trace);
   ::close_range(0, 2, 0);  // the log pipes belong to the runtime alone
+  if (o.runtime_fd) ::close(layout::kRuntimeFd);  // and so does its channel: its end closes when it exits
   return reap_until_runtime_ends(runtime, sync, layout::kControlFd);
 }
 
@@ -474,6 +475,7 @@ int run_isolated_instance(const InitOptions& o) {
   }
   ::close(sync[1]);
   ::close(layout::kControlFd);
+  if (o.runtime_fd) ::close(layout::kRuntimeFd);
   if (o.rootless) {
     bool mapped = write_id_maps("/proc/" + std::to_string(init), 0, ::geteuid(), 0, ::getegid());
     send_byte(sync[0], mapped ? kProceed : kFailed);

@@ -30,8 +30,9 @@ class ProcessSandbox final : public Sandbox {
     InitOptions init;
     if (cg) init.cgroup_procs = cg->procs_files();
     init.argv = spec.argv;
+    init.runtime_fd = spec.runtime_fd >= 0;
     SpawnRequest request{{config_.self_exe.string(), "sandbox-init"}, spec.env,
-                         spec.working_dir.string(), /*control=*/false};
+                         spec.working_dir.string(), /*control=*/false, spec.runtime_fd};
     for (auto& a : to_init_args(init)) request.args.push_back(std::move(a));
     return spawn_instance(request, std::move(cg));
   }

@@ -28,6 +28,7 @@ struct LaunchSpec {
   std::vector<std::string> argv;        // argv[0] is an absolute path
   std::vector<std::string> env;         // "KEY=VALUE"
   std::filesystem::path working_dir;    // the function's code directory
+  int runtime_fd = -1;                  // handed to the runtime as layout::kRuntimeFd; the caller keeps it
   int memory_mb = 128;                  // memory limit (cgroups), 0 = none
   int max_pids = 1024;                  // process/thread limit (cgroups)
   // Namespace isolation only (ignored by `none`):

@@ -33,8 +33,11 @@ int sandbox_init_main(int argc, char** argv) {
     std::fprintf(stderr, "yunfn %s\n", options.error().message.c_str());
     return 126;
   }
-  // Only stdin/stdout/stderr (and, isolated, the control socket) are the instance's.
-  ::close_range(options->isolate ? layout::kControlFd + 1 : layout::kControlFd, ~0U, 0);
+  // Only stdin/stdout/stderr (and, isolated, the control socket, and when
+  // given, the runtime channel) are the instance's.
+  if (!options->isolate) ::close(layout::kControlFd);
+  if (!options->runtime_fd) ::close(layout::kRuntimeFd);
+  ::close_range(layout::kRuntimeFd + 1, ~0U, 0);
   if (options->isolate) return run_isolated_instance(*options);
   if (auto s = join_cgroups(options->cgroup_procs); !s.ok()) {
     std::fprintf(stderr, "yunfn sandbox-init: %s\n", s.error().message.c_str());

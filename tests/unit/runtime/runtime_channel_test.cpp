@@ -3,10 +3,12 @@
 // server's loop, and the test plays the instance with a small blocking Beast
 // client, one connection per request like the language bootstraps.
 #include "runtime/runtime_channel.h"
+#include "runtime/runtime_frames.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -398,6 +400,182 @@ TEST_F(RuntimeChannelTest, CloseDuringAnInvocationAbortsIt) {
   });
   ASSERT_EQ(result.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(result.get().kind, ResultKind::kAborted);
+}
+
+// ---------------------------------------------------------------------------
+// Framed channel: the built-in runtimes' frames on a socket pair
+// ---------------------------------------------------------------------------
+
+// The test holds the runtime's end of the pair and speaks frames on it.
+class FramedChannelTest : public ::testing::Test {
+ protected:
+  static constexpr size_t kMaxBody = 1024;
+
+  void SetUp() override {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    runtime_end_ = pair[1];
+    timeval tv{15, 0};  // a hung channel fails the test instead of hanging it
+    ::setsockopt(runtime_end_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    channel_ = loop_.call([&] {
+      auto channel = RuntimeChannel::create_unbound(loop_.executor(), kMaxBody, 0);
+      channel->serve_frames(pair[0]);
+      return channel;
+    });
+  }
+  void TearDown() override {
+    loop_.call([this] {
+      channel_->close();
+      channel_.reset();
+      return 0;
+    });
+    if (runtime_end_ >= 0) ::close(runtime_end_);
+  }
+
+  void send_frame(char type, const std::string& payload) {
+    std::string out;
+    frames::append(out, type, payload);
+    ASSERT_EQ(::send(runtime_end_, out.data(), out.size(), MSG_NOSIGNAL), static_cast<ssize_t>(out.size()));
+  }
+  void send_raw(const std::string& bytes) {
+    ASSERT_EQ(::send(runtime_end_, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+  }
+  // Reads one frame as the runtime would: its type byte and payload ("" on EOF).
+  std::string read_frame() {
+    std::string header = read_exactly(frames::kHeaderBytes);
+    if (header.size() != frames::kHeaderBytes) return "";
+    return read_exactly(frames::announced_size(header.data()));
+  }
+  std::string read_exactly(size_t n) {
+    std::string out(n, '\0');
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::recv(runtime_end_, out.data() + got, n - got, 0);
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    out.resize(got);
+    return out;
+  }
+  std::future<InitOutcome> wait_init(steady::duration timeout) {
+    auto ch = channel_;
+    auto deadline = steady::now() + timeout;
+    return loop_.spawn<InitOutcome>([ch, deadline]() -> Task<InitOutcome> {
+      std::string error;
+      co_return co_await ch->wait_init(Clock::system(), deadline, &error);
+    });
+  }
+  std::future<RuntimeResult> wait_result(steady::duration timeout) {
+    auto ch = channel_;
+    auto deadline = steady::now() + timeout;
+    return loop_.spawn<RuntimeResult>(
+        [ch, deadline]() -> Task<RuntimeResult> { co_return co_await ch->wait_result(Clock::system(), deadline); });
+  }
+  void post_event(const std::string& request_id, const std::string& body) {
+    loop_.call([&] {
+      channel_->post_event({request_id, body, 256, 4500});
+      return 0;
+    });
+  }
+
+  LoopThread loop_;
+  std::shared_ptr<RuntimeChannel> channel_;
+  int runtime_end_ = -1;
+};
+
+TEST_F(FramedChannelTest, ReadyFrameEndsInit) {
+  auto init = wait_init(10s);
+  EXPECT_TRUE(is_pending(init));
+  send_frame(frames::kInitReady, "");
+  ASSERT_EQ(init.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(init.get(), InitOutcome::kReady);
+}
+
+TEST_F(FramedChannelTest, InitErrorFrameCarriesItsPayload) {
+  auto ch = channel_;
+  auto init = loop_.spawn<std::string>([ch]() -> Task<std::string> {
+    std::string error;
+    auto outcome = co_await ch->wait_init(Clock::system(), steady::now() + 10s, &error);
+    co_return outcome == InitOutcome::kInitError ? error : "outcome " + std::to_string(static_cast<int>(outcome));
+  });
+  send_frame(frames::kInitError, R"({"errorType":"ImportError"})");
+  ASSERT_EQ(init.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(init.get(), R"({"errorType":"ImportError"})");
+}
+
+TEST_F(FramedChannelTest, AnEventGoesOutAsOneFrameAndTheResultFrameAnswersIt) {
+  send_frame(frames::kInitReady, "");
+  post_event("req-1", R"({"k":"v"})");
+  EXPECT_EQ(read_frame(), "Nreq-1\n256\n4500\n{\"k\":\"v\"}");
+  auto result = wait_result(10s);
+  EXPECT_TRUE(is_pending(result));
+  // Sent in two pieces: the channel waits for the whole frame.
+  std::string frame;
+  frames::append(frame, frames::kResponse, "\"done\"");
+  send_raw(frame.substr(0, 3));
+  EXPECT_TRUE(is_pending(result));
+  send_raw(frame.substr(3));
+  ASSERT_EQ(result.wait_for(5s), std::future_status::ready);
+  auto r = result.get();
+  EXPECT_EQ(r.kind, ResultKind::kResponse);
+  EXPECT_EQ(r.body, "\"done\"");
+}
+
+TEST_F(FramedChannelTest, AnErrorFrameIsTheInvocationsError) {
+  post_event("req-2", "{}");
+  EXPECT_EQ(read_frame().substr(0, 6), "Nreq-2");
+  send_frame(frames::kError, R"({"errorMessage":"boom"})");
+  auto r = wait_result(5s).get();
+  EXPECT_EQ(r.kind, ResultKind::kError);
+  EXPECT_EQ(r.body, R"({"errorMessage":"boom"})");
+}
+
+TEST_F(FramedChannelTest, AResultOverTheLimitIsTooLargeAndTheChannelGoesOn) {
+  post_event("req-3", "{}");
+  read_frame();
+  send_frame(frames::kResponse, std::string(kMaxBody + 10, 'x'));
+  auto r = wait_result(5s).get();
+  EXPECT_EQ(r.kind, ResultKind::kTooLarge);
+  // The oversized frame was dropped whole: the next invocation works.
+  post_event("req-4", "{}");
+  EXPECT_EQ(read_frame().substr(0, 6), "Nreq-4");
+  send_frame(frames::kResponse, "1");
+  auto next = wait_result(5s).get();
+  EXPECT_EQ(next.kind, ResultKind::kResponse);
+  EXPECT_EQ(next.body, "1");
+}
+
+// The process's exit, seen by the instance, ends the invocation (and says
+// how it ended); the EOF before it does not.
+TEST_F(FramedChannelTest, TheRuntimeClosingItsEndLeavesTheEndToTheProcessExit) {
+  post_event("req-5", "{}");
+  read_frame();
+  auto result = wait_result(30s);
+  ::close(std::exchange(runtime_end_, -1));
+  EXPECT_TRUE(is_pending(result, 300ms));
+  loop_.call([this] {
+    channel_->abort();  // what the instance's exit watcher does
+    return 0;
+  });
+  ASSERT_EQ(result.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(result.get().kind, ResultKind::kAborted);
+}
+
+TEST_F(FramedChannelTest, AFrameOutsideTheProtocolClosesTheChannelSoTheRuntimeExits) {
+  post_event("req-6", "{}");
+  read_frame();
+  auto result = wait_result(30s);
+  send_frame('?', "");
+  EXPECT_EQ(read_frame(), "");  // the platform closed its end
+  EXPECT_TRUE(is_pending(result, 100ms));
+}
+
+TEST_F(FramedChannelTest, ClosingTheChannelClosesTheRuntimesEnd) {
+  loop_.call([this] {
+    channel_->close();
+    return 0;
+  });
+  EXPECT_EQ(read_frame(), "");
 }
 
 }  // namespace
