@@ -26,8 +26,6 @@ Result<int> max_keys(const CosRequest& req, const char* name) {
   }
 }
 
-std::string quoted(const std::string& etag) { return "\"" + etag + "\""; }
-
 }  // namespace
 
 Reply Handlers::list_buckets(const CosRequest& req) {
@@ -125,7 +123,7 @@ Reply Handlers::list_objects(const CosRequest& req) {
   const bool owner = !v2 || req.param("fetch-owner").value_or("") == "true";
   for (const auto& o : listed->objects) {
     xml += "<Contents><Key>" + list_text(req, o.key) + "</Key><LastModified>" +
-           iso8601(o.last_modified_ms) + "</LastModified><ETag>" + xml_escape(quoted(o.etag)) +
+           iso8601(o.last_modified_ms) + "</LastModified><ETag>" + xml_escape(quoted_etag(o.etag)) +
            "</ETag><Size>" + std::to_string(o.size) + "</Size>" + (owner ? owner_xml() : "") +
            "<StorageClass>STANDARD</StorageClass></Contents>";
   }

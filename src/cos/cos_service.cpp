@@ -10,7 +10,7 @@
 
 namespace yunfn::cos {
 
-Result<std::unique_ptr<CosService>> CosService::start(CosServiceConfig config,
+Result<std::unique_ptr<CosService>> CosService::start(const CosServiceConfig& config,
                                                       SecretLookup secrets, const Clock& clock) {
   std::unique_ptr<CosService> s(new CosService());
   YUNFN_TRY(store, ObjectStore::open(config.root, clock));

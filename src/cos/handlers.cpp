@@ -33,6 +33,8 @@ bool plain(const CosRequest& req) {
 
 }  // namespace
 
+std::string quoted_etag(const std::string& etag) { return "\"" + etag + "\""; }
+
 std::string iso8601(int64_t unix_ms) {
   const std::time_t t = unix_ms / 1000;
   std::tm tm{};

@@ -66,6 +66,7 @@ class Handlers {
 };
 
 // Helpers shared by the handler files.
+std::string quoted_etag(const std::string& etag);  // "\"<etag>\"", as ETag headers and XML carry it
 std::string iso8601(int64_t unix_ms);    // 2024-01-02T03:04:05.000Z
 std::string http_date(int64_t unix_ms);  // Tue, 02 Jan 2024 03:04:05 GMT
 // An HTTP date (RFC 1123, also RFC 850 and asctime) as epoch seconds.

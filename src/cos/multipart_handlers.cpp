@@ -9,8 +9,6 @@ namespace {
 constexpr int kMaxPartNumber = 10000;
 constexpr size_t kMaxCompleteBody = 4 * 1024 * 1024;
 
-std::string quoted(const std::string& etag) { return "\"" + etag + "\""; }
-
 std::string unquoted(std::string etag) {
   const auto b = etag.find_first_not_of(" \t\r\n\"");
   const auto e = etag.find_last_not_of(" \t\r\n\"");
@@ -52,7 +50,7 @@ Task<Reply> Handlers::upload_part(const CosRequest& req, RequestBody& body) {
       upload->upload_id, PartInfo{*number, received->size, received->etag, now_ms(), received->file});
   if (!committed.ok()) co_return error_reply(committed.error(), req);
   Reply r;
-  r.headers.emplace_back("ETag", quoted(received->etag));
+  r.headers.emplace_back("ETag", quoted_etag(received->etag));
   co_return r;
 }
 
@@ -74,7 +72,7 @@ Reply Handlers::list_parts(const CosRequest& req) {
       break;
     }
     items += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><LastModified>" +
-             iso8601(p.last_modified_ms) + "</LastModified><ETag>" + xml_escape(quoted(p.etag)) +
+             iso8601(p.last_modified_ms) + "</LastModified><ETag>" + xml_escape(quoted_etag(p.etag)) +
              "</ETag><Size>" + std::to_string(p.size) + "</Size></Part>";
     last = p.number;
     ++listed;
@@ -145,7 +143,7 @@ Task<Reply> Handlers::complete_upload(const CosRequest& req, RequestBody& body) 
   co_return xml_reply("<CompleteMultipartUploadResult><Location>" +
                       xml_escape(host + req.resource()) + "</Location><Bucket>" +
                       xml_escape(req.bucket) + "</Bucket><Key>" + xml_escape(req.key) +
-                      "</Key><ETag>" + xml_escape(quoted(done->etag)) +
+                      "</Key><ETag>" + xml_escape(quoted_etag(done->etag)) +
                       "</ETag></CompleteMultipartUploadResult>");
 }
 

@@ -50,6 +50,8 @@ Status check_object_key(std::string_view key) {
                                    " bytes, at most 850 are allowed"};
   if (key.find('\0') != std::string_view::npos)
     return Error{"InvalidArgument", "The object key contains a NUL byte"};
+  if (key.front() == '/')
+    return Error{"InvalidArgument", "The object key starts with '/' (an empty path segment)"};
   if (key.find("//") != std::string_view::npos)
     return Error{"InvalidArgument", "The object key contains an empty path segment (//)"};
   size_t start = 0;

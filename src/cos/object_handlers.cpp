@@ -12,8 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string quoted(const std::string& etag) { return "\"" + etag + "\""; }
-
 // True when the If-Match / If-None-Match list names `etag` (or is "*").
 bool etag_listed(const std::string& list, const std::string& etag) {
   size_t start = 0;
@@ -59,7 +57,7 @@ void add_object_headers(Reply& r, const ObjectInfo& o, const CosRequest& req) {
     auto v = req.param(param);
     return v ? *v : stored;
   };
-  r.headers.emplace_back("ETag", quoted(o.etag));
+  r.headers.emplace_back("ETag", quoted_etag(o.etag));
   r.headers.emplace_back("Last-Modified", http_date(o.last_modified_ms));
   r.headers.emplace_back("Accept-Ranges", "bytes");
   r.headers.emplace_back("x-cos-storage-class", "STANDARD");
@@ -115,7 +113,7 @@ Task<Reply> Handlers::put_object(const CosRequest& req, RequestBody& body) {
   auto committed = store_.commit_object(info, "cos:ObjectCreated:Put", origin(req));
   if (!committed.ok()) co_return error_reply(committed.error(), req);
   Reply r;
-  r.headers.emplace_back("ETag", quoted(info.etag));
+  r.headers.emplace_back("ETag", quoted_etag(info.etag));
   co_return r;
 }
 
@@ -158,7 +156,7 @@ Reply Handlers::copy_object(const CosRequest& req) {
                   replace ? attributes_from(req) : from->attributes, now_ms(), *file};
   auto committed = store_.commit_object(info, "cos:ObjectCreated:Copy", origin(req));
   if (!committed.ok()) return error_reply(committed.error(), req);
-  return xml_reply("<CopyObjectResult><ETag>" + xml_escape(quoted(info.etag)) +
+  return xml_reply("<CopyObjectResult><ETag>" + xml_escape(quoted_etag(info.etag)) +
                    "</ETag><LastModified>" + iso8601(info.last_modified_ms) +
                    "</LastModified><CRC64></CRC64></CopyObjectResult>");
 }
@@ -177,7 +175,7 @@ Reply Handlers::get_object(const CosRequest& req) {
     if (failed->code == "NotModified") {
       Reply r;
       r.status = http::status::not_modified;
-      r.headers.emplace_back("ETag", quoted(o.etag));
+      r.headers.emplace_back("ETag", quoted_etag(o.etag));
       r.headers.emplace_back("Last-Modified", http_date(o.last_modified_ms));
       return r;
     }

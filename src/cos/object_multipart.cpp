@@ -85,7 +85,7 @@ Result<UploadInfo> ObjectStore::get_upload(const std::string& bucket, const std:
   return u;
 }
 
-Status ObjectStore::commit_part(const std::string& upload_id, PartInfo part) {
+Status ObjectStore::commit_part(const std::string& upload_id, const PartInfo& part) {
   std::string replaced;
   {
     std::lock_guard lock(mu_);
@@ -168,26 +168,31 @@ Result<ObjectInfo> ObjectStore::complete_upload(const UploadInfo& upload,
   std::vector<PartInfo> chosen;
   std::string md5s;
   int64_t size = 0;
-  for (size_t i = 0; i < wanted.size(); ++i) {
-    if (i > 0 && wanted[i].number <= wanted[i - 1].number)
+  // Checked in this order, whichever part breaks a rule: order, existence, size.
+  for (size_t i = 1; i < wanted.size(); ++i) {
+    if (wanted[i].number <= wanted[i - 1].number)
       return Error{"InvalidPartOrder",
                    "The list of parts was not in ascending order. The parts list must be "
                    "specified in order by part number."};
+  }
+  for (const auto& want : wanted) {
     const PartInfo* found = nullptr;
     for (const auto& p : stored) {
-      if (p.number == wanted[i].number) found = &p;
+      if (p.number == want.number) found = &p;
     }
-    if (found == nullptr || found->etag != wanted[i].etag)
-      return Error{"InvalidPart", "Part " + std::to_string(wanted[i].number) +
+    if (found == nullptr || found->etag != want.etag)
+      return Error{"InvalidPart", "Part " + std::to_string(want.number) +
                                       " could not be found or its ETag does not match"};
-    if (i + 1 < wanted.size() && found->size < kMinPartSize)
-      return Error{"EntityTooSmall", "Part " + std::to_string(found->number) +
-                                         " is smaller than the minimum part size of 1 MB"};
     chosen.push_back(*found);
-    size += found->size;
+  }
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    if (i + 1 < chosen.size() && chosen[i].size < kMinPartSize)
+      return Error{"EntityTooSmall", "Part " + std::to_string(chosen[i].number) +
+                                         " is smaller than the minimum part size of 1 MB"};
+    size += chosen[i].size;
     // The multipart ETag is the MD5 of the parts' raw MD5s.
-    for (size_t h = 0; h + 1 < found->etag.size(); h += 2)
-      md5s.push_back(static_cast<char>(std::stoi(found->etag.substr(h, 2), nullptr, 16)));
+    for (size_t h = 0; h + 1 < chosen[i].etag.size(); h += 2)
+      md5s.push_back(static_cast<char>(std::stoi(chosen[i].etag.substr(h, 2), nullptr, 16)));
   }
   YUNFN_TRY(file, concatenate(chosen));
   ObjectInfo info{upload.bucket, upload.key, size,

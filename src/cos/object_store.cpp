@@ -299,7 +299,7 @@ void ObjectStore::upsert_locked(const ObjectInfo& info, const std::string& event
   insert_event(info, event_name, origin);
 }
 
-Status ObjectStore::commit_object(ObjectInfo info, const std::string& event_name,
+Status ObjectStore::commit_object(const ObjectInfo& info, const std::string& event_name,
                                   const EventOrigin& origin) {
   std::string replaced;
   {

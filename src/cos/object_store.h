@@ -119,7 +119,7 @@ class ObjectStore final : public ObjectEventSource {
   // Commits an object whose bytes are already in data/`info.file` together with
   // its outbox event; the replaced object's file is removed afterwards. On an
   // error the data file is removed. Errors: NoSuchBucket, InternalError (disk full).
-  Status commit_object(ObjectInfo info, const std::string& event_name, const EventOrigin& origin);
+  Status commit_object(const ObjectInfo& info, const std::string& event_name, const EventOrigin& origin);
   // Deletes an object (no error and no event when it does not exist).
   // Errors: NoSuchBucket. `deleted` tells whether there was an object.
   Status delete_object(const std::string& bucket, const std::string& key,
@@ -132,7 +132,7 @@ class ObjectStore final : public ObjectEventSource {
   // Errors: NoSuchUpload (also when the upload is of another bucket/key).
   Result<UploadInfo> get_upload(const std::string& bucket, const std::string& key,
                                 const std::string& upload_id);
-  Status commit_part(const std::string& upload_id, PartInfo part);
+  Status commit_part(const std::string& upload_id, const PartInfo& part);
   Result<std::vector<PartInfo>> list_parts(const std::string& upload_id);
   std::vector<UploadInfo> list_uploads(const std::string& bucket, const std::string& prefix,
                                        int max_uploads);

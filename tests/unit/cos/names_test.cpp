@@ -32,7 +32,7 @@ TEST(ObjectKey, Rules) {
   EXPECT_TRUE(check_object_key("dir/").ok());
   EXPECT_EQ(check_object_key(std::string(851, 'k')).error().code, "KeyTooLong");
   EXPECT_TRUE(check_object_key(std::string(850, 'k')).ok());
-  for (const std::string bad : {std::string("a/../b"), std::string(".."), std::string("./a"),
+  for (const std::string& bad : {std::string("a/../b"), std::string(".."), std::string("./a"),
                                 std::string("a/."), std::string("a//b"), std::string("/a"),
                                 std::string("a\0b", 3), std::string()}) {
     auto r = check_object_key(bad);
