@@ -57,7 +57,12 @@ void CosService::stop() {
 }
 
 CosService::~CosService() {
-  stop();
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    // Only a broken thread or promise can throw here; the loop is gone either way.
+    spdlog::error("cos: stopping the bucket service: {}", e.what());
+  }
   // Connection coroutines still suspended are destroyed with the io_context,
   // while the handlers and the store they use are still alive.
   listener_.reset();

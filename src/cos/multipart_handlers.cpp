@@ -9,7 +9,7 @@ namespace {
 constexpr int kMaxPartNumber = 10000;
 constexpr size_t kMaxCompleteBody = 4 * 1024 * 1024;
 
-std::string unquoted(std::string etag) {
+std::string unquoted(const std::string& etag) {
   const auto b = etag.find_first_not_of(" \t\r\n\"");
   const auto e = etag.find_last_not_of(" \t\r\n\"");
   return b == std::string::npos ? "" : etag.substr(b, e - b + 1);

@@ -20,7 +20,7 @@ std::string bucket_from_host(std::string host) {
   if (colon != std::string::npos) host.resize(colon);
   const auto dot = host.find('.');
   if (dot == std::string::npos || dot == 0) return "";
-  const std::string label = host.substr(0, dot);
+  std::string label = host.substr(0, dot);
   const std::string rest = host.substr(dot + 1);
   const bool service_domain = rest.rfind("cos.", 0) == 0 || rest.rfind("s3.", 0) == 0 ||
                               rest.rfind("s3-", 0) == 0 || rest == "localhost";

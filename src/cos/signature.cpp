@@ -232,7 +232,10 @@ std::string cos_v5_signature(const std::string& secret_key, const std::string& k
   std::sort(headers.begin(), headers.end());
   auto join = [](const std::vector<std::pair<std::string, std::string>>& kv) {
     std::string out;
-    for (const auto& [k, v] : kv) out += (out.empty() ? "" : "&") + k + "=" + v;
+    for (const auto& [k, v] : kv) {
+      if (!out.empty()) out += '&';
+      out.append(k).append("=").append(v);
+    }
     return out;
   };
   const std::string http_string =
@@ -253,7 +256,10 @@ std::string sigv4_signature(const std::string& secret_key, const std::string& am
   }
   std::sort(params.begin(), params.end());
   std::string query;
-  for (const auto& [k, v] : params) query += (query.empty() ? "" : "&") + k + "=" + v;
+  for (const auto& [k, v] : params) {
+    if (!query.empty()) query += '&';
+    query.append(k).append("=").append(v);
+  }
   std::string canonical_headers;
   for (const auto& name : split(signed_headers, ';')) {
     std::string value = trim(header(req, name));
@@ -263,7 +269,7 @@ std::string sigv4_signature(const std::string& secret_key, const std::string& am
       if (c == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
       collapsed.push_back(c);
     }
-    canonical_headers += name + ":" + collapsed + "\n";
+    canonical_headers.append(name).append(":").append(collapsed).append("\n");
   }
   const std::string canonical = req.method + "\n" + canonical_uri + "\n" + query + "\n" +
                                 canonical_headers + "\n" + signed_headers + "\n" + payload_hash;
