@@ -98,3 +98,47 @@ def boto3_client(port, secret_key=TEST_SECRET_KEY, retries=1):
         aws_access_key_id=TEST_SECRET_ID, aws_secret_access_key=secret_key,
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
                       retries={"max_attempts": retries, "mode": "standard"}))
+
+
+def sigv4_headers(method, raw_path, host, payload_hash, extra=None, secret_id=TEST_SECRET_ID,
+                  secret_key=TEST_SECRET_KEY, region=REGION, when=None):
+    """Headers of an AWS Signature V4 request (header form) signing host, x-amz-date,
+    x-amz-content-sha256 and `extra`; raw_path is the path as sent."""
+    import datetime
+    now = when or datetime.datetime.now(datetime.timezone.utc)
+    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+    scope = "%s/%s/s3/aws4_request" % (amz_date[:8], region)
+    headers = {"host": host, "x-amz-date": amz_date, "x-amz-content-sha256": payload_hash}
+    headers.update({k.lower(): v for k, v in (extra or {}).items()})
+    names = sorted(headers)
+    canonical = "\n".join([method, raw_path, "",
+                           "".join("%s:%s\n" % (n, headers[n].strip()) for n in names),
+                           ";".join(names), payload_hash])
+    sts = "AWS4-HMAC-SHA256\n%s\n%s\n%s" % (amz_date, scope,
+                                              hashlib.sha256(canonical.encode()).hexdigest())
+    key = ("AWS4" + secret_key).encode()
+    for part in (amz_date[:8], region, "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    sig = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+    out = {("Host" if n == "host" else n): headers[n] for n in names}
+    out["Authorization"] = ("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s"
+                            % (secret_id, scope, ";".join(names), sig))
+    return out
+
+
+def send(port, method, target, headers, body_chunks):
+    """Sends a request whose body is written as the given pieces (no Content-Length is
+    added); returns a Response."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        for k, v in headers.items():
+            conn.putheader(k, v)
+        conn.endheaders()
+        for piece in body_chunks:
+            conn.send(piece)
+        resp = conn.getresponse()
+        data = resp.read()
+        return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
+    finally:
+        conn.close()

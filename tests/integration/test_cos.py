@@ -20,7 +20,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from cos_client import APPID, boto3_client, cos_v5_authorization, raw_request
+from cos_client import (APPID, boto3_client, cos_v5_authorization, raw_request, send,
+                        sigv4_headers)
 from yunfnlib import TEST_SECRET_ID, TEST_SECRET_KEY, Server, ServerTestCase, unique_name
 
 try:
@@ -304,6 +305,44 @@ class BotoBucketTest(CosCase):
             urllib.request.urlopen(expired, timeout=10)
         self.assertEqual(cm.exception.code, 403)
         self.assertIn(b"<Code>AccessDenied</Code>", cm.exception.read())
+
+    def test_chunked_transfer_encoding_upload(self):
+        # cos-nodejs-sdk-v5 2.x streams uploads this way, without a Content-Length.
+        path = "/%s/chunked.bin" % self.bucket
+        host = "127.0.0.1:%d" % self.port
+        pieces = [os.urandom(70_000), os.urandom(1), os.urandom(300_000)]
+        framed = [b"%x\r\n%s\r\n" % (len(p), p) for p in pieces] + [b"0\r\n\r\n"]
+        headers = {"Host": host, "Transfer-Encoding": "chunked",
+                   "Authorization": cos_v5_authorization("PUT", path, {"host": host})}
+        r = send(self.port, "PUT", path, headers, framed)
+        self.assertEqual(r.status, 200, r.body)
+        data = b"".join(pieces)
+        self.assertEqual(r.headers["etag"], '"%s"' % hashlib.md5(data).hexdigest())
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="chunked.bin")["Body"].read(),
+                         data)
+
+    def test_aws_chunked_streaming_payload(self):
+        # STREAMING-AWS4-HMAC-SHA256-PAYLOAD: the seed signature is checked, the framing
+        # decoded; the stored object is the decoded bytes.
+        path = "/%s/streamed.bin" % self.bucket
+        host = "127.0.0.1:%d" % self.port
+        pieces = [os.urandom(65536), os.urandom(1000)]
+        body = b"".join(b"%x;chunk-signature=%s\r\n%s\r\n" % (len(p), b"0" * 64, p)
+                        for p in pieces) + b"0;chunk-signature=%s\r\n\r\n" % (b"0" * 64)
+        extra = {"content-encoding": "aws-chunked",
+                 "x-amz-decoded-content-length": str(sum(map(len, pieces))),
+                 "content-length": str(len(body))}
+        headers = sigv4_headers("PUT", path, host, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", extra)
+        r = send(self.port, "PUT", path, headers, [body])
+        self.assertEqual(r.status, 200, r.body)
+        got = self.s3.get_object(Bucket=self.bucket, Key="streamed.bin")
+        self.assertEqual(got["Body"].read(), b"".join(pieces))
+        self.assertNotIn("ContentEncoding", got)
+        # A signed payload hash that is not the body's is refused.
+        headers = sigv4_headers("PUT", path, host, hashlib.sha256(b"other").hexdigest(),
+                                {"content-length": "4"})
+        r = send(self.port, "PUT", path, headers, [b"body"])
+        self.assertEqual((r.status, r.code()), (400, "XAmzContentSHA256Mismatch"))
 
     def test_wrong_key_is_refused(self):
         bad = boto3_client(self.port, secret_key="not-the-secret")

@@ -60,6 +60,7 @@ from yunfnlib import BIN, REPO, ServerOutputOnFailure, http_get
 
 API_PORT = 9001
 GATEWAY_PORT = 9080
+COS_PORT = 9002  # the bucket service (docs/cos.md)
 COMMAND_TIMEOUT = 120
 SKIP_MARKER = re.compile(r"#.*\breadme-test: skip\b")
 ASSIGNMENT = re.compile(r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S*$")
@@ -161,11 +162,11 @@ class DefaultServer:
         self._stderr = None
 
     def start(self, timeout=60):
-        for port in (API_PORT, GATEWAY_PORT):
+        for port in (API_PORT, GATEWAY_PORT, COS_PORT):
             if port_taken(port):
                 raise AssertionError(
                     "127.0.0.1:%d is taken: this test starts `yunfn server` with its default "
-                    "ports (API 9001, gateway 9080). Stop whatever listens there (e.g. a "
+                    "ports (API 9001, gateway 9080, bucket service 9002). Stop whatever listens there (e.g. a "
                     "server started by ./scripts/run.sh) and run the test again." % port)
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
