@@ -26,8 +26,8 @@ background) is replaced by the test's own start of exactly what run.sh execs,
 `build/yunfn server` with no flags, in the temporary directory: API on 127.0.0.1:9001,
 gateway on 127.0.0.1:9080, data in ./yunfn-data. A group whose sections do not start
 the server (the examples' READMEs say "with the server running") gets the same start
-before its first command. The test fails at once with a clear message when 9001 or
-9080 is taken, and always stops its server.
+before its first command. The test fails at once with a clear message when 9001,
+9080 or 9002 is taken, and always stops its server.
 
 Each section's table lists its commands in README order with the expected output of
 each; the README and the table must agree command for command (a new README command
