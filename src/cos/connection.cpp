@@ -156,8 +156,8 @@ Task<Result<size_t>> RequestBody::read_some(char* buf, size_t size) {
   co_return size - parser_.get().body().size;
 }
 
-Task<Result<RequestBody::Stored>> RequestBody::to_file(const fs::path& path, uint64_t max_size,
-                                                       bool aws_chunked) {
+Task<Result<RequestBody::Stored>> RequestBody::to_file(const fs::path& path,
+                                                       FileOptions options) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) co_return write_error("the object", errno);
   bool keep = false;
@@ -174,10 +174,10 @@ Task<Result<RequestBody::Stored>> RequestBody::to_file(const fs::path& path, uin
   AwsChunkedDecoder decoder;
   auto sink = [&](std::string_view data) -> Status {
     stored.size += data.size();
-    if (stored.size > max_size)
+    if (stored.size > options.max_size)
       return Error{"EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size"};
     md5.update(data);
-    sha.update(data);
+    if (options.sha256) sha.update(data);
     const int err = write_all(fd, data);
     if (err != 0) return write_error("the object", err);
     return ok_status();
@@ -187,13 +187,13 @@ Task<Result<RequestBody::Stored>> RequestBody::to_file(const fs::path& path, uin
     auto got = co_await read_some(buf.data(), buf.size());
     if (!got.ok()) co_return got.error();
     const std::string_view data(buf.data(), *got);
-    auto fed = aws_chunked ? decoder.feed(data, sink) : sink(data);
+    auto fed = options.aws_chunked ? decoder.feed(data, sink) : sink(data);
     if (!fed.ok()) co_return fed.error();
   }
-  if (aws_chunked && !decoder.done()) co_return incomplete();
+  if (options.aws_chunked && !decoder.done()) co_return incomplete();
   if (::fsync(fd) != 0) co_return write_error("the object", errno);
   stored.md5 = md5.finish();
-  stored.sha256 = sha.finish();
+  if (options.sha256) stored.sha256 = sha.finish();
   keep = true;
   co_return stored;
 }

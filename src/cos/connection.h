@@ -28,17 +28,21 @@ class RequestBody {
   RequestBody(beast::tcp_stream& stream, beast::flat_buffer& buffer, BodyParser& parser)
       : stream_(stream), buffer_(buffer), parser_(parser) {}
 
+  struct FileOptions {
+    uint64_t max_size = 0;
+    bool aws_chunked = false;  // decode the aws-chunked framing first
+    bool sha256 = false;       // also compute the SHA-256 (a signed SigV4 payload)
+  };
   struct Stored {
     uint64_t size = 0;
     std::string md5;     // raw 16 bytes
-    std::string sha256;  // raw 32 bytes
+    std::string sha256;  // raw 32 bytes, when asked for
   };
   // Streams the body into a new file at `path` and fsyncs it. On any error
-  // the file is removed. `aws_chunked` decodes that framing first. Errors:
-  // IncompleteBody (short body, client gone), EntityTooLarge (over max_size),
-  // InternalError (disk full or another write error).
-  Task<Result<Stored>> to_file(const std::filesystem::path& path, uint64_t max_size,
-                               bool aws_chunked);
+  // the file is removed. Errors: IncompleteBody (short body, client gone),
+  // EntityTooLarge (over max_size), InternalError (disk full or another
+  // write error).
+  Task<Result<Stored>> to_file(const std::filesystem::path& path, FileOptions options);
   // Reads a small body (XML documents); EntityTooLarge over `limit`.
   Task<Result<std::string>> to_string(size_t limit);
   // True when the whole body has been read (or there was none).

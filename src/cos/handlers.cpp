@@ -170,8 +170,15 @@ Task<Result<Handlers::Received>> Handlers::receive(const CosRequest& req, Reques
       co_return Error{"InvalidArgument", "Content-Length is not a number"};
     }
   }
+  // A signed SigV4 payload names its SHA-256, which is then checked.
+  const std::string payload_hash = req.header("x-amz-content-sha256");
+  const bool check_sha = payload_hash.size() == 64;
   const auto temp = store_.new_temp_path();
-  auto stored = co_await body.to_file(temp, config_.max_object_size, req.auth.aws_chunked);
+  RequestBody::FileOptions options;
+  options.max_size = config_.max_object_size;
+  options.aws_chunked = req.auth.aws_chunked;
+  options.sha256 = check_sha;
+  auto stored = co_await body.to_file(temp, options);
   if (!stored.ok()) co_return stored.error();
   auto drop = [&temp] {
     std::error_code ec;
@@ -181,8 +188,7 @@ Task<Result<Handlers::Received>> Handlers::receive(const CosRequest& req, Reques
     drop();
     co_return Error{"BadDigest", "The Content-MD5 you specified did not match what we received"};
   }
-  const std::string payload_hash = req.header("x-amz-content-sha256");
-  if (payload_hash.size() == 64 && lower(payload_hash) != crypto::hex(stored->sha256)) {
+  if (check_sha && lower(payload_hash) != crypto::hex(stored->sha256)) {
     drop();
     co_return Error{"XAmzContentSHA256Mismatch",
                     "The provided 'x-amz-content-sha256' header does not match what was computed"};
