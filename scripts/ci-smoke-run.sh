@@ -17,7 +17,7 @@ die() {
 
 # A first run: no data directory yet, the default ports free, no keys in the environment.
 [ ! -e yunfn-data ] || die "./yunfn-data exists; this check needs a clean clone"
-for port in 9001 9080; do
+for port in 9001 9080 9002; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     die "127.0.0.1:$port is taken; stop the process listening there"
   fi

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 (cd tests/integration/sdk-node && npm ci --no-audit --no-fund --silent) || true
+(cd tests/integration/cos-node && npm ci --no-audit --no-fund --silent) || true
 build_dir=build
 [ "${SANITIZE:-0}" = 1 ] && build_dir=build-asan
 BUILD_DIR=$build_dir scripts/build.sh

@@ -35,6 +35,9 @@ int server_main(int argc, char** argv) {
   app.add_option("--listen", listen, "API address HOST:PORT (port 0 picks a free one)");
   app.add_option("--gateway-listen", gateway_listen,
                  "HTTP gateway address HOST:PORT for apigw triggers and web functions");
+  std::string cos_listen = "127.0.0.1:9002";
+  app.add_option("--cos-listen", cos_listen,
+                 "bucket service (COS XML API) address HOST:PORT, or `off`");
   app.add_option("--data-dir", data_dir, "data directory");
   app.add_option("--idle-timeout", idle_timeout, "seconds an idle instance is kept")->check(CLI::Range(1, 86400));
   app.add_option("--log-retention-days", config.log_retention_days, "days invocation logs are kept")
@@ -87,6 +90,11 @@ int server_main(int argc, char** argv) {
   }
   if (!parse_host_port(gateway_listen, config.gateway_host, config.gateway_port)) {
     std::cerr << "yunfn: --gateway-listen must be HOST:PORT\n";
+    return 2;
+  }
+  config.cos_enabled = cos_listen != "off";
+  if (config.cos_enabled && !parse_host_port(cos_listen, config.cos_host, config.cos_port)) {
+    std::cerr << "yunfn: --cos-listen must be HOST:PORT or off\n";
     return 2;
   }
   config.data_dir = data_dir;

@@ -17,6 +17,7 @@
 #include "control/code_package.h"
 #include "control/function_service.h"
 #include "control/version_service.h"
+#include "cos/cos_service.h"
 #include "gateway/apigw_trigger.h"
 #include "gateway/gateway_server.h"
 #include "invoke/async_queue.h"
@@ -79,6 +80,24 @@ Task<void> purge_logs(store::Store& store, const Clock& clock, int retention_day
     timer.expires_after(std::chrono::hours(1));
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+}
+
+// Starts the bucket service on its own thread, signed with the API keys; null
+// when `--cos-listen off`. Its events() outbox feeds the cos trigger.
+std::unique_ptr<cos::CosService> start_cos(const ServerConfig& config, const SecretPair& keys,
+                                           const Clock& clock) {
+  if (!config.cos_enabled) return nullptr;
+  cos::CosServiceConfig cos_config;
+  cos_config.host = config.cos_host;
+  cos_config.port = config.cos_port;
+  cos_config.root = config.data_dir / "cos";
+  auto secrets = [keys](const std::string& id) -> std::optional<std::string> {
+    if (id == keys.secret_id) return keys.secret_key;
+    return std::nullopt;
+  };
+  auto started = cos::CosService::start(cos_config, secrets, clock);
+  if (!started.ok()) throw std::runtime_error(started.error().message);
+  return std::move(started).value();
 }
 
 // Says loudly that instances run unisolated, why, and where the fix is.
@@ -218,6 +237,7 @@ int run_server(const ServerConfig& given) {
   listen("API (--listen)", config.listen_host, config.listen_port, [&api] { api.start(); });
   listen("gateway (--gateway-listen)", config.gateway_host, config.gateway_port,
          [&gateway] { gateway.start(); });
+  std::unique_ptr<cos::CosService> cos_service = start_cos(config, keys, clock);
   for (const Status& started : {apigw_ptr->reload(), concurrency.load(), async.start(), timer_ptr->start()}) {
     if (!started.ok()) {
       std::fprintf(stderr, "yunfn: cannot start: %s\n", started.error().message.c_str());
@@ -235,6 +255,7 @@ int run_server(const ServerConfig& given) {
     *alive = false;
     api.stop();
     gateway.stop();
+    if (cos_service) cos_service->stop();
     pools.shutdown();
     io.stop();
   });
@@ -244,6 +265,8 @@ int run_server(const ServerConfig& given) {
               sandbox->isolation().c_str(), fallback_reason.empty() ? "" : ", NOT isolated",
               config.data_dir.c_str());
   std::printf("yunfn: gateway listening on %s\n", gateway.base_url().c_str());
+  if (cos_service)
+    std::printf("yunfn: cos listening on http://%s:%u\n", config.cos_host.c_str(), cos_service->port());
   std::fflush(stdout);
   io.run();
   workers.join();

@@ -31,6 +31,10 @@ struct ServerConfig {
   std::chrono::milliseconds async_retry_delay{60000};  // between retries of failed events
   int log_quota_mb_per_hour = 100;   // function output stored per function and hour
   int api_body_limit_mb = 10;        // SCF's limit for TC3-signed requests
+  // The bucket service (docs/cos.md); cos_enabled false: `--cos-listen off`.
+  bool cos_enabled = true;
+  std::string cos_host = "127.0.0.1";
+  unsigned short cos_port = 9002;
   std::string tls_cert_file;         // both set: the API is served over HTTPS
   std::string tls_key_file;
 };

@@ -26,8 +26,8 @@ background) is replaced by the test's own start of exactly what run.sh execs,
 `build/yunfn server` with no flags, in the temporary directory: API on 127.0.0.1:9001,
 gateway on 127.0.0.1:9080, data in ./yunfn-data. A group whose sections do not start
 the server (the examples' READMEs say "with the server running") gets the same start
-before its first command. The test fails at once with a clear message when 9001 or
-9080 is taken, and always stops its server.
+before its first command. The test fails at once with a clear message when 9001,
+9080 or 9002 is taken, and always stops its server.
 
 Each section's table lists its commands in README order with the expected output of
 each; the README and the table must agree command for command (a new README command
@@ -60,6 +60,7 @@ from yunfnlib import BIN, REPO, ServerOutputOnFailure, http_get
 
 API_PORT = 9001
 GATEWAY_PORT = 9080
+COS_PORT = 9002  # the bucket service (docs/cos.md)
 COMMAND_TIMEOUT = 120
 SKIP_MARKER = re.compile(r"#.*\breadme-test: skip\b")
 ASSIGNMENT = re.compile(r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S*$")
@@ -161,11 +162,11 @@ class DefaultServer:
         self._stderr = None
 
     def start(self, timeout=60):
-        for port in (API_PORT, GATEWAY_PORT):
+        for port in (API_PORT, GATEWAY_PORT, COS_PORT):
             if port_taken(port):
                 raise AssertionError(
                     "127.0.0.1:%d is taken: this test starts `yunfn server` with its default "
-                    "ports (API 9001, gateway 9080). Stop whatever listens there (e.g. a "
+                    "ports (API 9001, gateway 9080, bucket service 9002). Stop whatever listens there (e.g. a "
                     "server started by ./scripts/run.sh) and run the test again." % port)
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(

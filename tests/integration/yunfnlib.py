@@ -338,6 +338,7 @@ def scf_time(ts):
 # ----------------------------------------------------------------------------------------
 
 _LISTEN_RE = re.compile(r"API listening on https?://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
+_COS_RE = re.compile(r"cos listening on http://[^\s:]+:(\d+)")
 _GATEWAY_RE = re.compile(
     r"gateway listening on http://([0-9.]+|\[[^\]]+\]|[A-Za-z0-9.-]+):(\d+)")
 
@@ -374,6 +375,7 @@ class Server:
         self.proc = None
         self.port = None
         self.gateway_port = None
+        self.cos_port = None  # the bucket service (docs/cos.md), when it runs
         self.stdout_lines = []
         self.starts = 0
         self._listen_event = threading.Event()
@@ -399,6 +401,7 @@ class Server:
         self._gateway_event.clear()
         self.port = None
         self.gateway_port = None
+        self.cos_port = None
         args = self.command_prefix + [BIN, "server", "--listen", self.listen,
                                       "--data-dir", self.data_dir]
         iso = os.environ.get("YUNFN_ITEST_ISOLATION")
@@ -410,6 +413,9 @@ class Server:
             for a in self.extra_args)
         if wants_gateway:
             args += ["--gateway-listen", "127.0.0.1:0"]
+        # The same for the bucket service's default port 9002.
+        if not any(a == "--cos-listen" or a.startswith("--cos-listen=") for a in self.extra_args):
+            args += ["--cos-listen", "127.0.0.1:0"]
         args += self.extra_args
         self._stderr_file = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
@@ -456,6 +462,9 @@ class Server:
                 if m and self.port is None:
                     self.port = int(m.group(2))
                     self._listen_event.set()
+                c = _COS_RE.search(line)
+                if c and self.cos_port is None:
+                    self.cos_port = int(c.group(1))
                 g = _GATEWAY_RE.search(line)
                 if g and self.gateway_port is None:
                     self.gateway_port = int(g.group(2))

@@ -1,0 +1,74 @@
+#include "cos/cos_service.h"
+
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+#include "cos/connection.h"
+#include "cos/handlers.h"
+#include "cos/object_store.h"
+
+namespace yunfn::cos {
+
+Result<std::unique_ptr<CosService>> CosService::start(const CosServiceConfig& config,
+                                                      SecretLookup secrets, const Clock& clock) {
+  std::unique_ptr<CosService> s(new CosService());
+  YUNFN_TRY(store, ObjectStore::open(config.root, clock));
+  s->store_ = std::move(store);
+  s->handlers_ = std::make_unique<Handlers>(*s->store_, std::move(secrets), clock,
+                                            HandlerConfig{config.region, config.appid});
+  s->io_ = std::make_unique<asio::io_context>(1);
+  Handlers* handlers = s->handlers_.get();
+  s->listener_ = std::make_unique<TcpListener>(
+      s->io_->get_executor(),
+      [handlers](std::shared_ptr<beast::tcp_stream> stream) {
+        return serve_connection(std::move(stream), [handlers](CosRequest& req, RequestBody& body) {
+          return handlers->handle(req, body);
+        });
+      },
+      config.max_connections);
+  try {
+    s->listener_->start(config.host, config.port);
+  } catch (const boost::system::system_error& e) {
+    return Error{"InternalError", "cannot listen on the bucket service (--cos-listen) address " +
+                                      config.host + ":" + std::to_string(config.port) + ": " +
+                                      e.code().message()};
+  }
+  s->port_ = s->listener_->port();
+  asio::io_context* io = s->io_.get();
+  s->thread_ = std::thread([io] {
+    auto guard = asio::make_work_guard(*io);
+    io->run();
+  });
+  return s;
+}
+
+void CosService::stop() {
+  if (!thread_.joinable()) return;
+  // The listener belongs to the service's thread: close it there, then end the loop.
+  std::promise<void> stopped;
+  asio::post(*io_, [this, &stopped] {
+    listener_->stop();
+    stopped.set_value();
+  });
+  stopped.get_future().wait();
+  io_->stop();
+  thread_.join();
+}
+
+CosService::~CosService() {
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    // Only a broken thread or promise can throw here; the loop is gone either way.
+    spdlog::error("cos: stopping the bucket service: {}", e.what());
+  }
+  // Connection coroutines still suspended are destroyed with the io_context,
+  // while the handlers and the store they use are still alive.
+  listener_.reset();
+  io_.reset();
+}
+
+ObjectEventSource& CosService::events() { return *store_; }
+
+}  // namespace yunfn::cos

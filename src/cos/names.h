@@ -1,0 +1,43 @@
+// The naming rules of the bucket service (bucket names, object keys) and the
+// URL encodings of COS and S3 requests. Pure functions; any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace yunfn::cos {
+
+// Longest object key in bytes, as COS (a longer one is KeyTooLong).
+inline constexpr size_t kMaxKeyBytes = 850;
+
+// Checks "<name>-<appid>": name of 1..50 lowercase letters, digits and '-', not
+// starting or ending with '-'; appid all digits. Error InvalidBucketName.
+Status check_bucket_name(std::string_view bucket);
+
+// Checks an object key (without its leading '/'): not empty, at most
+// kMaxKeyBytes (KeyTooLong), no NUL byte, no "//" and no path segment that is
+// "." or ".." (InvalidArgument). The key is never used as a file name; these
+// rules keep keys that file-system based tools would mangle out of buckets.
+Status check_object_key(std::string_view key);
+
+// Percent-encodes every byte except A-Z a-z 0-9 - _ . ~ (and '/' when
+// keep_slash), with uppercase hex: RFC 3986, as COS v5 and SigV4 sign.
+std::string uri_encode(std::string_view text, bool keep_slash);
+// Decodes %XX escapes (and '+' as space when plus_is_space). Malformed escapes
+// are kept as they are.
+std::string uri_decode(std::string_view text, bool plus_is_space);
+
+// One query parameter of a request: raw (as sent) and decoded.
+struct QueryParam {
+  std::string raw_name, raw_value;
+  std::string name, value;  // decoded
+  bool has_value = false;   // "a=" or "a=x" (not bare "a")
+};
+// Splits a query string (without '?') into its parameters, in order.
+std::vector<QueryParam> parse_query(std::string_view query);
+
+}  // namespace yunfn::cos
