@@ -1,6 +1,5 @@
 // Trigger actions: CreateTrigger, UpdateTrigger, UpdateTriggerStatus,
 // DeleteTrigger, ListTriggers. Each trigger type checks its own TriggerDesc.
-#include <cctype>
 
 #include "api/api_context.h"
 #include "api/params.h"
@@ -33,19 +32,6 @@ Json trigger_json(ApiContext& ctx, const store::TriggerRecord& t) {
     for (const auto& [k, v] : extra) j[k] = v;
   }
   return j;
-}
-
-Status check_trigger_name(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= 100 && std::isalpha(static_cast<unsigned char>(name[0]));
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') ok = false;
-  }
-  if (!ok) {
-    return make_error(errc::kInvalidParameterValueTriggerName,
-                      "TriggerName '" + name + "' is invalid: 1-100 letters, digits, '-' or '_', "
-                                               "starting with a letter");
-  }
-  return ok_status();
 }
 
 Result<bool> enable_param(const Params& p, bool fallback) {
@@ -86,8 +72,8 @@ Task<Result<Json>> create_trigger(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(custom, p.string("CustomArgument"));
   YUNFN_CO_TRY(description, p.string("Description"));
   YUNFN_CO_TRY(f, ctx.functions.get_function(ns, fn));
-  YUNFN_CO_TRY_STATUS(check_trigger_name(name));
   YUNFN_CO_TRY(handler, trigger_type(ctx, type));
+  YUNFN_CO_TRY_STATUS(handler->check_name(name));
   if (f.latest.config.type == store::FunctionType::kHttp && type != "apigw") {
     co_return invalid_value("Type", "a web function (Type HTTP) is reached over HTTP: only apigw "
                                     "triggers can be bound to it");

@@ -23,6 +23,7 @@ inline constexpr ErrorCode kResourceNotFoundFunctionVersion{"ResourceNotFound.Fu
 inline constexpr ErrorCode kResourceNotFoundNamespace{"ResourceNotFound.Namespace"};
 inline constexpr ErrorCode kResourceNotFoundQualifier{"ResourceNotFound.Qualifier"};
 inline constexpr ErrorCode kResourceNotFoundTrigger{"ResourceNotFound.Trigger"};
+inline constexpr ErrorCode kResourceNotFoundCos{"ResourceNotFound.Cos"};
 inline constexpr ErrorCode kResourceNotFoundVersion{"ResourceNotFound.Version"};
 
 // ResourceInUse: the resource exists already, or something still uses it.
@@ -31,6 +32,7 @@ inline constexpr ErrorCode kResourceInUseAlias{"ResourceInUse.Alias"};
 inline constexpr ErrorCode kResourceInUseFunction{"ResourceInUse.Function"};
 inline constexpr ErrorCode kResourceInUseNamespace{"ResourceInUse.Namespace"};
 inline constexpr ErrorCode kResourceInUseTrigger{"ResourceInUse.Trigger"};
+inline constexpr ErrorCode kResourceInUseCos{"ResourceInUse.Cos"};
 
 // InvalidParameterValue: a parameter has a bad value (the message names it).
 inline constexpr ErrorCode kInvalidParameterValue{"InvalidParameterValue"};

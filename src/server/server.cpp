@@ -22,6 +22,7 @@
 #include "gateway/gateway_server.h"
 #include "invoke/async_queue.h"
 #include "invoke/concurrency.h"
+#include "triggers/cos/cos_trigger.h"
 #include "triggers/timer/timer_trigger.h"
 #include "invoke/invoker.h"
 #include "pool/pool_manager.h"
@@ -202,6 +203,11 @@ int run_server(const ServerConfig& given) {
   auto timer = std::make_unique<triggers::TimerTrigger>(io.get_executor(), *store, async, clock);
   auto* timer_ptr = timer.get();
   trigger_types["timer"] = std::move(timer);
+  std::unique_ptr<cos::CosService> cos_service = start_cos(config, keys, clock);
+  auto cos_trigger = std::make_unique<triggers::CosTrigger>(
+      io.get_executor(), *store, async, cos_service ? &cos_service->events() : nullptr, clock);
+  auto* cos_trigger_ptr = cos_trigger.get();
+  trigger_types["cos"] = std::move(cos_trigger);
   gateway::RouteTable routes;
   gateway::GatewayServer gateway(io.get_executor(),
                                  {config.gateway_host, config.gateway_port, gateway_connections},
@@ -237,8 +243,8 @@ int run_server(const ServerConfig& given) {
   listen("API (--listen)", config.listen_host, config.listen_port, [&api] { api.start(); });
   listen("gateway (--gateway-listen)", config.gateway_host, config.gateway_port,
          [&gateway] { gateway.start(); });
-  std::unique_ptr<cos::CosService> cos_service = start_cos(config, keys, clock);
-  for (const Status& started : {apigw_ptr->reload(), concurrency.load(), async.start(), timer_ptr->start()}) {
+  for (const Status& started : {apigw_ptr->reload(), concurrency.load(), async.start(), timer_ptr->start(),
+                                cos_trigger_ptr->start()}) {
     if (!started.ok()) {
       std::fprintf(stderr, "yunfn: cannot start: %s\n", started.error().message.c_str());
       return 1;

@@ -16,6 +16,9 @@ namespace yunfn::triggers {
 class TriggerType {
  public:
   virtual ~TriggerType() = default;
+  // Checks TriggerName (InvalidParameterValue.TriggerName); by default a name
+  // of 1-100 letters, digits, '-' or '_' starting with a letter.
+  virtual Status check_name(const std::string& name);
   // Checks a new or updated trigger; may normalise trigger_desc in place.
   virtual Status check(store::TriggerRecord& trigger) = 0;
   // The trigger set changed (created, updated, enabled, deleted): reloads it;
