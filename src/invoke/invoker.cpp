@@ -63,6 +63,9 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
   spec.code_dir = code_dir;
   spec.argv = std::move(command.argv);
   spec.extra_env = std::move(command.extra_env);
+  if (platform_env_) {
+    for (auto& v : platform_env_(fn.ns, fn.name)) spec.extra_env.push_back(std::move(v));
+  }
   spec.framed_channel = command.framed;
   spec.public_net = c.public_net;
   spec.web = web;

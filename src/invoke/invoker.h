@@ -7,6 +7,7 @@
 // Owned by the server; invoke() runs on the loop thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <random>
 
@@ -30,6 +31,11 @@ class Invoker {
   Invoker(store::Store& store, store::CodeStore& code, pool::PoolManager& pools,
           control::VersionService& versions, Quota& quota, pool::RuntimePaths paths,
           const Clock& clock, uint64_t log_quota_bytes_per_hour);
+
+  // Variables ("K=V") every instance of a function gets besides its own and the
+  // runtime's (the bucket service's address, the function's keys). Set once at start.
+  using PlatformEnvironment = std::function<std::vector<std::string>(const std::string& ns, const std::string& fn)>;
+  void set_platform_environment(PlatformEnvironment f) { platform_env_ = std::move(f); }
 
   // Runs one synchronous invocation. Errors are invocation-level rejections
   // (function or qualifier missing, function not active, throttled); what
@@ -69,6 +75,7 @@ class Invoker {
   control::VersionService& versions_;
   Quota& quota_;
   pool::RuntimePaths paths_;
+  PlatformEnvironment platform_env_;
   const Clock& clock_;
   InvocationMetrics metrics_;
   logs::LogQuota log_quota_;  // function output stored per function and hour

@@ -18,6 +18,23 @@ std::optional<SecretPair> credentials_from_env() {
   return SecretPair{id, key};
 }
 
+namespace {
+constexpr std::string_view kFunctionKeyPrefix = "AKIDfn";
+}  // namespace
+
+SecretPair function_credentials(const SecretPair& server, const std::string& ns,
+                                const std::string& function) {
+  std::string id = std::string(kFunctionKeyPrefix) + crypto::sha256_hex(ns + "/" + function).substr(0, 30);
+  return {id, *function_secret(server, id)};
+}
+
+std::optional<std::string> function_secret(const SecretPair& server, const std::string& secret_id) {
+  if (!secret_id.starts_with(kFunctionKeyPrefix) || secret_id.size() != kFunctionKeyPrefix.size() + 30) {
+    return std::nullopt;
+  }
+  return crypto::hex(crypto::hmac_sha256(server.secret_key, "function-key/" + secret_id)).substr(0, 40);
+}
+
 std::optional<SecretPair> read_credentials(const std::filesystem::path& data_dir) {
   std::ifstream f(data_dir / "credentials");
   if (!f) return std::nullopt;

@@ -16,6 +16,14 @@ struct SecretPair {
 
 // Keys from the environment, if both variables are set.
 std::optional<SecretPair> credentials_from_env();
+// The keys a function's instances get (TENCENTCLOUD_SECRETID / SECRETKEY, as
+// SCF hands a function its role's keys): derived from the server's keys, one
+// pair per function, accepted by the bucket service only, never by the API.
+SecretPair function_credentials(const SecretPair& server, const std::string& ns,
+                                const std::string& function);
+// The secret key of a function key id (from function_credentials), when it is one.
+std::optional<std::string> function_secret(const SecretPair& server, const std::string& secret_id);
+
 // Keys stored in the data directory, if present and well-formed.
 std::optional<SecretPair> read_credentials(const std::filesystem::path& data_dir);
 // The server's keys: env, else stored, else newly generated and stored.

@@ -26,6 +26,7 @@
 #include "triggers/timer/timer_trigger.h"
 #include "invoke/invoker.h"
 #include "pool/pool_manager.h"
+#include "sandbox/layout.h"
 #include "sandbox/sandbox.h"
 #include "server/credentials.h"
 #include "store/code_store.h"
@@ -94,11 +95,36 @@ std::unique_ptr<cos::CosService> start_cos(const ServerConfig& config, const Sec
   cos_config.root = config.data_dir / "cos";
   auto secrets = [keys](const std::string& id) -> std::optional<std::string> {
     if (id == keys.secret_id) return keys.secret_key;
-    return std::nullopt;
+    return function_secret(keys, id);  // functions reach their buckets with their own keys
   };
   auto started = cos::CosService::start(cos_config, secrets, clock);
   if (!started.ok()) throw std::runtime_error(started.error().message);
   return std::move(started).value();
+}
+
+// What every instance finds besides its function's variables: the bucket
+// service's address as the instance reaches it (the host's loopback is
+// 10.0.2.2 inside a network namespace) and the function's own keys (docs/cos.md).
+invoke::Invoker::PlatformEnvironment platform_environment(const ServerConfig& config, unsigned short cos_port,
+                                                          const SecretPair& keys, const std::string& isolation) {
+  std::string cos_host;
+  if (cos_port != 0) {
+    const bool loopback = config.cos_host == "127.0.0.1" || config.cos_host == "0.0.0.0" ||
+                          config.cos_host == "localhost";
+    cos_host = (loopback && isolation == "namespace" ? std::string(sandbox::layout::kHostLoopbackAddress)
+                                                     : loopback ? "127.0.0.1" : config.cos_host) +
+               ":" + std::to_string(cos_port);
+  }
+  return [keys, cos_host](const std::string& ns, const std::string& fn) {
+    const SecretPair own = function_credentials(keys, ns, fn);
+    std::vector<std::string> env = {"TENCENTCLOUD_SECRETID=" + own.secret_id,
+                                    "TENCENTCLOUD_SECRETKEY=" + own.secret_key};
+    if (!cos_host.empty()) {
+      env.push_back("YUNFN_COS_HOST=" + cos_host);
+      env.push_back("YUNFN_COS_ENDPOINT=http://" + cos_host);
+    }
+    return env;
+  };
 }
 
 // Says loudly that instances run unisolated, why, and where the fix is.
@@ -204,6 +230,8 @@ int run_server(const ServerConfig& given) {
   auto* timer_ptr = timer.get();
   trigger_types["timer"] = std::move(timer);
   std::unique_ptr<cos::CosService> cos_service = start_cos(config, keys, clock);
+  invoker.set_platform_environment(
+      platform_environment(config, cos_service ? cos_service->port() : 0, keys, sandbox->isolation()));
   auto cos_trigger = std::make_unique<triggers::CosTrigger>(
       io.get_executor(), *store, async, cos_service ? &cos_service->events() : nullptr, clock);
   auto* cos_trigger_ptr = cos_trigger.get();

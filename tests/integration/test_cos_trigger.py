@@ -9,7 +9,7 @@ import unittest
 from xml.sax.saxutils import escape
 
 from cos_client import APPID, REGION, raw_request
-from yunfnlib import (Server, ServerTestCase, create_function, list_all_async_events,
+from yunfnlib import (NODE_RUNTIME, Server, ServerTestCase, create_function, list_all_async_events,
                       unique_name, wait_async_status)
 
 # Returns the event it got, so GetAsyncEventStatus shows it; fails when told to.
@@ -235,6 +235,73 @@ class CosTriggerRulesTest(CosTriggerCase):
         third = unique_name("cos-third")
         create_function(self.client, third, {"index.py": ECHO_PY})
         self.bind(third, self.bucket, event="cos:ObjectRemove:*")
+
+
+NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cos-node")
+
+# Reads the object that triggered it and writes a copy, with the official COS SDK
+# configured from the environment the platform gives every instance.
+NODE_COPY_FN = """
+const COS = require('cos-nodejs-sdk-v5');
+const cos = new COS({
+  SecretId: process.env.TENCENTCLOUD_SECRETID,
+  SecretKey: process.env.TENCENTCLOUD_SECRETKEY,
+  Protocol: 'http:',
+  Domain: '{Bucket}.cos.{Region}.myqcloud.com',
+  Ip: process.env.YUNFN_COS_HOST,
+});
+const call = (method, params) => new Promise((resolve, reject) =>
+  cos[method](params, (err, data) => (err ? reject(err) : resolve(data))));
+exports.main_handler = async (event) => {
+  const { name, appid } = event.Records[0].cos.cosBucket;
+  const key = event.Records[0].cos.cosObject.key.split('/').slice(3).join('/');
+  const Bucket = name + '-' + appid;
+  const Region = process.env.TENCENTCLOUD_REGION;
+  const got = await call('getObject', { Bucket, Region, Key: key });
+  await call('putObject', { Bucket, Region, Key: 'out/' + key.split('/').pop(),
+                            Body: got.Body.toString().toUpperCase() });
+  return { copied: key };
+};
+"""
+
+
+def node_package(code):
+    """index.js and the installed SDK (tests/integration/cos-node/node_modules)."""
+    files = {"index.js": code}
+    root = os.path.join(NODE_DIR, "node_modules")
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            path = os.path.join(dirpath, n)
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, NODE_DIR)] = f.read()
+    return files
+
+
+class FunctionReachesItsBucketTest(CosTriggerCase):
+    """A function in its sandbox reads and writes objects with the official COS SDK, at
+    the address and with the keys of its environment (the two-bucket-prefix pattern:
+    it writes under out/, its trigger watches in/)."""
+
+    def setUp(self):
+        super().setUp()
+        if not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "cos-nodejs-sdk-v5")):
+            self.skipTest("cos-nodejs-sdk-v5 is not installed (scripts/test.sh runs npm ci in %s)" % NODE_DIR)
+
+    def test_the_function_copies_the_object_through_the_sdk(self):
+        bucket = self.make_bucket("fnio")
+        fn = unique_name("cos-node")
+        create_function(self.client, fn, node_package(NODE_COPY_FN), runtime=NODE_RUNTIME,
+                        handler="index.main_handler", timeout=30)
+        self.bind(fn, bucket, prefix="in/")
+        self.put(bucket, "in/note.txt", b"made in the bucket")
+        [status] = self.cos_events(fn, 1, timeout=60)
+        self.assertEqual(status["Status"], "FINISHED", status)
+        self.assertEqual(json.loads(status["RetMsg"]), {"copied": "in/note.txt"})
+        r = raw_request(self.server.cos_port, "GET", "/%s/out/note.txt" % bucket)
+        self.assertEqual((r.status, r.body), (200, b"MADE IN THE BUCKET"))
+        # Written under out/, outside the trigger's prefix: it ran once.
+        time.sleep(1)
+        self.assertEqual(len(list_all_async_events(self.client, fn)), 1)
 
 
 class CosTriggerCrashTest(unittest.TestCase):
