@@ -596,6 +596,17 @@ class DiskFullTest(ServerTestCase):
         self.assertEqual(r.body, data)
 
 
+class FlagTest(unittest.TestCase):
+
+    def test_cos_listen_off(self):
+        server = Server(extra_args=["--cos-listen", "off"])
+        self.addCleanup(server.cleanup)
+        server.start()
+        self.assertIsNone(server.cos_port)
+        self.assertFalse(any("cos listening" in line for line in server.stdout_lines))
+        self.assertFalse(os.path.exists(cos_dir(server)))
+
+
 class CrashTest(unittest.TestCase):
     """kill -9 while an upload streams and right after one was acknowledged."""
 
