@@ -2,15 +2,15 @@
 // keyset pagination, multipart completion rules, crash leftovers.
 #include "cos/object_store.h"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 
-#include <gtest/gtest.h>
-
 #include "../temp_dir.h"
-#include "cos/hashing.h"
 #include "common/crypto.h"
+#include "cos/hashing.h"
 
 namespace yunfn::cos {
 namespace {
@@ -35,8 +35,9 @@ class ObjectStoreTest : public ::testing::Test {
   }
 
   void put(const std::string& key, const std::string& data = "x") {
-    ObjectInfo info{"b-1250000000", key, static_cast<int64_t>(data.size()),
-                    crypto::hex(md5(data)), {}, 1, file_with(data)};
+    ObjectInfo info{"b-1250000000",         key, static_cast<int64_t>(data.size()),
+                    crypto::hex(md5(data)), {},  1,
+                    file_with(data)};
     ASSERT_TRUE(store_->commit_object(info, "cos:ObjectCreated:Put", {"rid", "1.2.3.4", ""}).ok());
   }
 
@@ -115,9 +116,9 @@ TEST_F(ObjectStoreTest, CompleteChecksParts) {
   const std::string big(ObjectStore::kMinPartSize, 'a');
   const std::string small = "tail";
   for (auto [n, data] : {std::pair<int, std::string>{1, big}, {2, small}}) {
-    ASSERT_TRUE(store_->commit_part(upload->upload_id,
-                                    {n, static_cast<int64_t>(data.size()), crypto::hex(md5(data)),
-                                     1, file_with(data)})
+    ASSERT_TRUE(store_
+                    ->commit_part(upload->upload_id, {n, static_cast<int64_t>(data.size()),
+                                                      crypto::hex(md5(data)), 1, file_with(data)})
                     .ok());
   }
   const std::string e1 = crypto::hex(md5(big));
@@ -141,8 +142,9 @@ TEST_F(ObjectStoreTest, CompleteChecksParts) {
 TEST_F(ObjectStoreTest, SmallPartsBeforeTheLastAreRefused) {
   auto upload = store_->create_upload("b-1250000000", "k", {});
   for (int n : {1, 2}) {
-    ASSERT_TRUE(store_->commit_part(upload->upload_id,
-                                    {n, 1, crypto::hex(md5("z")), 1, file_with("z")}).ok());
+    ASSERT_TRUE(
+        store_->commit_part(upload->upload_id, {n, 1, crypto::hex(md5("z")), 1, file_with("z")})
+            .ok());
   }
   const std::string e = crypto::hex(md5("z"));
   EXPECT_EQ(store_->complete_upload(*upload, {{1, e}, {2, e}}, {}).error().code, "EntityTooSmall");
@@ -160,9 +162,10 @@ TEST_F(ObjectStoreTest, HundredThousandKeysListFast) {
     char key[32];
     for (int i = 0; i < 100000; ++i) {
       std::snprintf(key, sizeof key, "p%03d/k%06d", i % 100, i);
-      store::Statement st(db,
-                          "INSERT INTO objects(bucket, key, size, etag, attributes, "
-                          "last_modified_ms, file) VALUES('b-1250000000', ?1, 1, 'e', '{}', 1, ?1)");
+      store::Statement st(
+          db,
+          "INSERT INTO objects(bucket, key, size, etag, attributes, "
+          "last_modified_ms, file) VALUES('b-1250000000', ?1, 1, 'e', '{}', 1, ?1)");
       st.bind(1, std::string_view(key)).run();
     }
     db.exec("COMMIT");
