@@ -47,7 +47,8 @@ Status AwsChunkedDecoder::feed(std::string_view in,
         line_.push_back(in.front());
         in.remove_prefix(1);
         if (line_.back() == '\n') {
-          if (line_ != "\r\n" && line_ != "\n") return bad_framing("chunk data not followed by CRLF");
+          if (line_ != "\r\n" && line_ != "\n")
+            return bad_framing("chunk data not followed by CRLF");
           line_.clear();
           state_ = State::kSizeLine;
         } else if (line_.size() > 2) {

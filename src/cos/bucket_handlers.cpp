@@ -91,7 +91,8 @@ Reply Handlers::list_objects(const CosRequest& req) {
     q.after = start_after;
     if (!token.empty()) {
       auto decoded = crypto::base64_decode(token);
-      if (!decoded) return error_reply(Error{"InvalidArgument", "The continuation token is not valid"}, req);
+      if (!decoded)
+        return error_reply(Error{"InvalidArgument", "The continuation token is not valid"}, req);
       q.after = std::max(q.after, *decoded);
     }
   } else {
@@ -104,8 +105,7 @@ Reply Handlers::list_objects(const CosRequest& req) {
                     xml_escape(req.bucket) + "</Name><Prefix>" + list_text(req, q.prefix) +
                     "</Prefix>";
   if (v2) {
-    xml += "<KeyCount>" +
-           std::to_string(listed->objects.size() + listed->common_prefixes.size()) +
+    xml += "<KeyCount>" + std::to_string(listed->objects.size() + listed->common_prefixes.size()) +
            "</KeyCount>";
     if (!token.empty()) xml += "<ContinuationToken>" + xml_escape(token) + "</ContinuationToken>";
     if (!start_after.empty()) xml += "<StartAfter>" + list_text(req, start_after) + "</StartAfter>";
@@ -114,7 +114,8 @@ Reply Handlers::list_objects(const CosRequest& req) {
              "</NextContinuationToken>";
   } else {
     xml += "<Marker>" + list_text(req, q.after) + "</Marker>";
-    if (listed->truncated) xml += "<NextMarker>" + list_text(req, listed->next_marker) + "</NextMarker>";
+    if (listed->truncated)
+      xml += "<NextMarker>" + list_text(req, listed->next_marker) + "</NextMarker>";
   }
   xml += "<MaxKeys>" + std::to_string(q.max_keys) + "</MaxKeys>";
   if (!q.delimiter.empty()) xml += "<Delimiter>" + list_text(req, q.delimiter) + "</Delimiter>";
@@ -140,7 +141,8 @@ Task<Reply> Handlers::delete_objects(const CosRequest& req, RequestBody& body) {
   if (req.has_header("content-md5")) {
     auto want = crypto::base64_decode(req.header("content-md5"));
     if (!want || want->size() != 16)
-      co_return error_reply(Error{"InvalidDigest", "The Content-MD5 you specified is not valid"}, req);
+      co_return error_reply(Error{"InvalidDigest", "The Content-MD5 you specified is not valid"},
+                            req);
     if (*want != md5(*text))
       co_return error_reply(
           Error{"BadDigest", "The Content-MD5 you specified did not match what we received"}, req);

@@ -1,12 +1,11 @@
 #include "cos/connection.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "common/ids.h"
 #include "common/scope_exit.h"
@@ -69,7 +68,8 @@ Task<bool> write_reply(beast::tcp_stream& stream, const Reply& reply, const CosR
       // HEAD: the length of what GET would send, and no body.
       res.content_length(reply.file ? reply.length : reply.body.size());
       http::response_serializer<http::string_body> sr{res};
-      auto [ec, n] = co_await http::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] =
+          co_await http::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
       co_return !ec;
     }
     if (reply.status != http::status::not_modified && reply.status != http::status::no_content) {
@@ -89,14 +89,16 @@ Task<bool> write_reply(beast::tcp_stream& stream, const Reply& reply, const CosR
   res.body().data = nullptr;
   res.body().more = true;
   http::response_serializer<http::buffer_body> sr{res};
-  auto [hec, hn] = co_await http::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
+  auto [hec, hn] =
+      co_await http::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
   if (hec) co_return false;
   std::vector<char> buf(kChunk);
   uint64_t pos = reply.offset;
   uint64_t left = reply.length;
   while (left > 0) {
-    const ssize_t n = ::pread(fd, buf.data(), static_cast<size_t>(std::min<uint64_t>(left, buf.size())),
-                              static_cast<off_t>(pos));
+    const ssize_t n =
+        ::pread(fd, buf.data(), static_cast<size_t>(std::min<uint64_t>(left, buf.size())),
+                static_cast<off_t>(pos));
     if (n <= 0) co_return false;  // the file shrank or failed: cut the answer short
     pos += static_cast<uint64_t>(n);
     left -= static_cast<uint64_t>(n);
@@ -125,8 +127,8 @@ Task<void> linger(beast::tcp_stream& stream) {
   uint64_t total = 0;
   stream.expires_after(kDrainTimeout);
   while (total < kDrainLimit) {
-    auto [rec, n] = co_await stream.async_read_some(asio::buffer(buf),
-                                                    asio::as_tuple(asio::use_awaitable));
+    auto [rec, n] =
+        co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
     if (rec) break;
     total += n;
   }
@@ -150,14 +152,13 @@ Task<Result<size_t>> RequestBody::read_some(char* buf, size_t size) {
   parser_.get().body().data = buf;
   parser_.get().body().size = size;
   stream_.expires_after(kIoTimeout);
-  auto [ec, n] = co_await http::async_read(stream_, buffer_, parser_,
-                                           asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] =
+      co_await http::async_read(stream_, buffer_, parser_, asio::as_tuple(asio::use_awaitable));
   if (ec && ec != http::error::need_buffer) co_return incomplete();
   co_return size - parser_.get().body().size;
 }
 
-Task<Result<RequestBody::Stored>> RequestBody::to_file(const fs::path& path,
-                                                       FileOptions options) {
+Task<Result<RequestBody::Stored>> RequestBody::to_file(const fs::path& path, FileOptions options) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) co_return write_error("the object", errno);
   bool keep = false;
@@ -175,7 +176,8 @@ Task<Result<RequestBody::Stored>> RequestBody::to_file(const fs::path& path,
   auto sink = [&](std::string_view data) -> Status {
     stored.size += data.size();
     if (stored.size > options.max_size)
-      return Error{"EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size"};
+      return Error{"EntityTooLarge",
+                   "Your proposed upload exceeds the maximum allowed object size"};
     md5.update(data);
     if (options.sha256) sha.update(data);
     const int err = write_all(fd, data);
@@ -234,8 +236,8 @@ Task<void> serve_connection(std::shared_ptr<beast::tcp_stream> stream, CosHandle
       reply = co_await handler(req, body);
     } catch (const std::exception& e) {
       spdlog::error("cos: {} {}: {}", req.method, req.raw_path, e.what());
-      reply = error_reply(Error{"InternalError", "We encountered an internal error. Please try again."},
-                          req);
+      reply = error_reply(
+          Error{"InternalError", "We encountered an internal error. Please try again."}, req);
     }
     const bool keep_alive = parser.get().keep_alive() && parser.is_done();
     if (!co_await write_reply(*stream, reply, req, keep_alive)) co_return;

@@ -1,8 +1,8 @@
 #include "cos/cos_service.h"
 
-#include <future>
-
 #include <spdlog/spdlog.h>
+
+#include <future>
 
 #include "cos/connection.h"
 #include "cos/handlers.h"

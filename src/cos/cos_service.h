@@ -38,8 +38,8 @@ class CosService {
  public:
   // Errors: InternalError when the store cannot be opened or the address
   // cannot be bound (the message names it).
-  static Result<std::unique_ptr<CosService>> start(const CosServiceConfig& config, SecretLookup secrets,
-                                                   const Clock& clock);
+  static Result<std::unique_ptr<CosService>> start(const CosServiceConfig& config,
+                                                   SecretLookup secrets, const Clock& clock);
   ~CosService();
   CosService(const CosService&) = delete;
   CosService& operator=(const CosService&) = delete;

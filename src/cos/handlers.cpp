@@ -11,8 +11,8 @@ namespace yunfn::cos {
 namespace {
 
 Error not_implemented(const CosRequest& req) {
-  return Error{"NotImplemented", "The bucket service does not implement " + req.method +
-                                     " on this resource"};
+  return Error{"NotImplemented",
+               "The bucket service does not implement " + req.method + " on this resource"};
 }
 
 std::string lower(std::string s) {
@@ -56,8 +56,8 @@ std::string http_date(int64_t unix_ms) {
 }
 
 std::optional<int64_t> parse_http_date(const std::string& text) {
-  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
-                             "%a %b %d %H:%M:%S %Y"}) {
+  for (const char* format :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
     std::tm tm{};
     const char* end = ::strptime(text.c_str(), format, &tm);
     if (end != nullptr && *end == '\0') return static_cast<int64_t>(::timegm(&tm));
@@ -89,7 +89,7 @@ ObjectAttributes attributes_from(const CosRequest& req) {
 
 std::string list_text(const CosRequest& req, const std::string& value) {
   if (lower(req.param("encoding-type").value_or("")) == "url")
-    return xml_escape(uri_encode(value, true));
+    return xml_escape(uri_encode(value, Slash::kKeep));
   return xml_escape(value);
 }
 
@@ -128,10 +128,10 @@ Task<Reply> Handlers::handle(CosRequest& req, RequestBody& body) {
     if (m == "GET" && req.param("uploads")) co_return list_uploads(req);
     if (m == "GET" && req.param("location")) co_return bucket_location(req);
     if (m == "POST" && req.param("delete")) co_return co_await delete_objects(req, body);
-    static const char* kUnsupported[] = {"acl", "cors", "policy", "lifecycle", "versioning",
-                                         "tagging", "website", "logging", "replication",
-                                         "encryption", "referer", "domain", "inventory",
-                                         "notification", "versions", "object-lock"};
+    static const char* kUnsupported[] = {"acl",         "cors",         "policy",   "lifecycle",
+                                         "versioning",  "tagging",      "website",  "logging",
+                                         "replication", "encryption",   "referer",  "domain",
+                                         "inventory",   "notification", "versions", "object-lock"};
     for (const char* sub : kUnsupported) {
       if (req.param(sub)) co_return error_reply(not_implemented(req), req);
     }
@@ -139,7 +139,8 @@ Task<Reply> Handlers::handle(CosRequest& req, RequestBody& body) {
     co_return error_reply(not_implemented(req), req);
   }
   const bool has_upload = req.param("uploadId").has_value();
-  if (m == "PUT" && has_upload && req.param("partNumber")) co_return co_await upload_part(req, body);
+  if (m == "PUT" && has_upload && req.param("partNumber"))
+    co_return co_await upload_part(req, body);
   if (m == "PUT" && (req.has_header("x-cos-copy-source") || req.has_header("x-amz-copy-source")))
     co_return copy_object(req);
   if (m == "PUT" && plain(req)) co_return co_await put_object(req, body);
@@ -196,8 +197,9 @@ Task<Result<Handlers::Received>> Handlers::receive(const CosRequest& req, Reques
   const std::string decoded = req.header("x-amz-decoded-content-length");
   if (req.auth.aws_chunked && !decoded.empty() && decoded != std::to_string(stored->size)) {
     drop();
-    co_return Error{"IncompleteBody", "The decoded body length does not match "
-                                      "x-amz-decoded-content-length"};
+    co_return Error{"IncompleteBody",
+                    "The decoded body length does not match "
+                    "x-amz-decoded-content-length"};
   }
   YUNFN_CO_TRY(file, store_.adopt(temp));
   co_return Received{file, crypto::hex(stored->md5), static_cast<int64_t>(stored->size)};

@@ -67,8 +67,8 @@ class Handlers {
 
 // Helpers shared by the handler files.
 std::string quoted_etag(const std::string& etag);  // "\"<etag>\"", as ETag headers and XML carry it
-std::string iso8601(int64_t unix_ms);    // 2024-01-02T03:04:05.000Z
-std::string http_date(int64_t unix_ms);  // Tue, 02 Jan 2024 03:04:05 GMT
+std::string iso8601(int64_t unix_ms);              // 2024-01-02T03:04:05.000Z
+std::string http_date(int64_t unix_ms);            // Tue, 02 Jan 2024 03:04:05 GMT
 // An HTTP date (RFC 1123, also RFC 850 and asctime) as epoch seconds.
 std::optional<int64_t> parse_http_date(const std::string& text);
 // The stored attributes a request's headers ask for (Content-Type, ...,

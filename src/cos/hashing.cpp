@@ -49,10 +49,9 @@ std::string hmac_sha1_hex(std::string_view key, std::string_view data) {
   YUNFN_CHECK(key.size() <= static_cast<size_t>(INT_MAX));
   std::string out(EVP_MAX_MD_SIZE, '\0');
   unsigned int len = 0;
-  unsigned char* rc =
-      HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-           reinterpret_cast<unsigned char*>(out.data()), &len);
+  unsigned char* rc = HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
+                           reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                           reinterpret_cast<unsigned char*>(out.data()), &len);
   YUNFN_CHECK(rc != nullptr);
   out.resize(len);
   return crypto::hex(out);

@@ -28,8 +28,8 @@ class StreamHash {
   evp_md_ctx_st* ctx_;
 };
 
-std::string md5(std::string_view data);            // raw 16 bytes
-std::string sha1_hex(std::string_view data);       // lowercase hex
+std::string md5(std::string_view data);       // raw 16 bytes
+std::string sha1_hex(std::string_view data);  // lowercase hex
 std::string hmac_sha1_hex(std::string_view key, std::string_view data);
 
 }  // namespace yunfn::cos

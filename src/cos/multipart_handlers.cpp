@@ -47,7 +47,8 @@ Task<Reply> Handlers::upload_part(const CosRequest& req, RequestBody& body) {
   auto received = co_await receive(req, body);
   if (!received.ok()) co_return error_reply(received.error(), req);
   auto committed = store_.commit_part(
-      upload->upload_id, PartInfo{*number, received->size, received->etag, now_ms(), received->file});
+      upload->upload_id,
+      PartInfo{*number, received->size, received->etag, now_ms(), received->file});
   if (!committed.ok()) co_return error_reply(committed.error(), req);
   Reply r;
   r.headers.emplace_back("ETag", quoted_etag(received->etag));
@@ -72,20 +73,20 @@ Reply Handlers::list_parts(const CosRequest& req) {
       break;
     }
     items += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><LastModified>" +
-             iso8601(p.last_modified_ms) + "</LastModified><ETag>" + xml_escape(quoted_etag(p.etag)) +
-             "</ETag><Size>" + std::to_string(p.size) + "</Size></Part>";
+             iso8601(p.last_modified_ms) + "</LastModified><ETag>" +
+             xml_escape(quoted_etag(p.etag)) + "</ETag><Size>" + std::to_string(p.size) +
+             "</Size></Part>";
     last = p.number;
     ++listed;
   }
-  return xml_reply("<ListPartsResult><Bucket>" + xml_escape(req.bucket) + "</Bucket><Key>" +
-                   xml_escape(req.key) + "</Key><UploadId>" + xml_escape(upload->upload_id) +
-                   "</UploadId><Initiator><ID>" + xml_escape(config_.appid) + "</ID></Initiator>" +
-                   owner_xml() + "<StorageClass>STANDARD</StorageClass><PartNumberMarker>" +
-                   std::to_string(marker) + "</PartNumberMarker><NextPartNumberMarker>" +
-                   std::to_string(last) + "</NextPartNumberMarker><MaxParts>" +
-                   std::to_string(max_parts) + "</MaxParts><IsTruncated>" +
-                   (truncated ? "true" : "false") + "</IsTruncated>" + items +
-                   "</ListPartsResult>");
+  return xml_reply(
+      "<ListPartsResult><Bucket>" + xml_escape(req.bucket) + "</Bucket><Key>" +
+      xml_escape(req.key) + "</Key><UploadId>" + xml_escape(upload->upload_id) +
+      "</UploadId><Initiator><ID>" + xml_escape(config_.appid) + "</ID></Initiator>" + owner_xml() +
+      "<StorageClass>STANDARD</StorageClass><PartNumberMarker>" + std::to_string(marker) +
+      "</PartNumberMarker><NextPartNumberMarker>" + std::to_string(last) +
+      "</NextPartNumberMarker><MaxParts>" + std::to_string(max_parts) + "</MaxParts><IsTruncated>" +
+      (truncated ? "true" : "false") + "</IsTruncated>" + items + "</ListPartsResult>");
 }
 
 Reply Handlers::list_uploads(const CosRequest& req) {
@@ -108,9 +109,9 @@ Reply Handlers::list_uploads(const CosRequest& req) {
   xml += "<MaxUploads>" + std::to_string(max_uploads) + "</MaxUploads><IsTruncated>" +
          (truncated ? "true" : "false") + "</IsTruncated>";
   for (const auto& u : uploads) {
-    xml += "<Upload><Key>" + list_text(req, u.key) + "</Key><UploadId>" +
-           xml_escape(u.upload_id) + "</UploadId><Initiator><ID>" + xml_escape(config_.appid) +
-           "</ID></Initiator>" + owner_xml() + "<StorageClass>STANDARD</StorageClass><Initiated>" +
+    xml += "<Upload><Key>" + list_text(req, u.key) + "</Key><UploadId>" + xml_escape(u.upload_id) +
+           "</UploadId><Initiator><ID>" + xml_escape(config_.appid) + "</ID></Initiator>" +
+           owner_xml() + "<StorageClass>STANDARD</StorageClass><Initiated>" +
            iso8601(u.initiated_ms) + "</Initiated></Upload>";
   }
   return xml_reply(xml + "</ListMultipartUploadsResult>");

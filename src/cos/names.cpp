@@ -66,14 +66,14 @@ Status check_object_key(std::string_view key) {
   return ok_status();
 }
 
-std::string uri_encode(std::string_view text, bool keep_slash) {
+std::string uri_encode(std::string_view text, Slash slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size() * 3);
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
+        (slash == Slash::kKeep && c == '/')) {
       out.push_back(ch);
     } else {
       out.push_back('%');
@@ -84,14 +84,15 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
   return out;
 }
 
-std::string uri_decode(std::string_view text, bool plus_is_space) {
+std::string uri_decode(std::string_view text, Plus plus) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
       i += 2;
-    } else if (plus_is_space && text[i] == '+') {
+    } else if (plus == Plus::kSpace && text[i] == '+') {
       out.push_back(' ');
     } else {
       out.push_back(text[i]);
@@ -116,8 +117,8 @@ std::vector<QueryParam> parse_query(std::string_view query) {
       p.raw_value = std::string(item.substr(eq + 1));
       p.has_value = true;
     }
-    p.name = uri_decode(p.raw_name, true);
-    p.value = uri_decode(p.raw_value, true);
+    p.name = uri_decode(p.raw_name, Plus::kSpace);
+    p.value = uri_decode(p.raw_value, Plus::kSpace);
     out.push_back(std::move(p));
   }
   return out;

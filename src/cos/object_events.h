@@ -24,13 +24,13 @@ struct ObjectEvent {
   std::string bucket;      // "<name>-<appid>" as the client named it, e.g. "photos-1250000000"
   std::string key;         // object key without leading '/'
   int64_t size = 0;
-  std::string etag;          // without quotes (hex MD5, or "<hex>-N" for multipart)
+  std::string etag;  // without quotes (hex MD5, or "<hex>-N" for multipart)
   std::string content_type;
-  std::string request_id;    // the x-cos-request-id of the request that caused the event
-  std::string source_ip;     // the client's address
-  std::string authorization; // the request's Authorization header (empty for pre-signed URLs)
+  std::string request_id;     // the x-cos-request-id of the request that caused the event
+  std::string source_ip;      // the client's address
+  std::string authorization;  // the request's Authorization header (empty for pre-signed URLs)
   std::vector<std::pair<std::string, std::string>> meta;  // x-cos-meta-* headers as stored
-  int64_t event_time = 0;    // epoch seconds
+  int64_t event_time = 0;                                 // epoch seconds
 };
 
 class ObjectEventSource {

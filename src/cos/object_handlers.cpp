@@ -36,11 +36,13 @@ bool etag_listed(const std::string& list, const std::string& etag) {
 std::optional<Error> failed_condition(const CosRequest& req, const ObjectInfo& o) {
   const int64_t modified = o.last_modified_ms / 1000;
   if (req.has_header("if-match") && !etag_listed(req.header("if-match"), o.etag))
-    return Error{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+    return Error{"PreconditionFailed",
+                 "At least one of the pre-conditions you specified did not hold"};
   if (req.has_header("if-unmodified-since")) {
     auto since = parse_http_date(req.header("if-unmodified-since"));
     if (since && modified > *since)
-      return Error{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+      return Error{"PreconditionFailed",
+                   "At least one of the pre-conditions you specified did not hold"};
   }
   if (req.has_header("if-none-match")) {
     if (etag_listed(req.header("if-none-match"), o.etag)) return Error{"NotModified", ""};
@@ -95,10 +97,10 @@ std::optional<CopySource> parse_copy_source(std::string text) {
   const auto slash = text.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) return std::nullopt;
   std::string host = text.substr(0, slash);
-  const std::string key = uri_decode(text.substr(slash + 1), false);
+  const std::string key = uri_decode(text.substr(slash + 1), Plus::kLiteral);
   const auto dot = host.find('.');
   if (dot != std::string::npos) host.resize(dot);  // the bucket's domain
-  return CopySource{uri_decode(host, false), key};
+  return CopySource{uri_decode(host, Plus::kLiteral), key};
 }
 
 }  // namespace
@@ -108,8 +110,8 @@ Task<Reply> Handlers::put_object(const CosRequest& req, RequestBody& body) {
   if (!exists.ok()) co_return error_reply(exists.error(), req);
   auto received = co_await receive(req, body);
   if (!received.ok()) co_return error_reply(received.error(), req);
-  ObjectInfo info{req.bucket, req.key, received->size, received->etag, attributes_from(req),
-                  now_ms(), received->file};
+  ObjectInfo info{req.bucket,           req.key,  received->size, received->etag,
+                  attributes_from(req), now_ms(), received->file};
   auto committed = store_.commit_object(info, "cos:ObjectCreated:Put", origin(req));
   if (!committed.ok()) co_return error_reply(committed.error(), req);
   Reply r;
@@ -122,7 +124,8 @@ Reply Handlers::copy_object(const CosRequest& req) {
                                                                  : req.header("x-amz-copy-source");
   auto source = parse_copy_source(header);
   if (!source)
-    return error_reply(Error{"InvalidArgument", "x-cos-copy-source is not <bucket domain>/<key>"}, req);
+    return error_reply(Error{"InvalidArgument", "x-cos-copy-source is not <bucket domain>/<key>"},
+                       req);
   auto exists = store_.require_bucket(req.bucket);
   if (!exists.ok()) return error_reply(exists.error(), req);
   auto from = store_.head_object(source->bucket, source->key);
@@ -130,8 +133,10 @@ Reply Handlers::copy_object(const CosRequest& req) {
   std::string directive = req.header("x-cos-metadata-directive");
   if (directive.empty()) directive = req.header("x-amz-metadata-directive");
   if (directive.empty()) directive = "Copy";
-  if (directive != "Copy" && directive != "Replaced" && directive != "REPLACE" && directive != "COPY")
-    return error_reply(Error{"InvalidArgument", "x-cos-metadata-directive must be Copy or Replaced"}, req);
+  if (directive != "Copy" && directive != "Replaced" && directive != "REPLACE" &&
+      directive != "COPY")
+    return error_reply(
+        Error{"InvalidArgument", "x-cos-metadata-directive must be Copy or Replaced"}, req);
   const bool replace = directive == "Replaced" || directive == "REPLACE";
   if (!replace && source->bucket == req.bucket && source->key == req.key)
     return error_reply(Error{"InvalidRequest",
@@ -152,8 +157,13 @@ Reply Handlers::copy_object(const CosRequest& req) {
   }
   auto file = store_.adopt(temp);
   if (!file.ok()) return error_reply(file.error(), req);
-  ObjectInfo info{req.bucket, req.key, from->size, from->etag,
-                  replace ? attributes_from(req) : from->attributes, now_ms(), *file};
+  ObjectInfo info{req.bucket,
+                  req.key,
+                  from->size,
+                  from->etag,
+                  replace ? attributes_from(req) : from->attributes,
+                  now_ms(),
+                  *file};
   auto committed = store_.commit_object(info, "cos:ObjectCreated:Copy", origin(req));
   if (!committed.ok()) return error_reply(committed.error(), req);
   return xml_reply("<CopyObjectResult><ETag>" + xml_escape(quoted_etag(info.etag)) +

@@ -39,11 +39,11 @@ Result<ListResult> ObjectStore::list_objects(const std::string& bucket, const Li
   }
   int count = 0;
   while (true) {
-    store::Statement st(*db_, inclusive
-                                  ? "SELECT key, size, etag, last_modified_ms, file "
-                                    "FROM objects WHERE bucket=?1 AND key>=?2 ORDER BY key LIMIT ?3"
-                                  : "SELECT key, size, etag, last_modified_ms, file "
-                                    "FROM objects WHERE bucket=?1 AND key>?2 ORDER BY key LIMIT ?3");
+    store::Statement st(
+        *db_, inclusive ? "SELECT key, size, etag, last_modified_ms, file "
+                          "FROM objects WHERE bucket=?1 AND key>=?2 ORDER BY key LIMIT ?3"
+                        : "SELECT key, size, etag, last_modified_ms, file "
+                          "FROM objects WHERE bucket=?1 AND key>?2 ORDER BY key LIMIT ?3");
     st.bind(1, bucket).bind(2, bound).bind(3, kBatch);
     int rows = 0;
     bool reseek = false;

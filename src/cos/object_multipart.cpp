@@ -123,8 +123,8 @@ Result<std::vector<PartInfo>> ObjectStore::list_parts(const std::string& upload_
                       "WHERE upload_id=?1 ORDER BY number");
   st.bind(1, upload_id);
   while (st.step())
-    out.push_back({static_cast<int>(st.int64(0)), st.int64(1), st.text(2), st.int64(3),
-                   st.text(4)});
+    out.push_back(
+        {static_cast<int>(st.int64(0)), st.int64(1), st.text(2), st.int64(3), st.text(4)});
   return out;
 }
 
@@ -162,8 +162,7 @@ Result<std::string> ObjectStore::concatenate(const std::vector<PartInfo>& parts)
 Result<ObjectInfo> ObjectStore::complete_upload(const UploadInfo& upload,
                                                 const std::vector<CompletedPart>& wanted,
                                                 const EventOrigin& origin) {
-  if (wanted.empty())
-    return Error{"MalformedXML", "The XML you provided lists no parts"};
+  if (wanted.empty()) return Error{"MalformedXML", "The XML you provided lists no parts"};
   YUNFN_TRY(stored, list_parts(upload.upload_id));
   std::vector<PartInfo> chosen;
   std::string md5s;
@@ -195,9 +194,13 @@ Result<ObjectInfo> ObjectStore::complete_upload(const UploadInfo& upload,
       md5s.push_back(static_cast<char>(std::stoi(chosen[i].etag.substr(h, 2), nullptr, 16)));
   }
   YUNFN_TRY(file, concatenate(chosen));
-  ObjectInfo info{upload.bucket, upload.key, size,
+  ObjectInfo info{upload.bucket,
+                  upload.key,
+                  size,
                   crypto::hex(md5(md5s)) + "-" + std::to_string(chosen.size()),
-                  upload.attributes, to_unix_ms(clock_.now()), file};
+                  upload.attributes,
+                  to_unix_ms(clock_.now()),
+                  file};
   std::string replaced;
   {
     std::lock_guard lock(mu_);
@@ -211,8 +214,8 @@ Result<ObjectInfo> ObjectStore::complete_upload(const UploadInfo& upload,
         return no_such_upload();
       }
       upsert_locked(info, "cos:ObjectCreated:CompleteMultipartUpload", origin, &replaced);
-      for (const char* sql : {"DELETE FROM parts WHERE upload_id=?1",
-                              "DELETE FROM uploads WHERE upload_id=?1"}) {
+      for (const char* sql :
+           {"DELETE FROM parts WHERE upload_id=?1", "DELETE FROM uploads WHERE upload_id=?1"}) {
         store::Statement del(*db_, sql);
         del.bind(1, upload.upload_id).run();
       }
@@ -234,8 +237,8 @@ Status ObjectStore::abort_upload(const UploadInfo& upload) {
     std::lock_guard lock(mu_);
     try {
       store::Transaction tx(*db_);
-      for (const char* sql : {"DELETE FROM parts WHERE upload_id=?1",
-                              "DELETE FROM uploads WHERE upload_id=?1"}) {
+      for (const char* sql :
+           {"DELETE FROM parts WHERE upload_id=?1", "DELETE FROM uploads WHERE upload_id=?1"}) {
         store::Statement del(*db_, sql);
         del.bind(1, upload.upload_id).run();
       }

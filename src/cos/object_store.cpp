@@ -1,14 +1,13 @@
 #include "cos/object_store.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <unordered_set>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
+#include <unordered_set>
 
 #include "common/crypto.h"
 
@@ -90,9 +89,9 @@ Error write_error(const std::string& what, int err) {
 }
 
 std::string encode_attributes(const ObjectAttributes& a) {
-  nlohmann::json j = {{"ct", a.content_type},     {"cd", a.content_disposition},
-                      {"cc", a.cache_control},    {"ce", a.content_encoding},
-                      {"ex", a.expires},          {"meta", encode_headers(a.meta)}};
+  nlohmann::json j = {{"ct", a.content_type},  {"cd", a.content_disposition},
+                      {"cc", a.cache_control}, {"ce", a.content_encoding},
+                      {"ex", a.expires},       {"meta", encode_headers(a.meta)}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -140,8 +139,8 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::open(const fs::path& root, con
     s->migrate();
     s->remove_leftovers();
   } catch (const std::exception& e) {
-    return Error{"InternalError", "cannot open the bucket service's store in " + root.string() +
-                                      ": " + e.what()};
+    return Error{"InternalError",
+                 "cannot open the bucket service's store in " + root.string() + ": " + e.what()};
   }
   return s;
 }
@@ -208,8 +207,7 @@ bool ObjectStore::bucket_exists(const std::string& bucket) {
 }
 
 Status ObjectStore::require_bucket(const std::string& bucket) {
-  if (!bucket_exists(bucket))
-    return Error{"NoSuchBucket", "The specified bucket does not exist"};
+  if (!bucket_exists(bucket)) return Error{"NoSuchBucket", "The specified bucket does not exist"};
   return ok_status();
 }
 
@@ -236,8 +234,7 @@ Status ObjectStore::delete_bucket(const std::string& bucket) {
                             "SELECT 1 FROM uploads WHERE bucket=?1 LIMIT 1"}) {
       store::Statement st(*db_, sql);
       st.bind(1, bucket);
-      if (st.step())
-        return Error{"BucketNotEmpty", "The bucket you tried to delete is not empty"};
+      if (st.step()) return Error{"BucketNotEmpty", "The bucket you tried to delete is not empty"};
     }
     store::Statement st(*db_, "DELETE FROM buckets WHERE name=?1");
     st.bind(1, bucket).run();
@@ -268,7 +265,7 @@ Result<ObjectInfo> ObjectStore::head_object(const std::string& bucket, const std
       return Error{"NoSuchBucket", "The specified bucket does not exist"};
     return Error{"NoSuchKey", "The specified key does not exist."};
   }
-  return ObjectInfo{bucket, key, st.int64(0), st.text(1), decode_attributes(st.text(2)),
+  return ObjectInfo{bucket,      key,       st.int64(0), st.text(1), decode_attributes(st.text(2)),
                     st.int64(3), st.text(4)};
 }
 
@@ -360,9 +357,10 @@ Status ObjectStore::delete_object(const std::string& bucket, const std::string& 
 std::vector<ObjectEvent> ObjectStore::pending(size_t limit) {
   std::lock_guard lock(mu_);
   std::vector<ObjectEvent> out;
-  store::Statement st(*db_,
-                      "SELECT seq, event_name, bucket, key, size, etag, content_type, request_id, "
-                      "source_ip, authorization, meta, event_time FROM outbox ORDER BY seq LIMIT ?1");
+  store::Statement st(
+      *db_,
+      "SELECT seq, event_name, bucket, key, size, etag, content_type, request_id, "
+      "source_ip, authorization, meta, event_time FROM outbox ORDER BY seq LIMIT ?1");
   st.bind(1, static_cast<int64_t>(limit));
   while (st.step()) {
     ObjectEvent e;

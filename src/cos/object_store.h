@@ -119,11 +119,12 @@ class ObjectStore final : public ObjectEventSource {
   // Commits an object whose bytes are already in data/`info.file` together with
   // its outbox event; the replaced object's file is removed afterwards. On an
   // error the data file is removed. Errors: NoSuchBucket, InternalError (disk full).
-  Status commit_object(const ObjectInfo& info, const std::string& event_name, const EventOrigin& origin);
+  Status commit_object(const ObjectInfo& info, const std::string& event_name,
+                       const EventOrigin& origin);
   // Deletes an object (no error and no event when it does not exist).
   // Errors: NoSuchBucket. `deleted` tells whether there was an object.
-  Status delete_object(const std::string& bucket, const std::string& key,
-                       const EventOrigin& origin, bool* deleted = nullptr);
+  Status delete_object(const std::string& bucket, const std::string& key, const EventOrigin& origin,
+                       bool* deleted = nullptr);
   Result<ListResult> list_objects(const std::string& bucket, const ListQuery& query);
 
   // --- multipart uploads ---

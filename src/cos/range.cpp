@@ -13,9 +13,7 @@ std::optional<uint64_t> number(std::string_view s) {
   return v;
 }
 
-Error invalid_range() {
-  return Error{"InvalidRange", "The requested range is not satisfiable"};
-}
+Error invalid_range() { return Error{"InvalidRange", "The requested range is not satisfiable"}; }
 
 }  // namespace
 

@@ -66,7 +66,7 @@ CosRequest parse_request(const http::request_header<>& header) {
   r.raw_path = target.substr(0, q);
   if (r.raw_path.empty()) r.raw_path = "/";
   if (q != std::string::npos) r.query = parse_query(std::string_view(target).substr(q + 1));
-  r.path = uri_decode(r.raw_path, false);
+  r.path = uri_decode(r.raw_path, Plus::kLiteral);
   for (const auto& field : header) {
     std::string name = lower(std::string(field.name_string()));
     std::string value(field.value());

@@ -20,13 +20,13 @@
 namespace yunfn::cos {
 
 struct CosRequest {
-  std::string method;  // "GET", ...
+  std::string method;    // "GET", ...
   std::string raw_path;  // the target's path as sent
   std::string path;      // decoded
   std::vector<QueryParam> query;
   std::map<std::string, std::string> headers;  // lowercase names
-  std::string bucket;    // empty: the service (GET Service)
-  std::string key;       // decoded, without the leading '/'; empty: the bucket itself
+  std::string bucket;                          // empty: the service (GET Service)
+  std::string key;  // decoded, without the leading '/'; empty: the bucket itself
   bool virtual_host = false;
   std::string request_id;
   std::string source_ip;
@@ -53,7 +53,7 @@ CosRequest parse_request(const http::request_header<>& header);
 struct Reply {
   http::status status = http::status::ok;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;           // small bodies (XML)
+  std::string body;  // small bodies (XML)
   std::string content_type = "application/xml";
   // A file body: bytes [offset, offset+length) of `file` (HEAD: headers only).
   std::optional<std::string> file;

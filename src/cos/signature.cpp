@@ -112,12 +112,13 @@ Result<Authenticated> verify_cos_v5(const SignedRequest& req,
     if (!in_time.ok()) return in_time.error();
   }
   for (const auto& path : req.cos_paths) {
-    const std::string expected = cos_v5_signature(*secret, get("q-key-time"), sign_time, path,
-                                                  lower(get("q-header-list")),
-                                                  lower(get("q-url-param-list")), req);
-    if (expected.size() == signature.size() &&
-        crypto::equal_constant_time(expected, signature)) {
-      return Authenticated{ak, Authenticated::Scheme::kCosV5, false};
+    const std::string expected =
+        cos_v5_signature(*secret, get("q-key-time"), sign_time, path, lower(get("q-header-list")),
+                         lower(get("q-url-param-list")), req);
+    if (expected.size() == signature.size() && crypto::equal_constant_time(expected, signature)) {
+      Authenticated who;
+      who.secret_id = ak;
+      return who;
     }
   }
   return mismatch();
@@ -158,7 +159,7 @@ Result<Authenticated> verify_sigv4(const SignedRequest& req, const SigV4Fields& 
                  "The difference between the request time and the server's time is too large"};
   }
   std::vector<std::string> uris{req.raw_path};
-  const std::string normalized = uri_encode(uri_decode(req.raw_path, false), true);
+  const std::string normalized = uri_encode(uri_decode(req.raw_path, Plus::kLiteral), Slash::kKeep);
   if (normalized != req.raw_path) uris.push_back(normalized);
   for (const auto& uri : uris) {
     const std::string expected = sigv4_signature(*secret, f.amz_date, cred->second, uri,
@@ -199,7 +200,7 @@ Result<Authenticated> verify_sigv4_query(const SignedRequest& req, const SecretL
   if (value("X-Amz-Algorithm") != "AWS4-HMAC-SHA256")
     return access_denied("X-Amz-Algorithm must be AWS4-HMAC-SHA256");
   SigV4Fields f{value("X-Amz-Credential"), value("X-Amz-SignedHeaders"), value("X-Amz-Signature"),
-                value("X-Amz-Date"), "UNSIGNED-PAYLOAD", std::nullopt};
+                value("X-Amz-Date"),       "UNSIGNED-PAYLOAD",           std::nullopt};
   try {
     f.expires = std::stoll(value("X-Amz-Expires"));
   } catch (const std::exception&) {
@@ -220,13 +221,15 @@ std::string cos_v5_signature(const std::string& secret_key, const std::string& k
   if (!param_list.empty()) {
     for (const auto& name : split(param_list, ';')) {
       const QueryParam* p = query_param(req, name);
-      params.emplace_back(lower(uri_encode(name, false)), uri_encode(p ? p->value : "", false));
+      params.emplace_back(lower(uri_encode(name, Slash::kEncode)),
+                          uri_encode(p ? p->value : "", Slash::kEncode));
     }
   }
   std::vector<std::pair<std::string, std::string>> headers;
   if (!header_list.empty()) {
     for (const auto& name : split(header_list, ';'))
-      headers.emplace_back(lower(uri_encode(name, false)), uri_encode(header(req, name), false));
+      headers.emplace_back(lower(uri_encode(name, Slash::kEncode)),
+                           uri_encode(header(req, name), Slash::kEncode));
   }
   std::sort(params.begin(), params.end());
   std::sort(headers.begin(), headers.end());
@@ -252,7 +255,7 @@ std::string sigv4_signature(const std::string& secret_key, const std::string& am
   std::vector<std::pair<std::string, std::string>> params;
   for (const auto& p : req.query) {
     if (p.name == "X-Amz-Signature") continue;
-    params.emplace_back(uri_encode(p.name, false), uri_encode(p.value, false));
+    params.emplace_back(uri_encode(p.name, Slash::kEncode), uri_encode(p.value, Slash::kEncode));
   }
   std::sort(params.begin(), params.end());
   std::string query;
@@ -273,8 +276,8 @@ std::string sigv4_signature(const std::string& secret_key, const std::string& am
   }
   const std::string canonical = req.method + "\n" + canonical_uri + "\n" + query + "\n" +
                                 canonical_headers + "\n" + signed_headers + "\n" + payload_hash;
-  const std::string string_to_sign = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" +
-                                     crypto::sha256_hex(canonical);
+  const std::string string_to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + crypto::sha256_hex(canonical);
   const auto parts = split(scope, '/');
   std::string key = crypto::hmac_sha256("AWS4" + secret_key, parts[0]);
   for (size_t i = 1; i < parts.size(); ++i) key = crypto::hmac_sha256(key, parts[i]);

@@ -22,11 +22,11 @@ using SecretLookup = std::function<std::optional<std::string>(const std::string&
 
 // What a signature covers, taken from the request as received.
 struct SignedRequest {
-  std::string method;                         // "GET", "PUT", ...
-  std::string raw_path;                       // the target's path as sent (percent-encoded)
-  std::vector<std::string> cos_paths;         // decoded paths COS v5 may have signed, in order
+  std::string method;                  // "GET", "PUT", ...
+  std::string raw_path;                // the target's path as sent (percent-encoded)
+  std::vector<std::string> cos_paths;  // decoded paths COS v5 may have signed, in order
   std::vector<QueryParam> query;
-  std::map<std::string, std::string> headers; // lowercase name -> value (repeats joined by ',')
+  std::map<std::string, std::string> headers;  // lowercase name -> value (repeats joined by ',')
 };
 
 // Which scheme signed a request, and how its body is framed.

@@ -141,11 +141,16 @@ class Parser {
       const auto semi = text.find(';', i);
       if (semi == std::string_view::npos) return malformed("unterminated entity");
       const std::string_view ent = text.substr(i + 1, semi - i - 1);
-      if (ent == "amp") out.push_back('&');
-      else if (ent == "lt") out.push_back('<');
-      else if (ent == "gt") out.push_back('>');
-      else if (ent == "quot") out.push_back('"');
-      else if (ent == "apos") out.push_back('\'');
+      if (ent == "amp")
+        out.push_back('&');
+      else if (ent == "lt")
+        out.push_back('<');
+      else if (ent == "gt")
+        out.push_back('>');
+      else if (ent == "quot")
+        out.push_back('"');
+      else if (ent == "apos")
+        out.push_back('\'');
       else if (ent.size() > 1 && ent[0] == '#') {
         uint32_t cp = 0;
         const bool hex = ent[1] == 'x' || ent[1] == 'X';
@@ -153,9 +158,12 @@ class Parser {
         if (digits.empty() || digits.size() > 8) return malformed("bad character reference");
         for (char c : digits) {
           int v = -1;
-          if (c >= '0' && c <= '9') v = c - '0';
-          else if (hex && c >= 'a' && c <= 'f') v = c - 'a' + 10;
-          else if (hex && c >= 'A' && c <= 'F') v = c - 'A' + 10;
+          if (c >= '0' && c <= '9')
+            v = c - '0';
+          else if (hex && c >= 'a' && c <= 'f')
+            v = c - 'a' + 10;
+          else if (hex && c >= 'A' && c <= 'F')
+            v = c - 'A' + 10;
           if (v < 0) return malformed("bad character reference");
           cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(v);
         }
@@ -180,12 +188,23 @@ std::string xml_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;

@@ -16,10 +16,10 @@ TEST(BucketName, AcceptsCosNames) {
 }
 
 TEST(BucketName, RejectsOthers) {
-  for (const char* bad : {"photos", "Photos-1250000000", "-photos-1250000000",
-                          "photos--1250000000", "photos-12a", "pho_tos-1250000000",
-                          "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxy-1250000000",
-                          "-1250000000", "photos-", ""}) {
+  for (const char* bad :
+       {"photos", "Photos-1250000000", "-photos-1250000000", "photos--1250000000", "photos-12a",
+        "pho_tos-1250000000", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxy-1250000000",
+        "-1250000000", "photos-", ""}) {
     auto r = check_bucket_name(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, "InvalidBucketName") << bad;
@@ -32,9 +32,9 @@ TEST(ObjectKey, Rules) {
   EXPECT_TRUE(check_object_key("dir/").ok());
   EXPECT_EQ(check_object_key(std::string(851, 'k')).error().code, "KeyTooLong");
   EXPECT_TRUE(check_object_key(std::string(850, 'k')).ok());
-  for (const std::string& bad : {std::string("a/../b"), std::string(".."), std::string("./a"),
-                                std::string("a/."), std::string("a//b"), std::string("/a"),
-                                std::string("a\0b", 3), std::string()}) {
+  for (const std::string& bad :
+       {std::string("a/../b"), std::string(".."), std::string("./a"), std::string("a/."),
+        std::string("a//b"), std::string("/a"), std::string("a\0b", 3), std::string()}) {
     auto r = check_object_key(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, "InvalidArgument") << bad;
@@ -42,9 +42,9 @@ TEST(ObjectKey, Rules) {
 }
 
 TEST(Encoding, RoundTrips) {
-  EXPECT_EQ(uri_encode("a b/c~d*", false), "a%20b%2Fc~d%2A");
-  EXPECT_EQ(uri_encode("a b/c", true), "a%20b/c");
-  EXPECT_EQ(uri_decode("a%20b+c%2f%zz", true), "a b c/%zz");
+  EXPECT_EQ(uri_encode("a b/c~d*", Slash::kEncode), "a%20b%2Fc~d%2A");
+  EXPECT_EQ(uri_encode("a b/c", Slash::kKeep), "a%20b/c");
+  EXPECT_EQ(uri_decode("a%20b+c%2f%zz", Plus::kSpace), "a b c/%zz");
   auto q = parse_query("uploads=&delete&prefix=a%2Bb&x=1=2");
   ASSERT_EQ(q.size(), 4u);
   EXPECT_EQ(q[0].name, "uploads");

@@ -2,13 +2,15 @@
 // keyset pagination, multipart completion rules, crash leftovers.
 #include "cos/object_store.h"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
 #include "../temp_dir.h"
-#include "cos/hashing.h"
 #include "common/crypto.h"
+#include "cos/hashing.h"
 
 namespace yunfn::cos {
 namespace {
@@ -33,8 +35,9 @@ class ObjectStoreTest : public ::testing::Test {
   }
 
   void put(const std::string& key, const std::string& data = "x") {
-    ObjectInfo info{"b-1250000000", key, static_cast<int64_t>(data.size()),
-                    crypto::hex(md5(data)), {}, 1, file_with(data)};
+    ObjectInfo info{"b-1250000000",         key, static_cast<int64_t>(data.size()),
+                    crypto::hex(md5(data)), {},  1,
+                    file_with(data)};
     ASSERT_TRUE(store_->commit_object(info, "cos:ObjectCreated:Put", {"rid", "1.2.3.4", ""}).ok());
   }
 
@@ -113,9 +116,9 @@ TEST_F(ObjectStoreTest, CompleteChecksParts) {
   const std::string big(ObjectStore::kMinPartSize, 'a');
   const std::string small = "tail";
   for (auto [n, data] : {std::pair<int, std::string>{1, big}, {2, small}}) {
-    ASSERT_TRUE(store_->commit_part(upload->upload_id,
-                                    {n, static_cast<int64_t>(data.size()), crypto::hex(md5(data)),
-                                     1, file_with(data)})
+    ASSERT_TRUE(store_
+                    ->commit_part(upload->upload_id, {n, static_cast<int64_t>(data.size()),
+                                                      crypto::hex(md5(data)), 1, file_with(data)})
                     .ok());
   }
   const std::string e1 = crypto::hex(md5(big));
@@ -139,11 +142,52 @@ TEST_F(ObjectStoreTest, CompleteChecksParts) {
 TEST_F(ObjectStoreTest, SmallPartsBeforeTheLastAreRefused) {
   auto upload = store_->create_upload("b-1250000000", "k", {});
   for (int n : {1, 2}) {
-    ASSERT_TRUE(store_->commit_part(upload->upload_id,
-                                    {n, 1, crypto::hex(md5("z")), 1, file_with("z")}).ok());
+    ASSERT_TRUE(
+        store_->commit_part(upload->upload_id, {n, 1, crypto::hex(md5("z")), 1, file_with("z")})
+            .ok());
   }
   const std::string e = crypto::hex(md5("z"));
   EXPECT_EQ(store_->complete_upload(*upload, {{1, e}, {2, e}}, {}).error().code, "EntityTooSmall");
+}
+
+// 100,000 keys (rows written straight into cos.db, no data files needed for
+// listing): a delimiter listing seeks past each common prefix instead of reading
+// every key under it, and paging stays cheap deep into the bucket.
+TEST_F(ObjectStoreTest, HundredThousandKeysListFast) {
+  const fs::path root = dir_.path() / "cos";
+  store_.reset();
+  {
+    store::Db db((root / "cos.db").string());
+    db.exec("BEGIN");
+    char key[32];
+    for (int i = 0; i < 100000; ++i) {
+      std::snprintf(key, sizeof key, "p%03d/k%06d", i % 100, i);
+      store::Statement st(
+          db,
+          "INSERT INTO objects(bucket, key, size, etag, attributes, "
+          "last_modified_ms, file) VALUES('b-1250000000', ?1, 1, 'e', '{}', 1, ?1)");
+      st.bind(1, std::string_view(key)).run();
+    }
+    db.exec("COMMIT");
+  }
+  auto reopened = ObjectStore::open(root, clock_);
+  ASSERT_TRUE(reopened.ok());
+  auto& store = **reopened;
+  const auto started = std::chrono::steady_clock::now();
+  ListQuery q;
+  q.delimiter = "/";
+  auto top = store.list_objects("b-1250000000", q);
+  EXPECT_EQ(top->common_prefixes.size(), 100u);
+  EXPECT_TRUE(top->objects.empty());
+  const auto delimiter_time = std::chrono::steady_clock::now() - started;
+  ListQuery deep;
+  deep.prefix = "p099/";
+  deep.after = "p099/k099000";
+  auto page = store.list_objects("b-1250000000", deep);
+  ASSERT_FALSE(page->objects.empty());
+  EXPECT_GT(page->objects.front().key, "p099/k099000");
+  EXPECT_EQ(page->objects.size(), 10u);  // k099099, k099199, ..., k099999
+  EXPECT_LT(delimiter_time, std::chrono::milliseconds(500));
 }
 
 TEST_F(ObjectStoreTest, OpenRemovesLeftovers) {

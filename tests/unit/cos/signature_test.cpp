@@ -24,8 +24,8 @@ SignedRequest cos_put() {
 }
 
 std::string cos_auth(const std::string& key_time, const std::string& signature) {
-  return "q-sign-algorithm=sha1&q-ak=AKIDtest&q-sign-time=" + key_time + "&q-key-time=" +
-         key_time + "&q-header-list=content-length;host;x-cos-meta-a&q-url-param-list=" +
+  return "q-sign-algorithm=sha1&q-ak=AKIDtest&q-sign-time=" + key_time + "&q-key-time=" + key_time +
+         "&q-header-list=content-length;host;x-cos-meta-a&q-url-param-list=" +
          "partnumber;uploadid&q-signature=" + signature;
 }
 
@@ -84,17 +84,17 @@ TEST(CosV5, RejectsExpiredTamperedAndUnknown) {
             "SignatureDoesNotMatch");
   SignedRequest other_path = r;
   other_path.cos_paths = {"/folder/other.txt"};
-  EXPECT_EQ(verify_signature(other_path, lookup, 1700000100).error().code,
-            "SignatureDoesNotMatch");
+  EXPECT_EQ(verify_signature(other_path, lookup, 1700000100).error().code, "SignatureDoesNotMatch");
   SignedRequest other_header = r;
   other_header.headers["x-cos-meta-a"] = "changed";
   EXPECT_EQ(verify_signature(other_header, lookup, 1700000100).error().code,
             "SignatureDoesNotMatch");
 
   SignedRequest unknown = r;
-  unknown.headers["authorization"] = "q-sign-algorithm=sha1&q-ak=AKIDnobody&q-sign-time="
-                                     "1700000000;1700003600&q-key-time=1700000000;1700003600"
-                                     "&q-header-list=&q-url-param-list=&q-signature=00";
+  unknown.headers["authorization"] =
+      "q-sign-algorithm=sha1&q-ak=AKIDnobody&q-sign-time="
+      "1700000000;1700003600&q-key-time=1700000000;1700003600"
+      "&q-header-list=&q-url-param-list=&q-signature=00";
   EXPECT_EQ(verify_signature(unknown, lookup, 1700000100).error().code, "InvalidAccessKeyId");
 
   SignedRequest unsigned_req = cos_put();
@@ -114,9 +114,8 @@ SignedRequest aws_get() {
 
 TEST(SigV4, MatchesIndependentVector) {
   EXPECT_EQ(sigv4_signature("wJalrTestKey", "20240102T030405Z",
-                            "20240102/ap-guangzhou/s3/aws4_request",
-                            "/photos-1250000000/a%20b.txt", "host;x-amz-content-sha256;x-amz-date",
-                            "UNSIGNED-PAYLOAD", aws_get()),
+                            "20240102/ap-guangzhou/s3/aws4_request", "/photos-1250000000/a%20b.txt",
+                            "host;x-amz-content-sha256;x-amz-date", "UNSIGNED-PAYLOAD", aws_get()),
             "fedc1abc2b3aac4729f057aece6430617b9823b76631f602330a0c7a50d0d6db");
 }
 
@@ -144,9 +143,9 @@ TEST(SigV4, PresignedQueryExpires) {
       "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDaws%2F20240102%2Fap-guangzhou%2Fs3%2F"
       "aws4_request&X-Amz-Date=20240102T030405Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host");
   SignedRequest for_sig = r;
-  const std::string sig = sigv4_signature("wJalrTestKey", "20240102T030405Z",
-                                          "20240102/ap-guangzhou/s3/aws4_request", r.raw_path,
-                                          "host", "UNSIGNED-PAYLOAD", for_sig);
+  const std::string sig =
+      sigv4_signature("wJalrTestKey", "20240102T030405Z", "20240102/ap-guangzhou/s3/aws4_request",
+                      r.raw_path, "host", "UNSIGNED-PAYLOAD", for_sig);
   r.query.push_back({"X-Amz-Signature", sig, "X-Amz-Signature", sig, true});
   EXPECT_TRUE(verify_signature(r, lookup, kAmzTime + 100).ok());
   auto expired = verify_signature(r, lookup, kAmzTime + 301);

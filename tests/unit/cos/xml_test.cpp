@@ -22,14 +22,17 @@ TEST(Xml, ParsesCompleteMultipartUpload) {
 }
 
 TEST(Xml, DecodesEntitiesAndCdata) {
-  auto doc = parse_xml("<Delete><Object><Key>a&amp;b&#x4e2d;&#65;<![CDATA[<x>]]></Key></Object></Delete>");
+  auto doc =
+      parse_xml("<Delete><Object><Key>a&amp;b&#x4e2d;&#65;<![CDATA[<x>]]></Key></Object></Delete>");
   ASSERT_TRUE(doc.ok());
-  EXPECT_EQ(doc->child("Object")->child_text("Key"), "a&b\xe4\xb8\xad" "A<x>");
+  EXPECT_EQ(doc->child("Object")->child_text("Key"),
+            "a&b\xe4\xb8\xad"
+            "A<x>");
 }
 
 TEST(Xml, RejectsMalformed) {
-  for (const char* bad : {"", "<a>", "<a></b>", "<a>&bogus;</a>", "<a></a><b></b>", "text",
-                          "<a><b></a></b>"}) {
+  for (const char* bad :
+       {"", "<a>", "<a></b>", "<a>&bogus;</a>", "<a></a><b></b>", "text", "<a><b></a></b>"}) {
     auto doc = parse_xml(bad);
     ASSERT_FALSE(doc.ok()) << bad;
     EXPECT_EQ(doc.error().code, "MalformedXML");
