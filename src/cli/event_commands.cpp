@@ -3,6 +3,7 @@
 //   yunfn trigger add NAME timer --cron "..." [--name T] [--message M] [--qualifier Q]
 //   yunfn trigger add NAME apigw [--path P] [--method M] [--base64] [--no-integration-response]
 //                                [--cors] [--service-timeout S] [--name T] [--qualifier Q]
+//   yunfn trigger add NAME cos --bucket B [--event E] [--prefix P] [--suffix S] [--qualifier Q]
 //   yunfn trigger ls NAME / trigger rm NAME TRIGGER
 #include <cstdio>
 #include <iostream>
@@ -20,6 +21,8 @@ struct EventArgs {
   std::string path = "/", method = "ANY";
   bool base64 = false, no_integration_response = false, cors = false;
   int service_timeout = 15;
+  // cos
+  std::string bucket, event = "cos:ObjectCreated:*", prefix, suffix, region = "ap-guangzhou";
 };
 
 // The TriggerDesc and a default name of a trigger added from the command line.
@@ -38,8 +41,14 @@ Result<std::pair<std::string, std::string>> trigger_desc(const EventArgs& a) {
                    {"serviceTimeout", a.service_timeout}}}};
     return std::pair{desc.dump(), "apigw-" + std::to_string(std::hash<std::string>{}(a.method + a.path) % 100000)};
   }
+  if (a.type == "cos") {
+    if (a.bucket.empty()) return make_error(errc::kMissingParameter, "a cos trigger needs --bucket");
+    Json desc = {{"event", a.event}, {"filter", {{"Prefix", a.prefix}, {"Suffix", a.suffix}}}};
+    // The trigger is named by the bucket's domain.
+    return std::pair{desc.dump(), a.bucket + ".cos." + a.region + ".myqcloud.com"};
+  }
   return make_error(errc::kInvalidParameterValueType,
-                    "trigger type " + a.type + " is not supported by this command (timer, apigw)");
+                    "trigger type " + a.type + " is not supported by this command (timer, apigw, cos)");
 }
 
 int list_events(const Globals& g, const EventArgs& a) {
@@ -151,7 +160,7 @@ void add_event_commands(CLI::App& app, Globals& g, int* rc) {
   trig->require_subcommand(1);
   auto* add = trig->add_subcommand("add", "add a trigger");
   add->add_option("function", a->name, "function name")->required();
-  add->add_option("type", a->type, "trigger type (timer, apigw)")->required();
+  add->add_option("type", a->type, "trigger type (timer, apigw, cos)")->required();
   add->add_option("--cron", a->cron, "timer: 7-field cron: second minute hour day month weekday year");
   add->add_option("--path", a->path, "apigw: path, e.g. /blog/{id} (prefix; =/x for exact)");
   add->add_option("--method", a->method, "apigw: ANY, GET, POST, PUT, DELETE, HEAD, PATCH, OPTIONS");
@@ -160,6 +169,11 @@ void add_event_commands(CLI::App& app, Globals& g, int* rc) {
                 "apigw: the return value is the body (no {statusCode, headers, body})");
   add->add_flag("--cors", a->cors, "apigw: answer CORS preflights, allow any origin");
   add->add_option("--service-timeout", a->service_timeout, "apigw: seconds the gateway waits");
+  add->add_option("--bucket", a->bucket, "cos: the bucket, <name>-<appid>");
+  add->add_option("--event", a->event, "cos: cos:ObjectCreated:* (default), :Put, :Post, :Copy, "
+                                      ":CompleteMultipartUpload, cos:ObjectRemove:*, :Delete");
+  add->add_option("--prefix", a->prefix, "cos: only keys starting with this");
+  add->add_option("--suffix", a->suffix, "cos: only keys ending with this (e.g. .jpg)");
   add->add_option("--name", a->trigger, "trigger name");
   add->add_option("--message", a->message, "timer message (CustomArgument)");
   add->add_option("--qualifier", a->qualifier, "version or alias");

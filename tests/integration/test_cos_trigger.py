@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from cos_client import APPID, REGION, raw_request
 from yunfnlib import (NODE_RUNTIME, Server, ServerTestCase, create_function, list_all_async_events,
-                      unique_name, wait_async_status)
+                      run_cli, unique_name, wait_async_status)
 
 # Returns the event it got, so GetAsyncEventStatus shows it; fails when told to.
 ECHO_PY = """
@@ -193,6 +193,23 @@ class CosTriggerTest(CosTriggerCase):
         self.assertEqual(status["Status"], "FAILED", status)
         self.assertEqual(status["Attempts"], 2, status)
         self.assertIn("cannot handle", status["RetMsg"])
+
+
+    def test_the_cli_adds_a_cos_trigger(self):
+        bucket = self.make_bucket("cli")
+        fn = unique_name("cos-cli")
+        create_function(self.client, fn, {"index.py": ECHO_PY})
+        r = run_cli(self.server, "trigger", "add", fn, "cos", "--bucket", bucket, "--prefix", "up/",
+                    "--suffix", ".csv")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "%s trigger %s added: %s"
+                         % (fn, domain(bucket), cos_desc("cos:ObjectCreated:*", "up/", ".csv")))
+        self.put(bucket, "up/data.csv")
+        [status] = self.cos_events(fn, 1)
+        self.assertEqual(status["Status"], "FINISHED", status)
+        r = run_cli(self.server, "trigger", "add", fn, "cos")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("a cos trigger needs --bucket", r.stderr)
 
 
 class CosTriggerRulesTest(CosTriggerCase):
