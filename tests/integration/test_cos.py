@@ -652,7 +652,10 @@ class CrashTest(unittest.TestCase):
             events = db.execute("SELECT event_name, key FROM outbox ORDER BY seq").fetchall()
         finally:
             db.close()
-        self.assertEqual(events, [("cos:ObjectCreated:Put", "acked")])
+        # The acknowledged write's event was handed to the cos triggers (none matched,
+        # so it is gone: tests/integration/test_cos_trigger.py follows one through a
+        # kill -9); the interrupted upload made none.
+        self.assertNotIn("interrupted", [key for _, key in events])
 
 
 if __name__ == "__main__":

@@ -550,10 +550,14 @@ class PythonEventGatewayTest(GatewayCase):
     def test_bodiless_requests_hold_no_body_budget(self):
         # 100 GETs in flight at once (each its own instance) reserve nothing of the
         # gateway's 512 MB budget for request bodies, so none is refused as busy.
+        # Their route waits 60 s: a hundred cold starts on a busy machine take a while.
+        create_apigw_trigger(self.client, self.fn, "patient", "/patient", serviceTimeout=60)
+        self.addCleanup(self.client.call, "DeleteTrigger",
+                        {"FunctionName": self.fn, "TriggerName": "patient", "Type": "apigw"})
         statuses = [None] * 100
 
         def one(i):
-            statuses[i] = self.get(self.fn, "/echo?op=sleep&s=2", timeout=60)[0]
+            statuses[i] = self.get(self.fn, "/patient?op=sleep&s=2", timeout=90)[0]
 
         threads = [threading.Thread(target=one, args=(i,)) for i in range(len(statuses))]
         for t in threads:
