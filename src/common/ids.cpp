@@ -29,4 +29,10 @@ std::string new_request_id() {
   return id;
 }
 
+std::string request_id_from(std::string_view seed) {
+  const std::string h = crypto::sha256_hex(seed);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
+         h.substr(20, 12);
+}
+
 }  // namespace yunfn

@@ -115,6 +115,13 @@ Status ObjectStore::commit_part(const std::string& upload_id, const PartInfo& pa
   return ok_status();
 }
 
+void ObjectStore::delete_upload_locked(const std::string& upload_id) {
+  for (const char* sql : {"DELETE FROM parts WHERE upload_id=?1", "DELETE FROM uploads WHERE upload_id=?1"}) {
+    store::Statement del(*db_, sql);
+    del.bind(1, upload_id).run();
+  }
+}
+
 Result<std::vector<PartInfo>> ObjectStore::list_parts(const std::string& upload_id) {
   std::lock_guard lock(mu_);
   std::vector<PartInfo> out;
@@ -214,11 +221,7 @@ Result<ObjectInfo> ObjectStore::complete_upload(const UploadInfo& upload,
         return no_such_upload();
       }
       upsert_locked(info, "cos:ObjectCreated:CompleteMultipartUpload", origin, &replaced);
-      for (const char* sql :
-           {"DELETE FROM parts WHERE upload_id=?1", "DELETE FROM uploads WHERE upload_id=?1"}) {
-        store::Statement del(*db_, sql);
-        del.bind(1, upload.upload_id).run();
-      }
+      delete_upload_locked(upload.upload_id);
       tx.commit();
     } catch (const store::SqliteError& e) {
       discard(file);
@@ -237,11 +240,7 @@ Status ObjectStore::abort_upload(const UploadInfo& upload) {
     std::lock_guard lock(mu_);
     try {
       store::Transaction tx(*db_);
-      for (const char* sql :
-           {"DELETE FROM parts WHERE upload_id=?1", "DELETE FROM uploads WHERE upload_id=?1"}) {
-        store::Statement del(*db_, sql);
-        del.bind(1, upload.upload_id).run();
-      }
+      delete_upload_locked(upload.upload_id);
       tx.commit();
     } catch (const store::SqliteError& e) {
       return write_error("the abort", (e.code & 0xff) == SQLITE_FULL ? ENOSPC : EIO);

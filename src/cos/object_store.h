@@ -104,6 +104,8 @@ class ObjectStore final : public ObjectEventSource {
   std::filesystem::path data_path(const std::string& file) const;
   // Removes a data file that no row will point to (after a failed commit).
   void discard(const std::string& file) const;
+  // Deletes an upload's rows and its parts' rows (mu_ held, in a transaction).
+  void delete_upload_locked(const std::string& upload_id);
 
   // --- buckets ---
   // Errors: BucketAlreadyOwnedByYou (every bucket here belongs to the account).

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/crypto.h"
+#include "common/ids.h"
 
 namespace yunfn::triggers {
 namespace {
@@ -12,12 +12,10 @@ constexpr size_t kBatch = 256;
 // (and retries after a store failure).
 constexpr auto kPoll = std::chrono::seconds(1);
 
-// A stable request id for one object event delivered to one trigger (UUID-shaped).
+// A stable request id for one object event delivered to one trigger.
 std::string event_request_id(const cos::ObjectEvent& e, const store::TriggerRecord& t) {
-  std::string h = crypto::sha256_hex(std::to_string(e.seq) + "/" + e.bucket + "/" + e.key + "/" + e.etag + "/" +
-                                     std::to_string(e.event_time) + "->" + t.ns + "/" + t.function_name);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
-         h.substr(20, 12);
+  return request_id_from(std::to_string(e.seq) + "/" + e.bucket + "/" + e.key + "/" + e.etag + "/" +
+                         std::to_string(e.event_time) + "->" + t.ns + "/" + t.function_name);
 }
 
 }  // namespace

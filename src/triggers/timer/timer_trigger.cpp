@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/crypto.h"
+#include "common/ids.h"
 
 namespace yunfn::triggers {
 namespace {
@@ -18,12 +18,10 @@ std::string iso_utc(sys_seconds t) {
   return buf;
 }
 
-// A stable request id for one fire of one trigger (UUID-shaped).
+// A stable request id for one fire of one trigger.
 std::string fire_request_id(const store::TriggerRecord& t, sys_seconds at) {
-  std::string h = crypto::sha256_hex(t.ns + "/" + t.function_name + "/" + t.name + "@" +
-                                     std::to_string(at.time_since_epoch().count()));
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20, 12);
+  return request_id_from(t.ns + "/" + t.function_name + "/" + t.name + "@" +
+                         std::to_string(at.time_since_epoch().count()));
 }
 
 std::string cron_of(const std::string& desc) {
