@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -70,15 +73,15 @@ std::string target_of(const CosRequest& req) {
 
 // Writes the request: headers, then the upload file in chunks.
 void write_request(beast::tcp_stream& tcp, http::request<http::buffer_body>& r,
-                   const CosRequest& req) {
+                   const CosRequest& req, uint64_t size) {
   http::request_serializer<http::buffer_body> sr{r};
   http::write_header(tcp, sr);
   if (req.upload_file.empty()) return;
   std::ifstream in(req.upload_file, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + req.upload_file);
-  ProgressBar bar(req.progress, *r.payload_size());
+  ProgressBar bar(req.progress, size);
   std::vector<char> chunk(kChunkBytes);
-  uint64_t left = *r.payload_size();
+  uint64_t left = size;
   while (left > 0) {
     in.read(chunk.data(), static_cast<std::streamsize>(std::min<uint64_t>(left, chunk.size())));
     const auto n = static_cast<size_t>(in.gcount());
@@ -196,16 +199,17 @@ Result<CosResponse> CosClient::send(const CosRequest& req) const {
   }
   r.set(http::field::authorization, cos_v5_authorization(keys_.secret_id, keys_.secret_key, sign));
   try {
-    r.content_length(req.upload_file.empty() ? 0 : std::filesystem::file_size(req.upload_file));
+    const uint64_t size = req.upload_file.empty() ? 0 : std::filesystem::file_size(req.upload_file);
+    r.content_length(size);
     r.body().data = nullptr;
-    r.body().more = !req.upload_file.empty();
+    r.body().more = size > 0;
     asio::io_context io;
     asio::ip::tcp::resolver resolver(io);
     beast::tcp_stream tcp(io);
     tcp.connect(resolver.resolve(endpoint_.host, endpoint_.port));
     std::string write_failure;
     try {
-      write_request(tcp, r, req);
+      write_request(tcp, r, req, size);
     } catch (const boost::system::system_error& e) {
       write_failure = e.what();  // the server may have answered early (e.g. NoSuchBucket)
     }

@@ -8,6 +8,7 @@
 // BUCKET is <name>-<appid>; the account's appid 1250000000 is appended to a bare name.
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
