@@ -47,6 +47,8 @@ class CosExamplesTest(ServerTestCase):
         self.tmp = tempfile.mkdtemp(prefix="cos-examples-")
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         self.s3 = boto3_client(self.server.cos_port)
+        if hasattr(self.s3, "close"):
+            self.addCleanup(self.s3.close)
 
     def cli_ok(self, *args):
         env = {"YUNFN_COS_ENDPOINT": "127.0.0.1:%d" % self.server.cos_port}
