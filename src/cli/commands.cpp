@@ -216,6 +216,7 @@ int run_cli(int argc, char** argv) {
   int rc = 2;
   add_version_commands(app, g, &rc);
   add_event_commands(app, g, &rc);
+  add_cos_commands(app, g, &rc);
 
   try {
     app.parse(argc, argv);

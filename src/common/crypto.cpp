@@ -63,6 +63,27 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+std::string sha1_hex(std::string_view data) {
+  std::string out(EVP_MAX_MD_SIZE, '\0');
+  unsigned int len = 0;
+  YUNFN_CHECK(EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()),
+                         &len, EVP_sha1(), nullptr) == 1);
+  out.resize(len);
+  return hex(out);
+}
+
+std::string hmac_sha1_hex(std::string_view key, std::string_view data) {
+  YUNFN_CHECK(key.size() <= static_cast<size_t>(INT_MAX));
+  std::string out(EVP_MAX_MD_SIZE, '\0');
+  unsigned int len = 0;
+  unsigned char* rc = HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
+                           reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                           reinterpret_cast<unsigned char*>(out.data()), &len);
+  YUNFN_CHECK(rc != nullptr);
+  out.resize(len);
+  return hex(out);
+}
+
 std::string hex(std::string_view raw) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

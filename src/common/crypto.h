@@ -13,6 +13,10 @@ std::string sha256(std::string_view data);
 std::string sha256_hex(std::string_view data);
 // Raw 32-byte HMAC-SHA256(key, data).
 std::string hmac_sha256(std::string_view key, std::string_view data);
+// Lowercase hex SHA-1 of data (COS signature v5).
+std::string sha1_hex(std::string_view data);
+// Lowercase hex HMAC-SHA1(key, data) (COS signature v5).
+std::string hmac_sha1_hex(std::string_view key, std::string_view data);
 // Lowercase hex of raw bytes.
 std::string hex(std::string_view raw);
 // Standard base64 (with padding) of raw bytes.

@@ -1,9 +1,6 @@
 #include "cos/hashing.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include <climits>
 
 #include "common/check.h"
 #include "common/crypto.h"
@@ -35,26 +32,4 @@ std::string md5(std::string_view data) {
   h.update(data);
   return h.finish();
 }
-
-std::string sha1_hex(std::string_view data) {
-  std::string out(EVP_MAX_MD_SIZE, '\0');
-  unsigned int len = 0;
-  YUNFN_CHECK(EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()),
-                         &len, EVP_sha1(), nullptr) == 1);
-  out.resize(len);
-  return crypto::hex(out);
-}
-
-std::string hmac_sha1_hex(std::string_view key, std::string_view data) {
-  YUNFN_CHECK(key.size() <= static_cast<size_t>(INT_MAX));
-  std::string out(EVP_MAX_MD_SIZE, '\0');
-  unsigned int len = 0;
-  unsigned char* rc = HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-                           reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                           reinterpret_cast<unsigned char*>(out.data()), &len);
-  YUNFN_CHECK(rc != nullptr);
-  out.resize(len);
-  return crypto::hex(out);
-}
-
 }  // namespace yunfn::cos

@@ -1,6 +1,6 @@
-// Hashes and HMACs the bucket service needs besides common/crypto.h: MD5 (ETag,
-// Content-MD5) and SHA-256 computed over a stream of chunks, and HMAC-SHA1 /
-// SHA-1 of COS signature v5. Pure; a hasher object belongs to one thread.
+// Hashes the bucket service needs besides common/crypto.h: MD5 (ETag,
+// Content-MD5) and SHA-256 computed over a stream of chunks. Pure; a hasher
+// object belongs to one thread.
 #pragma once
 
 #include <memory>
@@ -29,7 +29,5 @@ class StreamHash {
 };
 
 std::string md5(std::string_view data);       // raw 16 bytes
-std::string sha1_hex(std::string_view data);  // lowercase hex
-std::string hmac_sha1_hex(std::string_view key, std::string_view data);
 
 }  // namespace yunfn::cos

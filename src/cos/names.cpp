@@ -66,24 +66,6 @@ Status check_object_key(std::string_view key) {
   return ok_status();
 }
 
-std::string uri_encode(std::string_view text, Slash slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (slash == Slash::kKeep && c == '/')) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::string uri_decode(std::string_view text, Plus plus) {
   std::string out;
   out.reserve(text.size());

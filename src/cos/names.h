@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/cos_sign.h"  // uri_encode, Slash
 #include "common/result.h"
 
 namespace yunfn::cos {
@@ -24,14 +25,9 @@ Status check_bucket_name(std::string_view bucket);
 // rules keep keys that file-system based tools would mangle out of buckets.
 Status check_object_key(std::string_view key);
 
-// Whether uri_encode leaves '/' as it is (paths) or encodes it (values).
-enum class Slash { kEncode, kKeep };
 // Whether uri_decode reads '+' as a space (query strings) or as itself (paths).
 enum class Plus { kLiteral, kSpace };
 
-// Percent-encodes every byte except A-Z a-z 0-9 - _ . ~ (and '/' with
-// Slash::kKeep), with uppercase hex: RFC 3986, as COS v5 and SigV4 sign.
-std::string uri_encode(std::string_view text, Slash slash);
 // Decodes %XX escapes (and '+' as a space with Plus::kSpace). Malformed
 // escapes are kept as they are.
 std::string uri_decode(std::string_view text, Plus plus);

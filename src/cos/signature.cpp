@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/cos_sign.h"
 #include "common/crypto.h"
-#include "cos/hashing.h"
 
 namespace yunfn::cos {
 namespace {
@@ -217,35 +217,17 @@ std::string cos_v5_signature(const std::string& secret_key, const std::string& k
                              const std::string& sign_time, const std::string& path,
                              const std::string& header_list, const std::string& param_list,
                              const SignedRequest& req) {
-  std::vector<std::pair<std::string, std::string>> params;
+  CosV5Fields fields{req.method, path, {}, {}, key_time, sign_time};
   if (!param_list.empty()) {
     for (const auto& name : split(param_list, ';')) {
       const QueryParam* p = query_param(req, name);
-      params.emplace_back(lower(uri_encode(name, Slash::kEncode)),
-                          uri_encode(p ? p->value : "", Slash::kEncode));
+      fields.params.emplace_back(name, p ? p->value : "");
     }
   }
-  std::vector<std::pair<std::string, std::string>> headers;
   if (!header_list.empty()) {
-    for (const auto& name : split(header_list, ';'))
-      headers.emplace_back(lower(uri_encode(name, Slash::kEncode)),
-                           uri_encode(header(req, name), Slash::kEncode));
+    for (const auto& name : split(header_list, ';')) fields.headers.emplace_back(name, header(req, name));
   }
-  std::sort(params.begin(), params.end());
-  std::sort(headers.begin(), headers.end());
-  auto join = [](const std::vector<std::pair<std::string, std::string>>& kv) {
-    std::string out;
-    for (const auto& [k, v] : kv) {
-      if (!out.empty()) out += '&';
-      out.append(k).append("=").append(v);
-    }
-    return out;
-  };
-  const std::string http_string =
-      lower(req.method) + "\n" + path + "\n" + join(params) + "\n" + join(headers) + "\n";
-  const std::string string_to_sign = "sha1\n" + sign_time + "\n" + sha1_hex(http_string) + "\n";
-  const std::string sign_key = hmac_sha1_hex(secret_key, key_time);
-  return hmac_sha1_hex(sign_key, string_to_sign);
+  return yunfn::cos_v5_signature(secret_key, fields);
 }
 
 std::string sigv4_signature(const std::string& secret_key, const std::string& amz_date,

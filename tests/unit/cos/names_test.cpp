@@ -42,8 +42,7 @@ TEST(ObjectKey, Rules) {
 }
 
 TEST(Encoding, RoundTrips) {
-  EXPECT_EQ(uri_encode("a b/c~d*", Slash::kEncode), "a%20b%2Fc~d%2A");
-  EXPECT_EQ(uri_encode("a b/c", Slash::kKeep), "a%20b/c");
+  // uri_encode is tested with the COS v5 signer (tests/unit/common/cos_sign_test.cpp).
   EXPECT_EQ(uri_decode("a%20b+c%2f%zz", Plus::kSpace), "a b c/%zz");
   auto q = parse_query("uploads=&delete&prefix=a%2Bb&x=1=2");
   ASSERT_EQ(q.size(), 4u);
