@@ -185,7 +185,7 @@ class FramedApi:
                     frame = self._buffer[4:4 + size]
                     self._buffer = self._buffer[4 + size:]
                     return frame
-            chunk = self._sock.recv(1 << 20)
+            chunk = self._sock.recv(65536)
             if not chunk:
                 raise EOFError("channel closed by the platform")
             self._buffer += chunk
