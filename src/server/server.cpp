@@ -109,11 +109,11 @@ invoke::Invoker::PlatformEnvironment platform_environment(const ServerConfig& co
                                                           const SecretPair& keys, const std::string& isolation) {
   std::string cos_host;
   if (cos_port != 0) {
-    const bool loopback = config.cos_host == "127.0.0.1" || config.cos_host == "0.0.0.0" ||
-                          config.cos_host == "localhost";
-    cos_host = (loopback && isolation == "namespace" ? std::string(sandbox::layout::kHostLoopbackAddress)
-                                                     : loopback ? "127.0.0.1" : config.cos_host) +
-               ":" + std::to_string(cos_port);
+    cos_host = config.cos_host;
+    if (cos_host == "127.0.0.1" || cos_host == "0.0.0.0" || cos_host == "localhost") {
+      cos_host = isolation == "namespace" ? sandbox::layout::kHostLoopbackAddress : "127.0.0.1";
+    }
+    cos_host += ":" + std::to_string(cos_port);
   }
   return [keys, cos_host](const std::string& ns, const std::string& fn) {
     const SecretPair own = function_credentials(keys, ns, fn);

@@ -73,7 +73,8 @@ Status CosTrigger::start() {
   std::weak_ptr<bool> alive = alive_;
   source_->on_new_events([this, alive, ex = ex_] {
     asio::post(ex, [this, alive] {
-      if (alive.lock() && *alive.lock() && wake_) wake_->notify();
+      auto live = alive.lock();
+      if (live && *live && wake_) wake_->notify();
     });
   });
   asio::co_spawn(ex_, loop(), Detached{"cos trigger"});
