@@ -94,7 +94,7 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
   store::FunctionRecord fn;
   fn.ns = in.ns;
   fn.name = in.name;
-  fn.function_id = "lam-" + new_request_id().substr(0, 8);
+  fn.function_id = "lam-" + random_uuid().substr(0, 8);
   fn.add_time_ms = now_ms();
   fn.latest.version = store::kLatest;
   fn.latest.config = std::move(in.config);

@@ -20,6 +20,7 @@ struct GatewayServer::State {
   invoke::AsyncQueue& async;
   const RouteTable& routes;
   const Clock& clock;
+  ClientWatches watches{ex, clock};
   bool stopped = false;
   uint64_t buffered_bytes = 0;  // request bodies held for event functions now
 };
@@ -56,7 +57,7 @@ Task<GatewayReply> run_event_function(State& st, beast::tcp_stream& client,
   const std::string id = req.request_id;
   auto token = std::make_shared<invoke::CancelToken>();
   req.cancel = token;
-  ClientWatch watch(client, token);
+  ClientWatch watch(st.watches, client, token);
   auto done = std::make_shared<Signal>(st.ex);
   auto outcome = std::make_shared<std::optional<Result<invoke::InvocationResult>>>();
   asio::co_spawn(
@@ -201,7 +202,7 @@ Task<bool> handle(State& st, beast::tcp_stream& stream, beast::flat_buffer& buff
   if (function->latest.config.type == store::FunctionType::kHttp) {
     WebRequest web{ns, fn, match.entry->trigger.qualifier, id,
                    rel + (target->query.empty() ? "" : "?" + target->query), &route, ctx.headers};
-    co_return co_await proxy_web_request(st.invoker, st.clock, stream, buffer, head, std::move(web));
+    co_return co_await proxy_web_request(st.invoker, st.clock, st.watches, stream, buffer, head, std::move(web));
   }
 
   // Bodies of event functions are held in memory until the function answers:
@@ -298,8 +299,7 @@ Task<void> serve_connection(std::shared_ptr<State> st, std::shared_ptr<beast::tc
 GatewayServer::GatewayServer(const asio::any_io_executor& ex, GatewayConfig config, store::Store& store,
                              invoke::Invoker& invoker, invoke::AsyncQueue& async,
                              const RouteTable& routes, const Clock& clock)
-    : state_(std::make_shared<State>(
-          State{ex, std::move(config), store, invoker, async, routes, clock})),
+    : state_(std::make_shared<State>(ex, std::move(config), store, invoker, async, routes, clock)),
       listener_(
           ex,
           [st = state_](std::shared_ptr<beast::tcp_stream> stream) {

@@ -92,7 +92,8 @@ struct Exchange {
 
 }  // namespace
 
-Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast::tcp_stream& client,
+Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, ClientWatches& watches,
+                             beast::tcp_stream& client,
                              beast::flat_buffer& buffer, http::request_parser<http::empty_body>& head,
                              WebRequest req) {
   const unsigned version = head.get().version();
@@ -105,7 +106,7 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast
 
   // Until an instance takes the request, a client that hangs up abandons it.
   auto token = std::make_shared<invoke::CancelToken>();
-  std::optional<ClientWatch> watch(std::in_place, client, token);
+  std::optional<ClientWatch> watch(std::in_place, watches, client, token);
 
   // One request/response exchange with a leased instance's server.
   auto exchange = [&](pool::Instance& inst) -> Task<pool::InvokeOutcome> {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/asio.h"
+#include "gateway/client_watch.h"
 #include "gateway/route_table.h"
 #include "invoke/invoker.h"
 
@@ -28,7 +29,8 @@ struct WebRequest {
 
 // Proxies the request whose header `head` holds; returns whether the client
 // connection can carry another request.
-Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, beast::tcp_stream& client,
+Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, ClientWatches& watches,
+                             beast::tcp_stream& client,
                              beast::flat_buffer& buffer, http::request_parser<http::empty_body>& head,
                              WebRequest req);
 

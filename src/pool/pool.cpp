@@ -45,7 +45,7 @@ std::shared_ptr<Instance> Pool::take_idle() {
 
 std::shared_ptr<Instance> Pool::new_instance() {
   // The id names the instance's cgroup, so it is unique per server run.
-  return std::make_shared<Instance>(ex_, blocking_, spec_, "i-" + new_request_id().substr(0, 18),
+  return std::make_shared<Instance>(ex_, blocking_, spec_, "i-" + random_uuid().substr(0, 18),
                                     clock_);
 }
 

@@ -936,7 +936,7 @@ class GatewayListenTest(unittest.TestCase):
         try:
             proc = subprocess.run(
                 [BIN, "server", "--listen", "127.0.0.1:0", "--gateway-listen",
-                 "127.0.0.1:%d" % port, "--data-dir", data_dir],
+                 "127.0.0.1:%d" % port, "--cos-listen", "127.0.0.1:0", "--data-dir", data_dir],
                 capture_output=True, text=True, timeout=60, env=server_env())
         finally:
             taken.close()
