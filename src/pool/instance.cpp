@@ -265,12 +265,21 @@ Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) 
 
 void Instance::freeze() {
   if (frozen_ || !process_ || state_ != State::kIdle) return;
-  frozen_ = process_->set_frozen(true);
+  auto freezer = process_->freezer();
+  if (!freezer) return;
+  // The write can take milliseconds: a worker does it, unless a thaw comes first.
+  freezer->want_frozen();
+  frozen_ = true;
+  if (blocking_) {
+    asio::post(blocking_, [freezer] { freezer->freeze_if_wanted(); });
+  } else {
+    freezer->freeze_if_wanted();
+  }
 }
 
 void Instance::thaw() {
   if (!frozen_ || !process_) return;
-  process_->set_frozen(false);
+  if (auto freezer = process_->freezer()) freezer->thaw();
   frozen_ = false;
   // A web server's keep-alive timers ran out while it was frozen: it closes
   // its idle connections as it wakes, possibly after reading a request sent

@@ -194,6 +194,7 @@ std::optional<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::stri
     fs::path dir = layout.v2_root / name;
     if (!prepare_dir(dir)) return std::nullopt;
     Cgroup cg(CgroupVersion::kV2, {dir});
+    cg.freezer_ = std::make_shared<Freezer>(dir / "cgroup.freeze", "1", "0");
     if (memory_mb > 0) {
       write_file(dir / "memory.max", std::to_string(bytes));
       write_file(dir / "memory.swap.max", "0");
@@ -221,7 +222,7 @@ std::optional<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::stri
       dirs.push_back(freezer);
     }
     Cgroup cg(CgroupVersion::kV1, dirs);
-    cg.freezer_ = freezer;
+    if (!freezer.empty()) cg.freezer_ = std::make_shared<Freezer>(freezer / "freezer.state", "FROZEN", "THAWED");
     if (memory_mb > 0) {
       write_file(mem / "memory.limit_in_bytes", std::to_string(bytes));
       // Swap off: memory+swap limited to the same amount, where accounting exists.
@@ -238,9 +239,8 @@ std::optional<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::stri
 
 Cgroup::Cgroup(Cgroup&& o) noexcept
     : version_(o.version_), dirs_(std::move(o.dirs_)), freezer_(std::move(o.freezer_)),
-      frozen_(o.frozen_), peak_fd_(std::exchange(o.peak_fd_, -1)) {
+      peak_fd_(std::exchange(o.peak_fd_, -1)) {
   o.dirs_.clear();
-  o.freezer_.clear();
 }
 
 Cgroup::~Cgroup() {
@@ -264,22 +264,10 @@ std::vector<std::string> Cgroup::procs_files() const {
   return out;
 }
 
-bool Cgroup::set_frozen(bool frozen) {
-  if (dirs_.empty() || frozen == frozen_) return !dirs_.empty();
-  bool done = false;
-  if (version_ == CgroupVersion::kV2) {
-    done = write_file(dirs_[0] / "cgroup.freeze", frozen ? "1" : "0");
-  } else if (!freezer_.empty()) {
-    done = write_file(freezer_ / "freezer.state", frozen ? "FROZEN" : "THAWED");
-  }
-  if (done) frozen_ = frozen;
-  return done;
-}
-
 void Cgroup::kill_all() {
   if (dirs_.empty()) return;
   // v1 delivers SIGKILL to frozen tasks only once they are thawed.
-  set_frozen(false);
+  if (freezer_) freezer_->thaw();
   if (version_ == CgroupVersion::kV2 && fs::exists(dirs_[0] / "cgroup.kill")) {
     write_file(dirs_[0] / "cgroup.kill", "1");
     return;

@@ -5,9 +5,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "sandbox/freezer.h"
 
 namespace yunfn::sandbox {
 
@@ -60,17 +63,16 @@ class Cgroup {
   void reset_peak_memory();
   // Number of OOM kills in this cgroup so far.
   int64_t oom_kills() const;
-  // Stops (true) or resumes (false) every process of the instance; false when
-  // this machine has no freezer for it.
-  bool set_frozen(bool frozen);
+  // Stops and resumes every process of the instance; null when this machine
+  // has no freezer for it.
+  std::shared_ptr<Freezer> freezer() const { return freezer_; }
 
  private:
   Cgroup(CgroupVersion v, std::vector<std::filesystem::path> dirs) : version_(v), dirs_(std::move(dirs)) {}
   CgroupVersion version_;
   // v2: {dir}; v1: {memory dir, pids dir[, cpu dir][, freezer dir]}
   std::vector<std::filesystem::path> dirs_;
-  std::filesystem::path freezer_;  // v1 freezer dir, empty when absent
-  bool frozen_ = false;
+  std::shared_ptr<Freezer> freezer_;
   int peak_fd_ = -1;  // memory.peak (v2) or memory.max_usage_in_bytes (v1), opened on first use
   int peak_fd();
 };

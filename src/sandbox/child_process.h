@@ -29,7 +29,7 @@ class ChildProcess final : public InstanceProcess {
   ExitInfo reap() override;
   int64_t peak_memory_bytes() override;
   void reset_peak_memory() override;
-  bool set_frozen(bool frozen) override { return cgroup_ && cgroup_->set_frozen(frozen); }
+  std::shared_ptr<Freezer> freezer() override { return cgroup_ ? cgroup_->freezer() : nullptr; }
   Task<int> take_runtime_listener(asio::steady_timer::time_point deadline) override;
   Result<int> instance_socket() override;
 

@@ -20,6 +20,7 @@
 
 #include "common/asio.h"
 #include "common/result.h"
+#include "sandbox/freezer.h"
 
 namespace yunfn::sandbox {
 
@@ -67,10 +68,10 @@ class InstanceProcess {
   // Peak memory of the instance in bytes since the last reset (0 if unknown).
   virtual int64_t peak_memory_bytes() = 0;
   virtual void reset_peak_memory() = 0;
-  // Freezes (true) or thaws (false) every process of the instance, as SCF
-  // freezes instances between invocations; false when the instance has no
-  // cgroup freezer (isolation without root, or no freezer on this machine).
-  virtual bool set_frozen(bool frozen) { return false; }
+  // Freezes and thaws every process of the instance, as SCF freezes instances
+  // between invocations; null when the instance has no cgroup freezer
+  // (isolation without root, or no freezer on this machine).
+  virtual std::shared_ptr<Freezer> freezer() { return nullptr; }
   // Namespace isolation: waits (until the deadline) for the instance's set-up to
   // create the listening socket of the runtime API inside the instance's network
   // namespace, and returns it (ownership passes to the caller). -1 when set-up
