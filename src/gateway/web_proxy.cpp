@@ -109,11 +109,10 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, Clien
   std::optional<ClientWatch> watch(std::in_place, watches, client, token);
 
   // One request/response exchange with a leased instance's server.
-  auto exchange = [&](pool::Instance& inst) -> Task<pool::InvokeOutcome> {
+  auto exchange = [&](invoke::WebInstance& inst) -> Task<invoke::WebOutcome> {
     watch.reset();  // the exchange reads the client from here on
-    pool::InvokeOutcome out;
-    const auto& spec = inst.spec();
-    const auto function_deadline = clock.steady_now() + std::chrono::seconds(spec.timeout_s);
+    invoke::WebOutcome out;
+    const auto function_deadline = clock.steady_now() + std::chrono::seconds(inst.timeout_s());
     const bool service_first = service_deadline < function_deadline;
     auto timed_out = [&] {
       if (service_first) {
@@ -123,10 +122,10 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, Clien
         inst.kill();  // the server may still be busy with the abandoned request
       } else {
         out.status_code = scf_status::kTimeLimitReached;
-        out.err_msg = "Invoking task timed out after " + std::to_string(spec.timeout_s) + " seconds";
+        out.err_msg = "Invoking task timed out after " + std::to_string(inst.timeout_s()) + " seconds";
       }
     };
-    auto connection = co_await inst.connect_web();
+    auto connection = co_await inst.connect();
     if (!connection.ok()) {
       out.status_code = scf_status::kUserProcessExited;
       out.err_msg = "the web function's server did not accept a connection: " + connection.error().message;
@@ -143,14 +142,14 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, Clien
     }
     for (const auto& name : drop) m.erase(name);
     m.set("X-Scf-Request-Id", req.request_id);
-    m.set("X-Scf-Memory", std::to_string(spec.memory_mb));
-    m.set("X-Scf-Timeout", std::to_string(spec.timeout_s));
-    m.set("X-Scf-Version", spec.version);
-    m.set("X-Scf-Name", spec.function_name);
-    m.set("X-Scf-Namespace", spec.ns);
-    m.set("X-Scf-Region", pool::kRegion);
-    m.set("X-Scf-Appid", pool::kAppId);
-    m.set("X-Scf-Uin", pool::kUin);
+    m.set("X-Scf-Memory", std::to_string(inst.memory_mb()));
+    m.set("X-Scf-Timeout", std::to_string(inst.timeout_s()));
+    m.set("X-Scf-Version", inst.version());
+    m.set("X-Scf-Name", inst.function_name());
+    m.set("X-Scf-Namespace", inst.ns());
+    m.set("X-Scf-Region", invoke::WebInstance::region());
+    m.set("X-Scf-Appid", invoke::WebInstance::appid());
+    m.set("X-Scf-Uin", invoke::WebInstance::uin());
     m.target(req.target);
     m.version(11);
     m.keep_alive(true);
@@ -242,7 +241,7 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, Clien
     out.ret_msg = "HTTP " + std::to_string(res.result_int());
     if (upstream_keep_alive) {
       upstream.expires_never();
-      inst.keep_web_connection(upstream.release_socket());
+      inst.keep(upstream.release_socket());
     }
     co_return out;
   };
@@ -254,8 +253,7 @@ Task<bool> proxy_web_request(invoke::Invoker& invoker, const Clock& clock, Clien
   inv.request_id = req.request_id;
   inv.source = "apigw";
   inv.cancel = token;
-  auto result = co_await invoker.invoke(
-      std::move(inv), [&](pool::Instance& inst) { return inst.serve([&] { return exchange(inst); }); });
+  auto result = co_await invoker.invoke(std::move(inv), exchange);
   watch.reset();
   client.expires_never();
   if (x.response_done) co_return client_keep_alive;

@@ -15,6 +15,19 @@
 namespace yunfn::invoke {
 namespace {
 
+// A web exchange run as the instance's invocation (its log, memory and timing).
+Task<pool::InvokeOutcome> serve_web(pool::Instance& inst, const WebExchange& exchange) {
+  co_return co_await inst.serve([&]() -> Task<pool::InvokeOutcome> {
+    WebInstance web(inst);
+    WebOutcome done = co_await exchange(web);
+    pool::InvokeOutcome out;
+    out.status_code = done.status_code;
+    out.ret_msg = std::move(done.ret_msg);
+    out.err_msg = std::move(done.err_msg);
+    co_return out;
+  });
+}
+
 int invoke_result_of(int status_code) {
   if (status_code == 200) return 0;
   if (status_code == scf_status::kUserCodeException) return 1;  // user code error: RetMsg holds the error JSON
@@ -105,13 +118,13 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req) {
   return invoke(std::move(req), nullptr);
 }
 
-Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCall call) {
+Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, WebExchange exchange) {
   if (req.request_id.empty()) req.request_id = new_request_id();
   const std::string request_id = req.request_id;
   // Every entry point gets an answer: a platform failure that escapes as an
   // exception (a store error, say) becomes an InternalError for this request.
   try {
-    co_return co_await run(std::move(req), std::move(call));
+    co_return co_await run(std::move(req), std::move(exchange));
   } catch (const std::exception& e) {
     spdlog::error("invocation {} failed inside the platform: {}", request_id, e.what());
     co_return make_error(errc::kInternalError,
@@ -119,7 +132,7 @@ Task<Result<InvocationResult>> Invoker::invoke(InvocationRequest req, InstanceCa
   }
 }
 
-Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall call) {
+Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, WebExchange exchange) {
   YUNFN_CO_TRY(fn, store_.get_function(req.ns, req.function_name));
   if (!fn) {
     co_return make_error(errc::kResourceNotFoundFunction,
@@ -133,7 +146,7 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
                              store::version_status_name(version.status) +
                              ", not Active; it cannot be invoked now");
   }
-  if (version.config.type == store::FunctionType::kHttp && !call) {
+  if (version.config.type == store::FunctionType::kHttp && !exchange) {
     co_return make_error(errc::kInvalidParameterValueFunctionType,
                          "Function " + req.function_name +
                              " is a web function (Type HTTP); it is reached over HTTP only");
@@ -217,8 +230,8 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, InstanceCall 
         outcome.status_code = scf_status::kRequestCanceled;
         outcome.err_msg = "RequestCanceled: the invocation was cancelled before it started";
       } else {
-        if (call) {
-          outcome = co_await call(*lease->instance);
+        if (exchange) {
+          outcome = co_await serve_web(*lease->instance, exchange);
         } else {
           outcome = co_await lease->instance->invoke(req.request_id, req.event);
         }

@@ -21,6 +21,7 @@
 #include "logs/log_quota.h"
 #include "pool/pool_manager.h"
 #include "pool/runtime_command.h"
+#include "invoke/web_instance.h"
 #include "store/code_store.h"
 #include "store/store.h"
 
@@ -42,10 +43,10 @@ class Invoker {
   // happens inside the function (exceptions, timeouts, crashes, OOM, init
   // failures) is an InvocationResult with a non-200 status.
   Task<Result<InvocationResult>> invoke(InvocationRequest req);
-  // The same with the exchange on the leased instance done by `call` instead of
-  // posting req.event (web functions: the gateway proxies the HTTP request).
-  using InstanceCall = std::function<Task<pool::InvokeOutcome>(pool::Instance&)>;
-  Task<Result<InvocationResult>> invoke(InvocationRequest req, InstanceCall call);
+  // The same with the exchange on the leased instance done by `exchange`
+  // instead of posting req.event (web functions: the gateway proxies the HTTP
+  // request).
+  Task<Result<InvocationResult>> invoke(InvocationRequest req, WebExchange exchange);
 
   // The version a qualifier resolves to for one request (alias routing applied).
   Result<store::VersionRecord> resolve(const std::string& ns, const std::string& fn,
@@ -64,7 +65,7 @@ class Invoker {
 
  private:
   // invoke() without the guard that turns an escaping exception into an error.
-  Task<Result<InvocationResult>> run(InvocationRequest req, InstanceCall call);
+  Task<Result<InvocationResult>> run(InvocationRequest req, WebExchange exchange);
   Result<pool::InstanceSpec> instance_spec(const store::FunctionRecord& fn,
                                            const store::VersionRecord& version);
   void record(const InvocationRequest& req, const InvocationResult& result, int64_t start_ms);
