@@ -13,6 +13,11 @@
 namespace yunfn::gateway {
 
 struct GatewayServer::State {
+  State(asio::any_io_executor ex, GatewayConfig config, store::Store& store, invoke::Invoker& invoker,
+        invoke::AsyncQueue& async, const RouteTable& routes, const Clock& clock)
+      : ex(std::move(ex)), config(std::move(config)), store(store), invoker(invoker), async(async),
+        routes(routes), clock(clock) {}
+
   asio::any_io_executor ex;
   GatewayConfig config;
   store::Store& store;
