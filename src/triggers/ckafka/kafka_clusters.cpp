@@ -1,5 +1,6 @@
 #include "triggers/ckafka/kafka_clusters.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <spdlog/spdlog.h>
