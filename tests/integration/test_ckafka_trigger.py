@@ -19,7 +19,7 @@ from yunfnlib import (Server, ServerOutputOnFailure, create_function, host_files
                       unique_name)
 
 # One line per invocation: [partition, offset, msgKey, msgBody] per record (long bodies as
-# their length and sha256). Bodies starting "fail" raise; "slow" sleeps 3 s.
+# their length and sha256). Bodies starting "fail" raise; "slow" sleeps 3 s, "nap" 0.1 s.
 RECORD_PY = r'''
 import hashlib, json, os, time
 
@@ -42,6 +42,8 @@ def main_handler(event, context):
         raise RuntimeError("cannot handle " + first)
     if first.startswith("slow"):
         time.sleep(3)
+    if first.startswith("nap"):
+        time.sleep(0.1)
     return "ok"
 '''
 
@@ -262,12 +264,12 @@ class CkafkaTriggerTest(CkafkaCase):
 
     def test_a_second_consumer_in_the_group_takes_partitions_without_loss_or_repeats(self):
         topic = self.make_topic(4)
-        self.kafka.produce(topic, generate=[(p, 150, 0, "m%d" % p) for p in range(4)])
+        self.kafka.produce(topic, generate=[(p, 150, 0, "nap%d" % p) for p in range(4)])
         group = unique_name("shared")
         first, second = self.make_function(), self.make_function()
-        self.bind(first, topic, offset="earliest", max_msg_num=5, group=group)
+        self.bind(first, topic, offset="earliest", max_msg_num=2, group=group)
         self.wait_delivered(first, 20)
-        self.bind(second, topic, offset="earliest", max_msg_num=5, group=group)
+        self.bind(second, topic, offset="earliest", max_msg_num=2, group=group)
         wait_for(lambda: len(self.delivered(first)) + len(self.delivered(second)) >= 600, 60,
                  what="600 messages between both functions")
         time.sleep(1)

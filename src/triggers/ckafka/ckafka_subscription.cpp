@@ -167,7 +167,14 @@ Task<void> CkafkaSubscription::run_lane(std::shared_ptr<CkafkaSubscription> self
     const int64_t next = batch.back().offset + 1;
     const bool done = co_await deliver(partition, epoch, std::move(batch));
     consumer_->end_batch(partition, epoch, done ? next : -1);
-    if (!done) break;
+    if (!done) {
+      // Stopped or given up: the rest is read again by the partition's next owner.
+      if (lane.epoch == epoch) {
+        lane.buffer.clear();
+        lane.bytes = 0;
+      }
+      break;
+    }
   }
   lane.running = false;
   if (!stopping_ && lane.buffer.empty() && lane.caught_up_at >= 0) {

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "triggers/ckafka/ckafka_rules.h"
+
 namespace yunfn::triggers {
 namespace {
 
