@@ -56,11 +56,28 @@ Task<Status> CkafkaTrigger::check_source(const store::TriggerRecord& trigger) {
   if (!source.ok()) co_return source.error();
   const KafkaCluster* c = cluster(source->cluster_id);
   if (!c) co_return make_error(errc::kResourceNotFoundCkafka, "Kafka cluster " + source->cluster_id + " is not configured");
-  auto found = std::make_shared<Status>(ok_status());
-  co_await run_blocking(workers_, [found, cluster = *c, topic = source->topic] {
-    *found = find_topic(cluster, topic, kTopicLookup);
+  // The lambda holds a plain pointer into this frame (which outlives the
+  // await): GCC 12 destroys a coroutine's by-value lambda argument twice, so
+  // its captures must be trivially destructible.
+  struct Lookup {
+    KafkaCluster cluster;
+    std::string topic;
+    bool found = false;
+    bool answered = false;
+    std::string why;
+  };
+  Lookup state;
+  state.cluster = *c;
+  state.topic = source->topic;
+  Lookup* lookup = &state;
+  co_await run_blocking(workers_, [lookup] {
+    auto r = find_topic(lookup->cluster, lookup->topic, kTopicLookup);
+    lookup->found = r.ok();
+    lookup->answered = r.ok() || r.error().is(errc::kResourceNotFoundCkafka);
+    if (!r.ok()) lookup->why = r.error().message;
   });
-  co_return *found;
+  if (lookup->found) co_return ok_status();
+  co_return make_error(lookup->answered ? errc::kResourceNotFoundCkafka : errc::kFailedOperation, lookup->why);
 }
 
 Status CkafkaTrigger::start() {
