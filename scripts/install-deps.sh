@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   libboost1.81-dev libsqlite3-dev libssl-dev libzip-dev libspdlog-dev libfmt-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libseccomp-dev
+  librdkafka-dev  # ckafka triggers (consumer groups) and the mock Kafka cluster of their tests
   python3 nodejs npm curl zip unzip wrk
   python3-boto3  # the S3 client of the bucket-service tests (tests/integration/test_cos.py) and the COS examples
   python3-pil  # Pillow for examples/cos-thumbnail and its test (tests/integration/test_cos_examples.py)

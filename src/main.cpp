@@ -77,6 +77,12 @@ int server_main(int argc, char** argv) {
                   ->check(CLI::ExistingFile);
   cert->needs(key);
   key->needs(cert);
+  app.add_option("--kafka-cluster", config.kafka_clusters,
+                 "a Kafka cluster ckafka triggers may name: ID=HOST:PORT[,HOST:PORT...] (repeatable; "
+                 "TriggerName is <ID>-<topic>)");
+  app.add_option("--kafka-property", config.kafka_properties,
+                 "a librdkafka setting of one cluster, ID:KEY=VALUE (repeatable), e.g. "
+                 "ckafka-1:security.protocol=SASL_SSL");
   app.add_option("--isolation", isolation, "instance isolation: auto, none or namespace")
       ->check(CLI::IsMember({"auto", "none", "namespace"}));
   try {

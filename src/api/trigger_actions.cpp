@@ -100,6 +100,7 @@ Task<Result<Json>> create_trigger(ApiContext& ctx, const Json& params) {
   t.description = description;
   t.add_time_ms = t.mod_time_ms = to_unix_ms(ctx.clock.now());
   YUNFN_CO_TRY_STATUS(handler->check(t));
+  YUNFN_CO_TRY_STATUS(co_await handler->check_source(t));
   YUNFN_CO_TRY_STATUS(ctx.store.put_trigger(t));
   YUNFN_CO_TRY_STATUS(handler->changed());
   co_return Json{{"TriggerInfo", trigger_json(ctx, t)}};
@@ -135,6 +136,7 @@ Task<Result<Json>> update_trigger(ApiContext& ctx, const Json& params) {
   t.description = description;
   t.mod_time_ms = to_unix_ms(ctx.clock.now());
   YUNFN_CO_TRY_STATUS(handler->check(t));
+  YUNFN_CO_TRY_STATUS(co_await handler->check_source(t));
   YUNFN_CO_TRY_STATUS(ctx.store.put_trigger(t));
   YUNFN_CO_TRY_STATUS(handler->changed());
   co_return Json::object();
@@ -167,6 +169,17 @@ Task<Result<Json>> delete_trigger(ApiContext& ctx, const Json& params) {
     YUNFN_CO_TRY_STATUS(it->second->changed());
   }
   co_return Json::object();
+}
+
+// GetTriggerStatus (a yunfn action): what a trigger is doing now, e.g. a
+// ckafka trigger's consumer group and lag per partition.
+Task<Result<Json>> get_trigger_status(ApiContext& ctx, const Json& params) {
+  Params p(params);
+  std::string ns;
+  YUNFN_CO_TRY(t, existing(ctx, p, &ns));
+  YUNFN_CO_TRY(handler, trigger_type(ctx, t.type));
+  YUNFN_CO_TRY(status, handler->status(t));
+  co_return Json{{"TriggerName", t.name}, {"Type", t.type}, {"Enable", t.enable ? 1 : 0}, {"Status", status}};
 }
 
 Task<Result<Json>> list_triggers(ApiContext& ctx, const Json& params) {
@@ -216,6 +229,7 @@ void register_trigger_actions(ActionRegistry& r) {
   r["UpdateTriggerStatus"] = update_trigger_status;
   r["DeleteTrigger"] = delete_trigger;
   r["ListTriggers"] = list_triggers;
+  r["GetTriggerStatus"] = get_trigger_status;
 }
 
 }  // namespace yunfn::api

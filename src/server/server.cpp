@@ -22,6 +22,7 @@
 #include "gateway/gateway_server.h"
 #include "invoke/async_queue.h"
 #include "invoke/concurrency.h"
+#include "triggers/ckafka/ckafka_trigger.h"
 #include "triggers/cos/cos_trigger.h"
 #include "triggers/timer/timer_trigger.h"
 #include "invoke/invoker.h"
@@ -236,6 +237,16 @@ int run_server(const ServerConfig& given) {
       io.get_executor(), *store, async, cos_service ? &cos_service->events() : nullptr, clock);
   auto* cos_trigger_ptr = cos_trigger.get();
   trigger_types["cos"] = std::move(cos_trigger);
+  auto kafka_clusters = triggers::parse_kafka_clusters(config.kafka_clusters, config.kafka_properties);
+  if (!kafka_clusters.ok()) {
+    std::fprintf(stderr, "yunfn: %s\n", kafka_clusters.error().message.c_str());
+    return 2;
+  }
+  auto ckafka = std::make_unique<triggers::CkafkaTrigger>(
+      triggers::CkafkaServices{io.get_executor(), invoker, async, *store, clock}, workers.get_executor(),
+      std::move(*kafka_clusters));
+  auto* ckafka_ptr = ckafka.get();
+  trigger_types["ckafka"] = std::move(ckafka);
   gateway::RouteTable routes;
   gateway::GatewayServer gateway(io.get_executor(),
                                  {config.gateway_host, config.gateway_port, gateway_connections},
@@ -272,7 +283,7 @@ int run_server(const ServerConfig& given) {
   listen("gateway (--gateway-listen)", config.gateway_host, config.gateway_port,
          [&gateway] { gateway.start(); });
   for (const Status& started : {apigw_ptr->reload(), concurrency.load(), async.start(), timer_ptr->start(),
-                                cos_trigger_ptr->start()}) {
+                                cos_trigger_ptr->start(), ckafka_ptr->start()}) {
     if (!started.ok()) {
       std::fprintf(stderr, "yunfn: cannot start: %s\n", started.error().message.c_str());
       return 1;

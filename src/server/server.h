@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace yunfn::server {
 
@@ -35,6 +36,10 @@ struct ServerConfig {
   bool cos_enabled = true;
   std::string cos_host = "127.0.0.1";
   unsigned short cos_port = 9002;
+  // Kafka clusters ckafka triggers may name (docs/triggers.md): the values of
+  // --kafka-cluster ID=HOST:PORT,... and --kafka-property ID:KEY=VALUE.
+  std::vector<std::string> kafka_clusters;
+  std::vector<std::string> kafka_properties;
   std::string tls_cert_file;         // both set: the API is served over HTTPS
   std::string tls_key_file;
 };

@@ -17,4 +17,9 @@ Status TriggerType::check_name(const std::string& name) {
   return ok_status();
 }
 
+Result<Json> TriggerType::status(const store::TriggerRecord& trigger) {
+  return make_error(errc::kUnsupportedOperationTrigger,
+                    "GetTriggerStatus: " + trigger.type + " triggers report no status");
+}
+
 }  // namespace yunfn::triggers
