@@ -23,6 +23,7 @@ inline constexpr ErrorCode kResourceNotFoundFunctionVersion{"ResourceNotFound.Fu
 inline constexpr ErrorCode kResourceNotFoundNamespace{"ResourceNotFound.Namespace"};
 inline constexpr ErrorCode kResourceNotFoundQualifier{"ResourceNotFound.Qualifier"};
 inline constexpr ErrorCode kResourceNotFoundTrigger{"ResourceNotFound.Trigger"};
+inline constexpr ErrorCode kResourceNotFoundCkafka{"ResourceNotFound.Ckafka"};
 inline constexpr ErrorCode kResourceNotFoundCos{"ResourceNotFound.Cos"};
 inline constexpr ErrorCode kResourceNotFoundVersion{"ResourceNotFound.Version"};
 

@@ -11,6 +11,12 @@ namespace {
 
 using store::AsyncState;
 
+AsyncQueue::DeadLetter dead_letter_of(const store::AsyncEventRecord& e) {
+  return {.request_id = e.request_id, .status_code = e.status_code, .error = e.result, .ns = e.ns,
+          .function_name = e.function_name, .qualifier = e.qualifier, .invocation_type = "Event",
+          .source = e.invoke_type, .event = e.event, .retry_num = e.attempts - 1, .delivery_id = ""};
+}
+
 int retry_num_of(const store::FunctionRecord& fn) {
   // Async-execution functions are not retried (SCF).
   if (fn.latest.config.async_run_enable) return 0;
@@ -140,7 +146,7 @@ Task<void> AsyncQueue::run(std::string request_id) {
     } else {
       finish(*e, AsyncState::kFailed, e->status_code, e->result);
     }
-    dead_letter(*e, *function);
+    send_dead_letter(*function, dead_letter_of(*e));
     co_return;
   }
   e->state = AsyncState::kRunning;
@@ -190,7 +196,7 @@ Task<void> AsyncQueue::run(std::string request_id) {
     }
     finish(*e, AsyncState::kFailed, result.error().is(errc::kResourceNotFoundFunction) ? scf_status::kFunctionNotFound : 500,
            result.error().code + ": " + result.error().message);
-    if (function) dead_letter(*e, *function);
+    if (function) send_dead_letter(*function, dead_letter_of(*e));
     co_return;
   }
   if (result->status_code == 200) {
@@ -206,7 +212,7 @@ Task<void> AsyncQueue::run(std::string request_id) {
     co_return;
   }
   finish(*e, AsyncState::kFailed, result->status_code, result->ret_msg);
-  if (function) dead_letter(*e, *function);
+  if (function) send_dead_letter(*function, dead_letter_of(*e));
 }
 
 void AsyncQueue::requeue(store::AsyncEventRecord& e, int64_t at_ms) {
@@ -247,29 +253,32 @@ Task<void> AsyncQueue::persist_later(store::AsyncEventRecord e) {
   }
 }
 
-void AsyncQueue::dead_letter(const store::AsyncEventRecord& e, const store::FunctionRecord& fn) {
+void AsyncQueue::send_dead_letter(const store::FunctionRecord& fn, const DeadLetter& d) {
   const Json& dlq = fn.async_config.value("DeadLetterConfig", Json::object());
   std::string target = dlq.is_object() ? dlq.value("Name", "") : "";
   if (target.empty()) return;
   // The SCF dead-letter message, delivered as the event of the target function.
-  Json message = {{"RequestId", e.request_id},
-                  {"ErrorCode", e.status_code},
-                  {"ErrorMessage", e.result},
+  Json message = {{"RequestId", d.request_id},
+                  {"ErrorCode", d.status_code},
+                  {"ErrorMessage", d.error},
                   {"Body",
-                   {{"FunctionName", e.function_name},
-                    {"Namespace", e.ns},
-                    {"Qualifier", e.qualifier},
-                    {"InvocationType", "Event"},
-                    {"RequestSource", e.invoke_type},
-                    {"ClientContext", e.event},
-                    {"RequestId", e.request_id},
-                    {"RetryNum", e.attempts - 1}}}};
+                   {{"FunctionName", d.function_name},
+                    {"Namespace", d.ns},
+                    {"Qualifier", d.qualifier},
+                    {"InvocationType", d.invocation_type},
+                    {"RequestSource", d.source},
+                    {"ClientContext", d.event},
+                    {"RequestId", d.request_id},
+                    {"RetryNum", d.retry_num}}}};
   InvocationRequest req;
-  req.ns = e.ns;
+  req.ns = d.ns;
   req.function_name = target;
+  req.request_id = d.delivery_id;
   req.event = message.dump();
   auto r = enqueue(std::move(req), "DLQ");
-  if (!r.ok()) spdlog::warn("dead letter for {} to {} failed: {}", e.request_id, target, r.error().message);
+  if (!r.ok() && !r.error().is(errc::kResourceInUse)) {
+    spdlog::warn("dead letter for {} to {} failed: {}", d.request_id, target, r.error().message);
+  }
 }
 
 Status AsyncQueue::terminate(const std::string& ns, const std::string& fn,

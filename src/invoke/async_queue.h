@@ -46,6 +46,21 @@ class AsyncQueue {
   Status start();
   // Durably accepts an event; returns its request id.
   Result<std::string> enqueue(invoke::InvocationRequest req, const std::string& invoke_type);
+  // An invocation that failed for good, as SCF's dead-letter message describes it.
+  struct DeadLetter {
+    std::string request_id;     // the failed invocation's
+    int status_code = 0;
+    std::string error;          // its last answer or error
+    std::string ns, function_name, qualifier;
+    std::string invocation_type;  // "Event", "RequestResponse"
+    std::string source;           // the trigger type: TIMER, COS, CKAFKA, ...
+    std::string event;
+    int retry_num = 0;
+    std::string delivery_id;      // the message's own request id; empty: a new one
+  };
+  // Queues the message for the function named by `fn`'s DeadLetterConfig, if
+  // it names one; a delivery id already queued is not queued twice.
+  void send_dead_letter(const store::FunctionRecord& fn, const DeadLetter& d);
   // Stops a running event (its instance is killed) or cancels a queued one.
   Status terminate(const std::string& ns, const std::string& fn, const std::string& request_id);
 
@@ -69,7 +84,6 @@ class AsyncQueue {
   // Writes the event's state; on a store failure, retries in the background.
   void persist(const store::AsyncEventRecord& e);
   Task<void> persist_later(store::AsyncEventRecord e);
-  void dead_letter(const store::AsyncEventRecord& e, const store::FunctionRecord& fn);
   int64_t now_ms() const { return to_unix_ms(clock_.now()); }
 
   asio::any_io_executor ex_;

@@ -14,13 +14,6 @@
 #include "common/result.h"
 #include "store/records.h"
 
-namespace yunfn::errc {
-// The ckafka trigger's one error code of its own (a cluster or topic that does
-// not exist); TODO(cleanup): move into common/error_codes.h with the next
-// change that rebuilds everything anyway.
-inline constexpr ErrorCode kResourceNotFoundCkafka{"ResourceNotFound.Ckafka"};
-}  // namespace yunfn::errc
-
 namespace yunfn::triggers::ckafka_rules {
 
 // Where a trigger with no committed offset starts reading.

@@ -237,34 +237,14 @@ void CkafkaSubscription::dead_letter(const std::string& event, const std::vector
   const auto& t = params_.trigger;
   auto fn = services_.store.get_function(t.ns, t.function_name);
   if (!fn.ok() || !*fn) return;
-  const Json& dlq = (*fn)->async_config.value("DeadLetterConfig", Json::object());
-  const std::string target = dlq.is_object() ? dlq.value("Name", "") : "";
-  if (target.empty()) return;
   // Stable per batch: a batch skipped again after a crash is not sent twice.
   const std::string id = request_id_from(ckafka_rules::default_group(t) + "/" + std::to_string(batch.front().partition) +
                                          "/" + std::to_string(batch.front().offset) + "-" +
                                          std::to_string(batch.back().offset));
-  Json message = {{"RequestId", id},
-                  {"ErrorCode", last.status_code},
-                  {"ErrorMessage", last.ret_msg},
-                  {"Body",
-                   {{"FunctionName", t.function_name},
-                    {"Namespace", t.ns},
-                    {"Qualifier", t.qualifier},
-                    {"InvocationType", "RequestResponse"},
-                    {"RequestSource", "CKAFKA"},
-                    {"ClientContext", event},
-                    {"RequestId", id},
-                    {"RetryNum", attempts - 1}}}};
-  invoke::InvocationRequest req;
-  req.ns = t.ns;
-  req.function_name = target;
-  req.request_id = id;
-  req.event = message.dump();
-  auto r = services_.queue.enqueue(std::move(req), "DLQ");
-  if (!r.ok() && !r.error().is(errc::kResourceInUse)) {
-    spdlog::warn("ckafka trigger {}: dead letter to {} failed: {}", label_, target, r.error().message);
-  }
+  services_.queue.send_dead_letter(**fn, {.request_id = id, .status_code = last.status_code, .error = last.ret_msg,
+                                          .ns = t.ns, .function_name = t.function_name, .qualifier = t.qualifier,
+                                          .invocation_type = "RequestResponse", .source = "CKAFKA", .event = event,
+                                          .retry_num = attempts - 1, .delivery_id = id});
 }
 
 Json CkafkaSubscription::status() const {
