@@ -32,34 +32,18 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-from benchlib import REPO, load_yunfnlib, percentile, run_wrk, vm_rss_kb
+from benchlib import (NGINX, REPO, Nginx, load_yunfnlib, nginx_conf, percentile, rotating_paths_script,
+                      run_wrk, start_server, vm_rss_kb)
 
-NGINX = "/usr/sbin/nginx"
 CONCURRENCY = 16
 APPID = "1250000000"
 
-NGINX_CONF = '''
-worker_processes auto;
-daemon off;
-master_process on;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/www/.tmp;
-    proxy_temp_path {prefix}/tmp/proxy;
-    fastcgi_temp_path {prefix}/tmp/fastcgi;
-    uwsgi_temp_path {prefix}/tmp/uwsgi;
-    scgi_temp_path {prefix}/tmp/scgi;
-    keepalive_requests 1000000;
+NGINX_CONF = nginx_conf('''
     sendfile on;
     server {{
         listen 127.0.0.1:{port};
@@ -70,8 +54,7 @@ http {{
             create_full_put_path on;
         }}
     }}
-}}
-'''
+''', body_temp="{prefix}/www/.tmp")
 
 # Returns when its handler started, on the same wall clock as the client's.
 STARTED_PY = '''
@@ -83,61 +66,16 @@ def main_handler(event, context):
 '''
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port, proc, what, timeout=10):
-    deadline = time.time() + timeout
-    while True:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError("%s exited with %s" % (what, proc.returncode))
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            if time.time() > deadline:
-                raise RuntimeError("%s did not listen on port %d" % (what, port))
-            time.sleep(0.05)
-
-
 # ----------------------------------------------------------------------------------------
 # Clients: wrk for small objects, curl for the large one
 # ----------------------------------------------------------------------------------------
-
-def wrk_script(path, method, targets, body_bytes=0):
-    """A wrk Lua script sending `method` to `targets` round robin, each thread from its
-    own starting point, with a body of `body_bytes` bytes for PUT."""
-    items = ",\n  ".join('"%s"' % t for t in targets)
-    with open(path, "w") as f:
-        f.write("local targets = {\n  %s\n}\n"
-                "local n = #targets\n"
-                "local i = 0\n"
-                "local started = 0\n"
-                "local body = string.rep(\"x\", %d)\n"
-                "setup = function(thread)\n"
-                "  thread:set(\"first\", started)\n"
-                "  started = started + 1\n"
-                "end\n"
-                "init = function(args)\n"
-                "  i = ((first or 0) * 7919) %% n\n"
-                "end\n"
-                "request = function()\n"
-                "  i = i %% n + 1\n"
-                "  if %s then return wrk.format(\"%s\", targets[i], nil, body) end\n"
-                "  return wrk.format(\"%s\", targets[i])\n"
-                "end\n" % (items, body_bytes, "true" if body_bytes else "false", method, method))
-    return path
-
 
 def small_objects(base_url, put_targets, get_targets, object_kb, seconds, workdir, what):
     """PUT then GET of the small objects at CONCURRENCY; {"put": wrk, "get": wrk}."""
     out = {}
     threads = max(1, min(CONCURRENCY, os.cpu_count() or 1))
-    put = wrk_script(os.path.join(workdir, "%s-put.lua" % what), "PUT", put_targets, object_kb * 1024)
-    get = wrk_script(os.path.join(workdir, "%s-get.lua" % what), "GET", get_targets)
+    put = rotating_paths_script(os.path.join(workdir, "%s-put.lua" % what), put_targets, "PUT", object_kb * 1024)
+    get = rotating_paths_script(os.path.join(workdir, "%s-get.lua" % what), get_targets)
     # Every key is written once before the measured PUT run, so both runs overwrite.
     run_wrk(base_url + "/", threads, CONCURRENCY, max(1, seconds / 4), script=put)
     out["put"] = run_wrk(base_url + "/", threads, CONCURRENCY, seconds, script=put)
@@ -231,12 +169,7 @@ def trigger_latency(lib, cos_client, server, bucket, samples, gap_s):
 
 
 def measure_yunfn(lib, cos_client, args, workdir, large_path, results):
-    server = lib.Server(extra_args=["--idle-timeout", "600"])
-    try:
-        server.start()
-    except BaseException:
-        server.cleanup()
-        raise
+    server = start_server(lib, "--idle-timeout", "600")
     try:
         port = server.cos_port
         bucket = "bench-" + APPID
@@ -273,39 +206,16 @@ def measure_nginx(args, workdir, large_path, results):
         print("nginx reference skipped: %s not found; install it with `apt-get install -y nginx-light`"
               % NGINX)
         return
-    prefix = tempfile.mkdtemp(prefix="yunfn-bench-nginx-", dir=workdir)
-    os.chmod(prefix, 0o755)
-    for d in ("tmp", "www/.tmp"):
-        os.makedirs(os.path.join(prefix, d))
-    # Workers may run as another user (nobody) when nginx starts as root.
-    for d in (os.path.join(prefix, "www"), os.path.join(prefix, "www/.tmp")):
-        os.chmod(d, 0o777)
-    port = free_port()
-    conf = os.path.join(prefix, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(prefix=prefix, port=port))
-    proc = subprocess.Popen([NGINX, "-p", prefix, "-c", conf, "-e", os.path.join(prefix, "error.log")],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    try:
-        wait_listening(port, proc, "nginx")
-        version = subprocess.run([NGINX, "-v"], capture_output=True, text=True).stderr.strip()
-        results["nginx_version"] = version.replace("nginx version: ", "")
-        base = "http://127.0.0.1:%d" % port
+    with Nginx(NGINX_CONF, parent=workdir, dirs=("tmp", "www/.tmp")) as nginx:
+        # Workers may run as another user (nobody) when nginx starts as root: they write here.
+        for d in ("www", "www/.tmp"):
+            os.chmod(os.path.join(nginx.prefix, d), 0o777)
+        results["nginx_version"] = Nginx.version()
         paths = ["/bench-%s/small/%05d" % (APPID, i) for i in range(args.keys)]
-        results["nginx"] = {"small": small_objects(base, paths, paths, args.object_kb, args.duration, workdir,
-                                                   "nginx")}
-        url = base + "/bench-%s/large.bin" % APPID
+        results["nginx"] = {"small": small_objects(nginx.url, paths, paths, args.object_kb, args.duration,
+                                                   workdir, "nginx")}
+        url = nginx.url + "/bench-%s/large.bin" % APPID
         results["nginx"]["large"] = large_object(url, url, large_path, args.large_mb << 20, "nginx")
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGQUIT)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        proc.stderr.close()
 
 
 # ----------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 #include "triggers/cos/cos_webhook.h"
 
+#include <cctype>
+#include <string>
+
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.h"

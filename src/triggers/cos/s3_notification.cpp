@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <string>
 
 #include "common/json.h"
 #include "common/utf8.h"
@@ -127,8 +128,8 @@ Result<S3Record> parse_record(const Json& rec, const std::string& where) {
   r.event_name = std::move(event_name);
   YUNFN_TRY(source, text(rec, "eventSource", where));
   r.event_source = std::move(source);
-  YUNFN_TRY(time, text(rec, "eventTime", where));
-  r.event_time = std::move(time);
+  YUNFN_TRY(event_time, text(rec, "eventTime", where));
+  r.event_time = std::move(event_time);
   if (!r.event_time.empty()) {
     r.event_time_s = parse_iso8601(r.event_time);
     if (r.event_time_s < 0) return bad(where + ".eventTime", "'" + r.event_time + "' is not an ISO 8601 time");
