@@ -10,7 +10,8 @@ the same clients and the same bytes:
 
   (a) small objects: --object-kb (4) KB PUT, then GET, with wrk at concurrency 16,
       rotating over --keys keys (COS pre-signed URLs, signature v5, for the bucket
-      service; nginx ignores the query string); requests/s, p50 / p99, errors;
+      service; nginx ignores the query string), every key written once before; requests/s,
+      p50 / p99, errors;
   (b) one large object: a --large-mb (1024) MB file PUT, then GET, with curl, one
       transfer each; MB/s;
   (c) for the bucket service alone, the trigger path: a Python function bound to the
@@ -29,12 +30,14 @@ request failed.
 """
 
 import argparse
+import http.client
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from benchlib import (NGINX, REPO, Nginx, load_yunfnlib, nginx_conf, percentile, rotating_paths_script,
@@ -70,16 +73,45 @@ def main_handler(event, context):
 # Clients: wrk for small objects, curl for the large one
 # ----------------------------------------------------------------------------------------
 
+def prefill(base_url, targets, body):
+    """PUTs `body` at every target, from CONCURRENCY threads with a kept-alive
+    connection each; raises when one is refused."""
+    host, port = base_url[len("http://"):].split(":")
+    failures = []
+
+    def worker(part):
+        conn = http.client.HTTPConnection(host, int(port), timeout=120)
+        try:
+            for target in part:
+                conn.request("PUT", target, body=body)
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status // 100 != 2:
+                    failures.append("%s: %d" % (target, resp.status))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(targets[i::CONCURRENCY],)) for i in range(CONCURRENCY)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise RuntimeError("%d prefill PUTs failed, first %s" % (len(failures), failures[0]))
+
+
 def small_objects(base_url, put_targets, get_targets, object_kb, seconds, workdir, what):
     """PUT then GET of the small objects at CONCURRENCY; {"put": wrk, "get": wrk}."""
     out = {}
     threads = max(1, min(CONCURRENCY, os.cpu_count() or 1))
     put = rotating_paths_script(os.path.join(workdir, "%s-put.lua" % what), put_targets, "PUT", object_kb * 1024)
     get = rotating_paths_script(os.path.join(workdir, "%s-get.lua" % what), get_targets)
-    # Every key is written once before the measured PUT run, so both runs overwrite.
-    run_wrk(base_url + "/", threads, CONCURRENCY, max(1, seconds / 4), script=put)
+    # Every key exists before the runs: the measured PUTs overwrite, every GET finds its object.
+    prefill(base_url, put_targets, b"x" * (object_kb * 1024))
     out["put"] = run_wrk(base_url + "/", threads, CONCURRENCY, seconds, script=put)
     sys.stderr.write("  %s PUT %d KB c=%d: %s\n" % (what, object_kb, CONCURRENCY, out["put"]))
+    # PUTs wrk left in flight finish before the GETs start.
+    time.sleep(2)
     out["get"] = run_wrk(base_url + "/", threads, CONCURRENCY, seconds, script=get)
     sys.stderr.write("  %s GET %d KB c=%d: %s\n" % (what, object_kb, CONCURRENCY, out["get"]))
     return out
