@@ -100,9 +100,10 @@ void add_meta(S3Record& r, const std::string& name, const std::string& value) {
 Status read_meta(S3Record& r, const Json& obj, const std::string& where) {
   for (const char* field : {"userMetadata", "userDefined"}) {
     if (!obj.contains(field) || obj[field].is_null()) continue;
-    if (!obj[field].is_object()) return bad(where + "." + field, "is not an object");
+    const std::string at = where + "." + field;
+    if (!obj[field].is_object()) return bad(at, "is not an object");
     for (const auto& [name, value] : obj[field].items()) {
-      if (!value.is_string()) return bad(where + "." + field + "." + name, "is not a string");
+      if (!value.is_string()) return bad(std::string(at).append(".").append(name), "is not a string");
       add_meta(r, name, value.get<std::string>());
     }
   }
