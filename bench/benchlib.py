@@ -1,12 +1,17 @@
 """Shared by the benchmarks: loading the integration-test library (server start, signed
 API client) for a given binary, nearest-rank percentiles, running wrk (with a Lua script
-that rotates over paths) and reading /proc (VmRSS, a process's children)."""
+that rotates over paths), running nginx as the reference server and reading /proc
+(VmRSS, a process's children)."""
 
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -92,15 +97,19 @@ def run_wrk(url, threads, connections, seconds, script=None, timeout_s=10):
     return parse_wrk(proc.stdout, " ".join(cmd))
 
 
-def rotating_paths_script(path, paths):
-    """Writes a wrk Lua script to `path` that sends GET requests to `paths` round robin
-    (each wrk thread walks the list from its own starting point); returns `path`."""
+def rotating_paths_script(path, paths, method="GET", body_bytes=0):
+    """Writes a wrk Lua script to `path` that sends `method` requests to `paths` round
+    robin (each wrk thread walks the list from its own starting point), each with a body
+    of `body_bytes` bytes when not 0; returns `path`."""
     items = ",\n  ".join('"%s"' % p.replace("\\", "\\\\").replace('"', '\\"') for p in paths)
+    send = ("wrk.format(\"%s\", paths[i], nil, body)" % method if body_bytes
+            else "wrk.format(\"%s\", paths[i])" % method)
     with open(path, "w") as f:
         f.write("local paths = {\n  %s\n}\n"
                 "local n = #paths\n"
                 "local i = 0\n"
                 "local started = 0\n"
+                "local body = string.rep(\"x\", %d)\n"
                 "setup = function(thread)\n"
                 "  thread:set(\"first\", started)\n"
                 "  started = started + 1\n"
@@ -110,9 +119,108 @@ def rotating_paths_script(path, paths):
                 "end\n"
                 "request = function()\n"
                 "  i = i %% n + 1\n"
-                "  return wrk.format(\"GET\", paths[i])\n"
-                "end\n" % items)
+                "  return %s\n"
+                "end\n" % (items, body_bytes, send))
     return path
+
+
+def start_server(lib, *extra_args):
+    """A started yunfnlib.Server with `extra_args` (cleaned up when the start fails)."""
+    server = lib.Server(extra_args=list(extra_args))
+    try:
+        server.start()
+    except BaseException:
+        server.cleanup()
+        raise
+    return server
+
+
+# ----------------------------------------------------------------------------------------
+# nginx, the reference server (gateway_bench, cos_bench)
+# ----------------------------------------------------------------------------------------
+
+NGINX = "/usr/sbin/nginx"
+
+
+def nginx_conf(server_block, body_temp="{prefix}/tmp/body"):
+    """An nginx configuration template (formatted later with {prefix} and {port}): one
+    foreground master in the prefix, no access log, keep-alive without limit, and the
+    given server block (braces doubled, as in any str.format template)."""
+    return ("worker_processes auto;\n"
+            "daemon off;\n"
+            "master_process on;\n"
+            "pid {prefix}/nginx.pid;\n"
+            "error_log {prefix}/error.log warn;\n"
+            "events {{ worker_connections 1024; }}\n"
+            "http {{\n"
+            "    access_log off;\n"
+            "    client_body_temp_path " + body_temp + ";\n"
+            "    proxy_temp_path {prefix}/tmp/proxy;\n"
+            "    fastcgi_temp_path {prefix}/tmp/fastcgi;\n"
+            "    uwsgi_temp_path {prefix}/tmp/uwsgi;\n"
+            "    scgi_temp_path {prefix}/tmp/scgi;\n"
+            "    keepalive_requests 1000000;\n" + server_block + "}}\n")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    """nginx run in the foreground from a temporary prefix with the configuration
+    `conf_template` (formatted with {prefix} and {port}); a context manager that stops
+    it and removes the prefix. `url` is its base URL once started."""
+
+    def __init__(self, conf_template, parent=None, dirs=("tmp",)):
+        self.prefix = tempfile.mkdtemp(prefix="yunfn-bench-nginx-", dir=parent)
+        os.chmod(self.prefix, 0o755)  # workers may run as another user
+        for d in dirs:
+            os.makedirs(os.path.join(self.prefix, d))
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        conf = os.path.join(self.prefix, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(conf_template.format(prefix=self.prefix, port=self.port))
+        self.proc = subprocess.Popen([NGINX, "-p", self.prefix, "-c", conf, "-e",
+                                      os.path.join(self.prefix, "error.log")],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, start_new_session=True)
+
+    def __enter__(self):
+        try:
+            deadline = time.time() + 10
+            while True:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("nginx exited with %s: %s" % (
+                        self.proc.returncode, self.proc.stderr.read().decode("utf-8", "replace")))
+                try:
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                        return self
+                except OSError:
+                    if time.time() > deadline:
+                        raise RuntimeError("nginx did not listen on %s" % self.url)
+                    time.sleep(0.05)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)  # graceful stop of master and workers
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self.proc.stderr.close()
+        shutil.rmtree(self.prefix, ignore_errors=True)
+
+    @staticmethod
+    def version():
+        out = subprocess.run([NGINX, "-v"], capture_output=True, text=True).stderr.strip()
+        return out.replace("nginx version: ", "")
 
 
 def vm_rss_kb(pid):

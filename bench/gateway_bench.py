@@ -29,22 +29,17 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 
-from benchlib import load_yunfnlib, vm_rss_kb
+from benchlib import NGINX, Nginx, load_yunfnlib, nginx_conf, vm_rss_kb
 from benchlib import run_wrk as benchlib_run_wrk
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
-NGINX = "/usr/sbin/nginx"
 CONCURRENCY = (1, 32)
 
 PY_RUNTIME = "Python3.9"
@@ -74,21 +69,7 @@ if [ -x /var/lang/node18/bin/node ]; then exec /var/lang/node18/bin/node app.js;
 exec node app.js
 '''
 
-NGINX_CONF = '''
-worker_processes auto;
-daemon off;
-master_process on;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/tmp/body;
-    proxy_temp_path {prefix}/tmp/proxy;
-    fastcgi_temp_path {prefix}/tmp/fastcgi;
-    uwsgi_temp_path {prefix}/tmp/uwsgi;
-    scgi_temp_path {prefix}/tmp/scgi;
-    keepalive_requests 1000000;
+NGINX_CONF = nginx_conf('''
     server {{
         listen 127.0.0.1:{port};
         location / {{
@@ -96,8 +77,7 @@ http {{
             return 200 "ok";
         }}
     }}
-}}
-'''
+''')
 
 
 # ----------------------------------------------------------------------------------------
@@ -208,55 +188,14 @@ def measure_yunfn(lib, seconds, warm_seconds, results):
 # nginx
 # ----------------------------------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def measure_nginx(seconds, results):
     if not os.path.exists(NGINX):
         print("nginx reference skipped: %s not found; install it with "
               "`apt-get install -y nginx-light`" % NGINX)
         return
-    prefix = tempfile.mkdtemp(prefix="yunfn-bench-nginx-")
-    os.chmod(prefix, 0o755)  # workers may run as another user
-    os.makedirs(os.path.join(prefix, "tmp"))
-    port = free_port()
-    conf = os.path.join(prefix, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(prefix=prefix, port=port))
-    proc = subprocess.Popen([NGINX, "-p", prefix, "-c", conf, "-e",
-                             os.path.join(prefix, "error.log")],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        url = "http://127.0.0.1:%d/" % port
-        deadline = time.time() + 10
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("nginx exited with %s: %s" % (
-                    proc.returncode, proc.stderr.read().decode("utf-8", "replace")))
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    raise RuntimeError("nginx did not listen on %s" % url)
-                time.sleep(0.05)
-        version = subprocess.run([NGINX, "-v"], capture_output=True, text=True).stderr.strip()
-        results["nginx_version"] = version.replace("nginx version: ", "")
-        results["nginx"] = measure(url, "nginx", seconds, 1)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGQUIT)  # graceful stop of master and workers
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        proc.stderr.close()
-        shutil.rmtree(prefix, ignore_errors=True)
+    with Nginx(NGINX_CONF) as nginx:
+        results["nginx_version"] = Nginx.version()
+        results["nginx"] = measure(nginx.url + "/", "nginx", seconds, 1)
 
 
 # ----------------------------------------------------------------------------------------

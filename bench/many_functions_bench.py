@@ -41,7 +41,7 @@ import time
 import urllib.error
 import urllib.request
 
-from benchlib import child_pids, load_yunfnlib, rotating_paths_script, run_wrk, vm_rss_kb
+from benchlib import child_pids, load_yunfnlib, rotating_paths_script, run_wrk, start_server, vm_rss_kb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -270,20 +270,10 @@ def main():
         sys.exit("%d requests failed" % errors)
 
 
-def start_server(lib):
-    server = lib.Server(extra_args=["--idle-timeout", "600"])
-    try:
-        server.start()
-    except BaseException:
-        server.cleanup()
-        raise
-    return server
-
-
 def throughput_phase(lib, args, r, notes):
     """Phase 1 on its own server: one function against args.functions round robin.
     Fills r; returns the number of failed first requests."""
-    server = start_server(lib)
+    server = start_server(lib, "--idle-timeout", "600")
     tmp = tempfile.mkdtemp(prefix="yunfn-bench-many-")
     try:
         pid = server.proc.pid
@@ -360,7 +350,7 @@ def memory_phase(lib, args, r, notes):
     """Phase 2 on a fresh server: args.deploy functions deployed, then one request to
     each of the first args.functions (one warm instance each). Fills r; returns the
     number of failed requests."""
-    server = start_server(lib)
+    server = start_server(lib, "--idle-timeout", "600")
     try:
         pid = server.proc.pid
         bench = Bench(lib, server, args.deploy_threads)

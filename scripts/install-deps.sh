@@ -14,7 +14,7 @@ PACKAGES=(
   openssl  # test certificates for the API over TLS
   slirp4netns  # outbound network of namespace-isolated instances
   clang-tidy  # static checks of the sources (scripts/tidy.sh, CI)
-  nginx-light  # the static-file reference row of the gateway and peer benchmarks
+  nginx-light  # the reference rows of the gateway, peer and bucket-service (WebDAV PUT) benchmarks
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -15,6 +15,7 @@
 #include "control/version_service.h"
 #include "invoke/async_queue.h"
 #include "invoke/concurrency.h"
+#include "triggers/cos/cos_webhook.h"
 #include "triggers/trigger_types.h"
 #include "invoke/invoker.h"
 #include "store/store.h"
@@ -40,6 +41,7 @@ struct ApiContext {
   invoke::AsyncQueue& async;
   triggers::TriggerRegistry& triggers;
   const ServerInfo& server_info;
+  triggers::CosWebhook& cos_webhook;  // served next to the actions (api/cos_webhook_endpoint.h)
 };
 
 // An action handler gets the request parameters and returns the fields of the

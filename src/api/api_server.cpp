@@ -1,5 +1,6 @@
 #include "api/api_server.h"
 
+#include "api/cos_webhook_endpoint.h"
 #include "api/params.h"
 
 #include <spdlog/spdlog.h>
@@ -21,30 +22,6 @@ HttpResponse error_envelope(const Error& e) {
 // No SCF action nests parameters deeper than a few levels; deeper bodies only
 // cost memory to parse.
 constexpr int kMaxParamsDepth = 32;
-
-// Whether a JSON text opens more than `limit` arrays/objects at once (brackets
-// inside strings do not count). Malformed text is left to the parser.
-bool json_nesting_exceeds(std::string_view text, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limit) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
 
 std::string header(const HttpRequest& req, std::string_view name) {
   auto it = req.find(beast::string_view(name.data(), name.size()));
@@ -91,6 +68,9 @@ HttpServerConfig ApiServer::http_config() {
 // unauthenticated clients cannot make the server hold large bodies.
 std::optional<HttpResponse> ApiServer::precheck(const http::request_header<>& h) const {
   if (h.method() == http::verb::get && h.target() == "/healthz") return std::nullopt;
+  if (is_cos_webhook(std::string_view(h.target().data(), h.target().size()))) {
+    return precheck_cos_webhook(context_.cos_webhook, h);
+  }
   auto lookup = [&h](std::string_view name) {
     auto it = h.find(beast::string_view(name.data(), name.size()));
     return it == h.end() ? std::string() : std::string(it->value());
@@ -102,11 +82,21 @@ std::optional<HttpResponse> ApiServer::precheck(const http::request_header<>& h)
 }
 
 void ApiServer::start() { http_.start(); }
+
+std::string ApiServer::base_url() const {
+  std::string host = config_.host;
+  if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(config_.tls ? "https" : "http") + "://" + host + ":" + std::to_string(port());
+}
 void ApiServer::stop() { http_.stop(); }
 
 Task<HttpResponse> ApiServer::handle(HttpRequest& req) {
   if (req.method() == http::verb::get && req.target() == "/healthz") {
     co_return make_http_response(http::status::ok, "{\"status\":\"ok\"}");
+  }
+  if (is_cos_webhook(std::string_view(req.target().data(), req.target().size()))) {
+    co_return serve_cos_webhook(context_.cos_webhook, req);
   }
   auto result = co_await dispatch(req);
   if (!result.ok()) co_return error_envelope(result.error());

@@ -1,7 +1,8 @@
 // ApiServer: the TencentCloud API v3 endpoint of the SCF actions. It checks
 // the TC3-HMAC-SHA256 signature, dispatches on X-TC-Action and wraps every
 // answer in the SCF envelope ({"Response": {..., "RequestId"}}, errors as
-// Response.Error with HTTP 200). Also serves GET /healthz.
+// Response.Error with HTTP 200). Also serves GET /healthz and the webhook of
+// cos triggers on external buckets (api/cos_webhook_endpoint.h).
 // Owned by the server; runs on the loop thread.
 #pragma once
 
@@ -31,6 +32,8 @@ class ApiServer {
   void start();  // throws when the address cannot be bound
   void stop();
   unsigned short port() const { return http_.port(); }
+  // "http(s)://host:port" as a client on this machine reaches the API.
+  std::string base_url() const;
 
  private:
   HttpServerConfig http_config();

@@ -4,6 +4,7 @@
 //   yunfn trigger add NAME apigw [--path P] [--method M] [--base64] [--no-integration-response]
 //                                [--cors] [--service-timeout S] [--name T] [--qualifier Q]
 //   yunfn trigger add NAME cos --bucket B [--event E] [--prefix P] [--suffix S] [--qualifier Q]
+//                              [--external-bucket S3BUCKET]
 //   yunfn trigger ls NAME / trigger rm NAME TRIGGER
 #include <cstdio>
 #include <iostream>
@@ -23,6 +24,7 @@ struct EventArgs {
   int service_timeout = 15;
   // cos
   std::string bucket, event = "cos:ObjectCreated:*", prefix, suffix, region = "ap-guangzhou";
+  std::string external_bucket;  // a bucket of an external store, fed by its webhook
 };
 
 // The TriggerDesc and a default name of a trigger added from the command line.
@@ -44,6 +46,7 @@ Result<std::pair<std::string, std::string>> trigger_desc(const EventArgs& a) {
   if (a.type == "cos") {
     if (a.bucket.empty()) return make_error(errc::kMissingParameter, "a cos trigger needs --bucket");
     Json desc = {{"event", a.event}, {"filter", {{"Prefix", a.prefix}, {"Suffix", a.suffix}}}};
+    if (!a.external_bucket.empty()) desc["yunfnExternal"] = {{"bucket", a.external_bucket}};
     // The trigger is named by the bucket's domain.
     return std::pair{desc.dump(), a.bucket + ".cos." + a.region + ".myqcloud.com"};
   }
@@ -97,6 +100,11 @@ int add_trigger(const Globals& g, const EventArgs& a) {
   std::cout << a.name << " trigger " << name << " added: "
             << (info.contains("AccessUrl") ? info.value("AccessUrl", "") : info.value("TriggerDesc", ""))
             << "\n";
+  // A bucket of an external store: what its bucket notifications must be sent to.
+  if (info.contains("WebhookUrl")) {
+    std::cout << "webhook: " << info.value("WebhookUrl", "") << "\ntoken: " << info.value("WebhookToken", "")
+              << "\n";
+  }
   return 0;
 }
 
@@ -174,6 +182,9 @@ void add_event_commands(CLI::App& app, Globals& g, int* rc) {
                                       ":CompleteMultipartUpload, cos:ObjectRemove:*, :Delete");
   add->add_option("--prefix", a->prefix, "cos: only keys starting with this");
   add->add_option("--suffix", a->suffix, "cos: only keys ending with this (e.g. .jpg)");
+  add->add_option("--external-bucket", a->external_bucket,
+                  "cos: the bucket lives in MinIO/Ceph under this name; its notifications go to the "
+                  "printed webhook");
   add->add_option("--name", a->trigger, "trigger name");
   add->add_option("--message", a->message, "timer message (CustomArgument)");
   add->add_option("--qualifier", a->qualifier, "version or alias");

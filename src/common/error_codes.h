@@ -105,12 +105,13 @@ inline constexpr ErrorCode kUnsupportedOperation{"UnsupportedOperation"};
 inline constexpr ErrorCode kUnsupportedOperationAliasBind{"UnsupportedOperation.AliasBind"};
 inline constexpr ErrorCode kUnsupportedOperationTrigger{"UnsupportedOperation.Trigger"};
 
-// AuthFailure: TC3 signature checks.
+// AuthFailure: TC3 signature checks, and the tokens of cos trigger webhooks.
 inline constexpr ErrorCode kAuthFailure{"AuthFailure"};
 inline constexpr ErrorCode kAuthFailureInvalidAuthorization{"AuthFailure.InvalidAuthorization"};
 inline constexpr ErrorCode kAuthFailureSecretIdNotFound{"AuthFailure.SecretIdNotFound"};
 inline constexpr ErrorCode kAuthFailureSignatureExpire{"AuthFailure.SignatureExpire"};
 inline constexpr ErrorCode kAuthFailureSignatureFailure{"AuthFailure.SignatureFailure"};
+inline constexpr ErrorCode kAuthFailureTokenFailure{"AuthFailure.TokenFailure"};
 
 // InternalError: the platform failed, not the caller.
 inline constexpr ErrorCode kInternalError{"InternalError"};

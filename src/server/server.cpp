@@ -233,10 +233,6 @@ int run_server(const ServerConfig& given) {
   std::unique_ptr<cos::CosService> cos_service = start_cos(config, keys, clock);
   invoker.set_platform_environment(
       platform_environment(config, cos_service ? cos_service->port() : 0, keys, sandbox->isolation()));
-  auto cos_trigger = std::make_unique<triggers::CosTrigger>(
-      io.get_executor(), *store, async, cos_service ? &cos_service->events() : nullptr, clock);
-  auto* cos_trigger_ptr = cos_trigger.get();
-  trigger_types["cos"] = std::move(cos_trigger);
   auto kafka_clusters = triggers::parse_kafka_clusters(config.kafka_clusters, config.kafka_properties);
   if (!kafka_clusters.ok()) {
     std::fprintf(stderr, "yunfn: %s\n", kafka_clusters.error().message.c_str());
@@ -247,6 +243,8 @@ int run_server(const ServerConfig& given) {
       std::move(*kafka_clusters));
   auto* ckafka_ptr = ckafka.get();
   trigger_types["ckafka"] = std::move(ckafka);
+  // Bucket notifications of external stores, served on the API listener.
+  triggers::CosWebhook cos_webhook(*store, async, clock, keys.secret_key);
   gateway::RouteTable routes;
   gateway::GatewayServer gateway(io.get_executor(),
                                  {config.gateway_host, config.gateway_port, gateway_connections},
@@ -269,7 +267,12 @@ int run_server(const ServerConfig& given) {
                       static_cast<size_t>(config.api_body_limit_mb) * 1024 * 1024, tls,
                       api_connections},
                      api::ApiContext{*store, functions, invoker, clock, versions, quota,
-                                     concurrency, async, trigger_types, server_info});
+                                     concurrency, async, trigger_types, server_info, cos_webhook});
+  auto cos_trigger = std::make_unique<triggers::CosTrigger>(
+      io.get_executor(), *store, async, cos_service ? &cos_service->events() : nullptr, clock, cos_webhook,
+      [&api] { return api.base_url(); });
+  auto* cos_trigger_ptr = cos_trigger.get();
+  trigger_types["cos"] = std::move(cos_trigger);
   // A taken address is the usual start-up failure: say which listener it was.
   auto listen = [](const char* what, const std::string& host, unsigned short port, auto start) {
     try {

@@ -483,7 +483,28 @@ class BadInputTest(CosCase):
         r = self.req("POST", "/%s/m" % b, body=b"<x/>", query="uploadId=nope")
         self.assertEqual((r.status, r.code()), (404, "NoSuchUpload"))
 
-    def test_body_shorter_than_content_length(self):
+    def test_body_shorter_than_content_length_is_incomplete_body(self):
+        # The client sends half the body, says it is done (half-close) and waits for the answer.
+        b = self.bucket
+        path = "/%s/half" % b
+        host = "127.0.0.1:%d" % self.port
+        auth = cos_v5_authorization("PUT", path, {"host": host})
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            s.sendall(("PUT %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nContent-Length: 100000\r\n"
+                       "\r\n" % (path, host, auth)).encode() + b"x" * 50000)
+            s.shutdown(socket.SHUT_WR)
+            answer = b""
+            while True:
+                piece = s.recv(65536)
+                if not piece:
+                    break
+                answer += piece
+        self.assertTrue(answer.startswith(b"HTTP/1.1 400 "), answer)
+        self.assertIn(b"<Code>IncompleteBody</Code>", answer)
+        self.assertEqual(os.listdir(os.path.join(cos_dir(self.server), "tmp")), [])
+        self.assertCosError(self.s3.head_object, "404", Bucket=b, Key="half")
+
+    def test_a_client_that_disconnects_mid_upload_leaves_nothing(self):
         b = self.bucket
         path = "/%s/short" % b
         host = "127.0.0.1:%d" % self.port

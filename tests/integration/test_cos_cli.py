@@ -2,12 +2,14 @@
 (docs/cos.md), signing with COS signature v5 and the keys from the environment."""
 
 import os
+import pty
 import shutil
+import subprocess
 import tempfile
 import unittest
 
 from cos_client import APPID
-from yunfnlib import ServerTestCase, run_cli, unique_name
+from yunfnlib import ServerTestCase, cli_command, run_cli, server_env, unique_name
 
 
 def bare_bucket_name(prefix):
@@ -94,6 +96,49 @@ class CosCliTest(ServerTestCase):
         proc = self.cos("ls", "nosuch-" + APPID)
         self.assertEqual(proc.returncode, 1, proc)
         self.assertIn("NoSuchBucket", proc.stderr)
+
+    def cos_on_terminal(self, *args):
+        """Runs `yunfn cos ARGS` with stderr on a pseudo-terminal; returns what it drew there."""
+        leader, follower = pty.openpty()
+        try:
+            proc = subprocess.Popen(
+                cli_command(self.server, "cos", "--cos-endpoint", "127.0.0.1:%d" % self.server.cos_port,
+                            *args),
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
+                env=server_env(True), cwd=self.server.workdir)
+            os.close(follower)
+            follower = None
+            drawn = b""
+            while True:
+                try:
+                    piece = os.read(leader, 65536)
+                except OSError:  # EIO: the child closed its end
+                    break
+                if not piece:
+                    break
+                drawn += piece
+            proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 0, drawn)
+            return drawn.decode()
+        finally:
+            if follower is not None:
+                os.close(follower)
+            os.close(leader)
+
+    def test_cp_draws_a_progress_bar_both_ways_over_1_mb_on_a_terminal(self):
+        bucket = "%s-%s" % (bare_bucket_name("bar"), APPID)
+        self.cos_ok("mb", bucket)
+        big = self.write("big.bin", os.urandom(2 * 1024 * 1024))
+        full = "\r[##############################] 100%  2.0 / 2.0 MiB\r\n"
+        up = self.cos_on_terminal("cp", big, "cos://%s/big.bin" % bucket)
+        self.assertTrue(up.endswith(full), repr(up))
+        self.assertIn("  50%  1.0 / 2.0 MiB", up)
+        down = self.cos_on_terminal("cp", "cos://%s/big.bin" % bucket, os.path.join(self.tmp, "down.bin"))
+        self.assertTrue(down.endswith(full), repr(down))
+        # 1 MB or less: no bar; not a terminal: no bar either.
+        small = self.write("small.bin", os.urandom(1024 * 1024))
+        self.assertEqual(self.cos_on_terminal("cp", small, "cos://%s/small.bin" % bucket), "")
+        self.assertEqual(self.cos_ok("cp", big, "cos://%s/again.bin" % bucket).stderr, "")
 
 
 if __name__ == "__main__":

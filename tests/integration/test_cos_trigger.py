@@ -181,10 +181,13 @@ class CosTriggerTest(CosTriggerCase):
         time.sleep(1.5)
         self.assertEqual(len(list_all_async_events(self.client, fn)), 1)
 
-    def test_a_failing_function_is_retried_then_fails(self):
+    def test_a_failing_function_is_retried_then_dead_lettered(self):
         bucket = self.make_bucket()
+        sink = unique_name("cos-dlq")
+        create_function(self.client, sink, {"index.py": "def main_handler(event, context):\n    return event\n"})
         fn = unique_name("cos-fail")
-        create_function(self.client, fn, {"index.py": ECHO_PY})
+        create_function(self.client, fn, {"index.py": ECHO_PY},
+                        extra={"DeadLetterConfig": {"Type": "SCF", "Name": sink}})
         self.client.ok("UpdateFunctionEventInvokeConfig", {
             "FunctionName": fn, "AsyncTriggerConfig": {"RetryConfig": [{"RetryNum": 1}]}})
         self.bind(fn, bucket)
@@ -193,6 +196,18 @@ class CosTriggerTest(CosTriggerCase):
         self.assertEqual(status["Status"], "FAILED", status)
         self.assertEqual(status["Attempts"], 2, status)
         self.assertIn("cannot handle", status["RetMsg"])
+        # The dead-letter function gets SCF's message carrying the COS event.
+        deadline = time.time() + 30
+        while time.time() < deadline and not list_all_async_events(self.client, sink):
+            time.sleep(0.1)
+        [letter] = list_all_async_events(self.client, sink)
+        self.assertEqual(letter["InvokeType"], "DLQ", letter)
+        message = json.loads(wait_async_status(self.client, letter["InvokeRequestId"])["RetMsg"])
+        self.assertEqual(message["RequestId"], status["InvokeRequestId"])
+        self.assertEqual((message["Body"]["RequestSource"], message["Body"]["RetryNum"]), ("COS", 1))
+        record = json.loads(message["Body"]["ClientContext"])["Records"][0]
+        self.assertEqual(record["cos"]["cosObject"]["key"],
+                         "/%s/%s/bad.fail" % (APPID, bucket[:-len("-" + APPID)]))
 
 
     def test_the_cli_adds_a_cos_trigger(self):

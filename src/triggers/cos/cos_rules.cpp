@@ -14,11 +14,42 @@ Error bad_desc(const std::string& why) {
   return make_error(errc::kInvalidParameterValueTriggerDesc, "TriggerDesc: " + why);
 }
 
-// The event names a rule may name: those the bucket service produces.
+// The event names a rule may name: those the bucket service produces, and for
+// an external bucket also those S3 notifications carry that SCF names (9.2).
 constexpr std::array<const char*, 7> kRuleEvents = {
     "cos:ObjectCreated:*",    "cos:ObjectCreated:Put",  "cos:ObjectCreated:Post",
     "cos:ObjectCreated:Copy", "cos:ObjectCreated:CompleteMultipartUpload",
     "cos:ObjectRemove:*",     "cos:ObjectRemove:Delete"};
+constexpr std::array<const char*, 3> kExternalRuleEvents = {
+    "cos:ObjectRemove:DeleteMarkerCreated", "cos:ObjectRestore:Post", "cos:ObjectRestore:Completed"};
+constexpr size_t kMaxExternalBucket = 255;
+
+bool known_event(const std::string& event, bool external) {
+  for (const char* e : kRuleEvents) {
+    if (event == e) return true;
+  }
+  for (const char* e : kExternalRuleEvents) {
+    if (external && event == e) return true;
+  }
+  return false;
+}
+
+// {"bucket":"photos"}: the bucket's name in the external store.
+Result<std::string> parse_external(const Json& x) {
+  if (!x.is_object()) return bad_desc("\"yunfnExternal\" is not an object");
+  for (const auto& [field, _] : x.items()) {
+    if (field != "bucket") return bad_desc("unknown field \"yunfnExternal." + field + "\" (only \"bucket\")");
+  }
+  if (!x.contains("bucket") || !x["bucket"].is_string() || x["bucket"].get<std::string>().empty()) {
+    return bad_desc("\"yunfnExternal\" needs \"bucket\", the bucket's name in the external store");
+  }
+  std::string bucket = x["bucket"].get<std::string>();
+  if (bucket.size() > kMaxExternalBucket) return bad_desc("yunfnExternal.bucket is longer than 255 bytes");
+  for (unsigned char c : bucket) {
+    if (c < 0x20 || c == 0x7f || c == '/') return bad_desc("yunfnExternal.bucket holds a '/' or a control character");
+  }
+  return bucket;
+}
 
 // "cos:ObjectCreated:*" -> "cos:ObjectCreated:" (the family), else "".
 std::string wildcard_family(const std::string& event) {
@@ -69,15 +100,25 @@ Result<Rule> parse_rule(const std::string& trigger_desc) {
   if (!j.contains("event") || !j["event"].is_string()) return bad_desc("needs \"event\", a string");
   Rule rule;
   rule.event = j["event"].get<std::string>();
-  bool known = false;
-  for (const char* e : kRuleEvents) known = known || rule.event == e;
-  if (!known) {
+  for (const auto& [field, _] : j.items()) {
+    if (field != "event" && field != "filter" && field != "yunfnExternal") {
+      return bad_desc("unknown field \"" + field + "\"");
+    }
+  }
+  if (j.contains("yunfnExternal")) {
+    YUNFN_TRY(bucket, parse_external(j["yunfnExternal"]));
+    rule.external_bucket = std::move(bucket);
+  }
+  if (!known_event(rule.event, rule.external())) {
+    if (rule.external()) {
+      return bad_desc("event '" + rule.event +
+                      "' is not a COS event an external store's notifications map to (cos:ObjectCreated:*, "
+                      ":Put, :Post, :Copy, :CompleteMultipartUpload, cos:ObjectRemove:*, :Delete, "
+                      ":DeleteMarkerCreated, cos:ObjectRestore:Post, :Completed)");
+    }
     return bad_desc("event '" + rule.event +
                     "' is not one the bucket service produces (cos:ObjectCreated:*, :Put, :Post, "
                     ":Copy, :CompleteMultipartUpload, cos:ObjectRemove:*, :Delete)");
-  }
-  for (const auto& [field, _] : j.items()) {
-    if (field != "event" && field != "filter") return bad_desc("unknown field \"" + field + "\"");
   }
   if (j.contains("filter")) {
     const Json& f = j["filter"];
@@ -97,7 +138,9 @@ Result<Rule> parse_rule(const std::string& trigger_desc) {
 }
 
 std::string rule_desc(const Rule& rule) {
-  return Json{{"event", rule.event}, {"filter", {{"Prefix", rule.prefix}, {"Suffix", rule.suffix}}}}.dump();
+  Json desc = {{"event", rule.event}, {"filter", {{"Prefix", rule.prefix}, {"Suffix", rule.suffix}}}};
+  if (rule.external()) desc["yunfnExternal"] = {{"bucket", rule.external_bucket}};
+  return desc.dump();
 }
 
 bool matches(const Rule& rule, const std::string& event_name, const std::string& key) {
@@ -159,6 +202,19 @@ std::string cos_event(const cos::ObjectEvent& e, const BucketDomain& bucket, con
         {"reservedInfo", ""},
         {"reqid", e.seq}}}};
   return Json{{"Records", Json::array({std::move(record)})}}.dump();
+}
+
+invoke::InvocationRequest cos_invocation(const cos::ObjectEvent& e, const BucketDomain& bucket,
+                                         const store::TriggerRecord& trigger, std::string request_id) {
+  invoke::InvocationRequest req;
+  req.ns = trigger.ns;
+  req.function_name = trigger.function_name;
+  req.qualifier = trigger.qualifier;
+  req.request_id = std::move(request_id);
+  const std::string queue = "qcs:0:scf:" + short_region(bucket.region) + ":appid/" + bucket.appid + ":" +
+                            trigger.ns + "." + trigger.function_name + "." + trigger.qualifier;
+  req.event = cos_event(e, bucket, queue);
+  return req;
 }
 
 }  // namespace yunfn::triggers::cos_rules

@@ -21,8 +21,15 @@ std::string event_request_id(const cos::ObjectEvent& e, const store::TriggerReco
 }  // namespace
 
 CosTrigger::CosTrigger(asio::any_io_executor ex, store::Store& store, invoke::AsyncQueue& queue,
-                       cos::ObjectEventSource* source, const Clock& clock)
-    : ex_(std::move(ex)), store_(store), queue_(queue), source_(source), clock_(clock) {}
+                       cos::ObjectEventSource* source, const Clock& clock, const CosWebhook& webhook,
+                       std::function<std::string()> api_base_url)
+    : ex_(std::move(ex)),
+      store_(store),
+      queue_(queue),
+      source_(source),
+      clock_(clock),
+      webhook_(webhook),
+      api_base_url_(std::move(api_base_url)) {}
 
 // NOLINTNEXTLINE(bugprone-exception-escape): notify() cancels a timer, no throw
 CosTrigger::~CosTrigger() {
@@ -39,12 +46,16 @@ Status CosTrigger::check_name(const std::string& name) {
 Status CosTrigger::check(store::TriggerRecord& trigger) {
   YUNFN_TRY(bucket, cos_rules::parse_domain(trigger.name));
   YUNFN_TRY(rule, cos_rules::parse_rule(trigger.trigger_desc));
-  if (!source_) {
+  if (!rule.external() && !source_) {
     return make_error(errc::kResourceNotFoundCos,
-                      "the bucket service is off (yunfn server --cos-listen off): no bucket can trigger");
+                      "the bucket service is off (yunfn server --cos-listen off): only a bucket of an external "
+                      "store (TriggerDesc \"yunfnExternal\") can trigger");
   }
-  if (!source_->bucket_exists(bucket.bucket())) {
-    return make_error(errc::kResourceNotFoundCos, "bucket " + bucket.bucket() + " does not exist");
+  if (!rule.external() && !source_->bucket_exists(bucket.bucket())) {
+    return make_error(errc::kResourceNotFoundCos,
+                      "bucket " + bucket.bucket() +
+                          " does not exist in the bucket service (for a bucket of an external store, add "
+                          "\"yunfnExternal\":{\"bucket\":\"<its name there>\"} to TriggerDesc)");
   }
   YUNFN_TRY(all, store_.list_triggers("", ""));
   for (const auto& other : all) {
@@ -65,6 +76,14 @@ Status CosTrigger::check(store::TriggerRecord& trigger) {
   }
   trigger.trigger_desc = cos_rules::rule_desc(rule);
   return ok_status();
+}
+
+void CosTrigger::describe(const store::TriggerRecord& trigger, std::map<std::string, std::string>& out) {
+  auto rule = cos_rules::parse_rule(trigger.trigger_desc);
+  if (!rule.ok() || !rule->external()) return;
+  const WebhookTarget target{trigger.ns, trigger.function_name, trigger.name};
+  out["WebhookUrl"] = api_base_url_() + CosWebhook::path(target);
+  out["WebhookToken"] = webhook_.token(target);
 }
 
 Status CosTrigger::start() {
@@ -94,7 +113,9 @@ Status CosTrigger::reload() {
     if (t.type != "cos" || !t.enable) continue;
     auto bucket = cos_rules::parse_domain(t.name);
     auto rule = cos_rules::parse_rule(t.trigger_desc);
-    if (bucket.ok() && rule.ok()) bound.push_back({std::move(t), std::move(*bucket), std::move(*rule)});
+    if (bucket.ok() && rule.ok() && !rule->external()) {
+      bound.push_back({std::move(t), std::move(*bucket), std::move(*rule)});
+    }
   }
   bound_ = std::move(bound);
   return ok_status();
@@ -132,15 +153,7 @@ bool CosTrigger::deliver() {
 
 bool CosTrigger::fire(const cos::ObjectEvent& e, const Bound& b) {
   const auto& t = b.trigger;
-  invoke::InvocationRequest req;
-  req.ns = t.ns;
-  req.function_name = t.function_name;
-  req.qualifier = t.qualifier;
-  req.request_id = event_request_id(e, t);
-  const std::string queue = "qcs:0:scf:" + cos_rules::short_region(b.bucket.region) + ":appid/" + b.bucket.appid +
-                            ":" + t.ns + "." + t.function_name + "." + t.qualifier;
-  req.event = cos_rules::cos_event(e, b.bucket, queue);
-  auto r = queue_.enqueue(std::move(req), "COS");
+  auto r = queue_.enqueue(cos_rules::cos_invocation(e, b.bucket, t, event_request_id(e, t)), "COS");
   if (r.ok() || r.error().is(errc::kResourceInUse)) return true;  // in use: enqueued before a crash
   if (r.error().is(errc::kInternalErrorSystem) || r.error().is(errc::kLimitExceededQuota)) {
     spdlog::warn("cos trigger {}: event {} of {} held for a retry: {}", t.name, e.event_name, e.key,

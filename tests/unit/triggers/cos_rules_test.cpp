@@ -16,7 +16,7 @@ constexpr std::string_view kBadName = "InvalidParameterValue.TriggerName";
 constexpr std::string_view kBadDesc = "InvalidParameterValue.TriggerDesc";
 
 Rule rule(const std::string& event, const std::string& prefix = "", const std::string& suffix = "") {
-  return Rule{event, prefix, suffix};
+  return Rule{event, prefix, suffix, ""};
 }
 
 TEST(CosRules, ADomainNamesBucketAppidAndRegion) {
@@ -124,6 +124,49 @@ TEST(CosRules, TheEventHasSCFsFields) {
   EXPECT_EQ(r["event"]["eventQueue"], "qcs:0:scf:gz:appid/1250000000:default.fn.$LATEST");
   EXPECT_EQ(r["event"]["reservedInfo"], "");
   EXPECT_EQ(r["event"]["reqid"], 42);
+}
+
+TEST(CosRules, AnExternalBucketIsKeptInTheStoredDesc) {
+  auto r = parse_rule(R"({"event":"cos:ObjectRemove:*","yunfnExternal":{"bucket":"images"}})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->external_bucket, "images");
+  EXPECT_EQ(rule_desc(*r),
+            R"({"event":"cos:ObjectRemove:*","filter":{"Prefix":"","Suffix":""},"yunfnExternal":{"bucket":"images"}})");
+  // Events only an external store produces are accepted for it alone.
+  EXPECT_TRUE(parse_rule(R"({"event":"cos:ObjectRestore:Post","yunfnExternal":{"bucket":"images"}})").ok());
+  EXPECT_TRUE(fails_with(parse_rule(R"({"event":"cos:ObjectRemove:DeleteMarkerCreated"})"), kBadDesc,
+                         "cos:ObjectRemove:DeleteMarkerCreated"));
+}
+
+TEST(CosRules, BadExternalBucketsAreRefusedNamingTheField) {
+  EXPECT_TRUE(fails_exactly(parse_rule(R"({"event":"cos:ObjectCreated:*","yunfnExternal":"images"})"), kBadDesc,
+                            "TriggerDesc: \"yunfnExternal\" is not an object"));
+  EXPECT_TRUE(fails_exactly(parse_rule(R"({"event":"cos:ObjectCreated:*","yunfnExternal":{}})"), kBadDesc,
+                            "TriggerDesc: \"yunfnExternal\" needs \"bucket\", the bucket's name in the external store"));
+  EXPECT_TRUE(fails_exactly(
+      parse_rule(R"({"event":"cos:ObjectCreated:*","yunfnExternal":{"bucket":"a","region":"x"}})"), kBadDesc,
+      "TriggerDesc: unknown field \"yunfnExternal.region\" (only \"bucket\")"));
+  EXPECT_TRUE(fails_exactly(parse_rule(R"({"event":"cos:ObjectCreated:*","yunfnExternal":{"bucket":"a/b"}})"),
+                            kBadDesc, "TriggerDesc: yunfnExternal.bucket holds a '/' or a control character"));
+  EXPECT_TRUE(fails_with(parse_rule(R"({"event":"cos:ObjectAccessed:Get","yunfnExternal":{"bucket":"a"}})"),
+                         kBadDesc, "cos:ObjectAccessed:Get"));
+}
+
+TEST(CosRules, TheInvocationNamesTheFunctionInEventQueue) {
+  cos::ObjectEvent e;
+  e.event_name = "cos:ObjectCreated:Put";
+  e.key = "a.txt";
+  store::TriggerRecord t;
+  t.ns = "prod";
+  t.function_name = "thumbs";
+  t.qualifier = "2";
+  auto req = cos_invocation(e, BucketDomain{"photos", "1250000000", "ap-chengdu"}, t, "rid-1");
+  EXPECT_EQ(req.ns, "prod");
+  EXPECT_EQ(req.function_name, "thumbs");
+  EXPECT_EQ(req.qualifier, "2");
+  EXPECT_EQ(req.request_id, "rid-1");
+  EXPECT_EQ(Json::parse(req.event)["Records"][0]["event"]["eventQueue"],
+            "qcs:0:scf:cd:appid/1250000000:prod.thumbs.2");
 }
 
 }  // namespace
