@@ -28,6 +28,14 @@ const YUNFN_JSON_FLAGS = JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_
 // Errors that end the script: they cannot be caught, only seen at shutdown.
 const YUNFN_FATAL_ERRORS = E_ERROR | E_PARSE | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR;
 
+/**
+ * The handler file or function does not exist; reported as errorType `HandlerNotFound`,
+ * which the platform answers with SCF's status 437 as it does for the other runtimes.
+ */
+final class YunfnHandlerNotFound extends \Error
+{
+}
+
 /** The channel could no longer be used: the platform ended the instance. */
 final class YunfnPlatformGone extends \Exception
 {
@@ -209,6 +217,9 @@ function yunfn_error_json(string $type, string $message, string $stack): string
 
 function yunfn_throwable_json(\Throwable $e): string
 {
+    if ($e instanceof YunfnHandlerNotFound) {
+        return yunfn_error_json('HandlerNotFound', $e->getMessage(), 'HandlerNotFound: ' . $e->getMessage());
+    }
     return yunfn_error_json(get_class($e), $e->getMessage(), (string)$e);
 }
 
@@ -270,12 +281,12 @@ function yunfn_load_handler(string $handler, string $codeDir): string
     }
     $path = "$codeDir/$file.php";
     if (!is_file($path)) {
-        throw new \Error("handler file '$file.php' not found in the code package " .
+        throw new YunfnHandlerNotFound("handler file '$file.php' not found in the code package " .
                          "(handler '$handler')");
     }
     yunfn_require($path);
     if (!function_exists($func)) {
-        throw new \Error("handler '$handler' not found: '$file.php' defines no function " .
+        throw new YunfnHandlerNotFound("handler '$handler' not found: '$file.php' defines no function " .
                          "named '$func'");
     }
     return $func;
@@ -344,7 +355,7 @@ final class YunfnRuntime
     /** Reports a failure of init ('i') or of the running invocation ('E'). */
     public function fail(string $type, \Throwable $e): void
     {
-        yunfn_write_log((string)$e);
+        yunfn_write_log($e instanceof YunfnHandlerNotFound ? 'HandlerNotFound: ' . $e->getMessage() : (string)$e);
         yunfn_flush_output();
         $this->report($type, yunfn_throwable_json($e));
     }
