@@ -8,6 +8,7 @@ PACKAGES=(
   libboost1.81-dev libsqlite3-dev libssl-dev libzip-dev libspdlog-dev libfmt-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libseccomp-dev
   python3 nodejs npm curl zip unzip wrk
+  php-cli  # runs every Php* runtime (Debian 12: PHP 8.2) through runtimes/php/bootstrap.php
   python3-boto3  # the S3 client of the bucket-service tests (tests/integration/test_cos.py) and the COS examples
   python3-pil  # Pillow for examples/cos-thumbnail and its test (tests/integration/test_cos_examples.py)
   openssl  # test certificates for the API over TLS
