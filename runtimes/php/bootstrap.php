@@ -267,10 +267,10 @@ function yunfn_parse_event(string $body): mixed
 }
 
 /**
- * Loads `file.php` from the code directory and returns the name of the handler function.
- * `file` may name a sub directory (`src/index.main_handler`).
+ * The handler string split into [file path, function name]; `file` may name a sub
+ * directory (`src/index.main_handler`). Throws when malformed or when the file is missing.
  */
-function yunfn_load_handler(string $handler, string $codeDir): string
+function yunfn_parse_handler(string $handler, string $codeDir): array
 {
     $dot = strrpos($handler, '.');
     $file = $dot === false ? '' : substr($handler, 0, $dot);
@@ -279,23 +279,11 @@ function yunfn_load_handler(string $handler, string $codeDir): string
         throw new \ValueError("invalid handler '$handler': expected <file>.<function>, " .
                               'e.g. index.main_handler');
     }
-    $path = "$codeDir/$file.php";
-    if (!is_file($path)) {
+    if (!is_file("$codeDir/$file.php")) {
         throw new YunfnHandlerNotFound("handler file '$file.php' not found in the code package " .
-                         "(handler '$handler')");
+                                       "(handler '$handler')");
     }
-    yunfn_require($path);
-    if (!function_exists($func)) {
-        throw new YunfnHandlerNotFound("handler '$handler' not found: '$file.php' defines no function " .
-                         "named '$func'");
-    }
-    return $func;
-}
-
-/** Runs the handler file in a scope of its own, as PHP runs a script. */
-function yunfn_require(string $path): void
-{
-    require_once $path;
+    return ["$codeDir/$file.php", $func, "$file.php"];
 }
 
 /** Serves invocations until the platform closes the channel. */
@@ -303,27 +291,47 @@ final class YunfnRuntime
 {
     /** 'init', 'serving' (between invocations), 'invoking' or 'done'. */
     public string $phase = 'init';
+    public string $file = '';
+    private string $func = '';
+    private string $fileName = '';
 
     public function __construct(private YunfnFramedApi|YunfnHttpApi $api, private array $fixed,
                                 private int $memory, private int $timeMs)
     {
     }
 
-    public function run(string $handler, string $codeDir): void
+    /** Resolves the handler string; a malformed one or a missing file fails init. */
+    public function resolve(string $handler, string $codeDir): void
     {
         try {
-            $func = yunfn_load_handler($handler, $codeDir);
+            [$this->file, $this->func, $this->fileName] = yunfn_parse_handler($handler, $codeDir);
         } catch (\Throwable $e) {
-            $this->fail('i', $e);
-            $this->phase = 'done';
-            exit(1);
+            $this->initFailed($e);
+        }
+    }
+
+    /** Reports init as failed with $e and ends the process. */
+    public function initFailed(\Throwable $e): void
+    {
+        $this->fail('i', $e);
+        $this->phase = 'done';
+        exit(1);
+    }
+
+    /** After the handler file ran: checks the function, reports ready and serves events. */
+    public function serve(): void
+    {
+        if (!function_exists($this->func)) {
+            $this->initFailed(new YunfnHandlerNotFound(
+                "handler '" . substr($this->fileName, 0, -4) . ".{$this->func}' not found: " .
+                "'{$this->fileName}' defines no function named '{$this->func}'"));
         }
         $this->phase = 'serving';
         $this->api->send('r', '');
         while (true) {
             [$requestId, $memory, $timeMs, $body] = $this->api->next();
             $this->phase = 'invoking';
-            [$type, $payload] = $this->invoke($func, yunfn_parse_event($body),
+            [$type, $payload] = $this->invoke(yunfn_parse_event($body),
                                               $this->context($requestId, $memory, $timeMs));
             yunfn_flush_output();
             $this->phase = 'serving';
@@ -332,17 +340,17 @@ final class YunfnRuntime
     }
 
     /** Runs the handler once; returns the frame type and payload of its outcome. */
-    private function invoke(string $func, mixed $event, object $context): array
+    private function invoke(mixed $event, object $context): array
     {
         error_clear_last();
         try {
-            return ['R', json_encode($func($event, $context), YUNFN_JSON_FLAGS | JSON_THROW_ON_ERROR)];
+            $result = ($this->func)($event, $context);
+            return ['R', json_encode($result, YUNFN_JSON_FLAGS | JSON_THROW_ON_ERROR)];
         } catch (\Throwable $e) {
             yunfn_write_log((string)$e);
             return ['E', yunfn_throwable_json($e)];
         }
     }
-
     private function context(string $requestId, string $memory, string $timeMs): object
     {
         return (object)([
@@ -389,7 +397,8 @@ final class YunfnRuntime
     }
 }
 
-function yunfn_main(): void
+/** Opens the channel and resolves the handler; null when the platform is gone. */
+function yunfn_start(): ?YunfnRuntime
 {
     $env = getenv();
     $fd = $env['YUNFN_RUNTIME_FD'] ?? '';
@@ -397,23 +406,42 @@ function yunfn_main(): void
     putenv('YUNFN_RUNTIME_FD');  // the platform's, not the function's
     $codeDir = getcwd();
     set_include_path($codeDir . PATH_SEPARATOR . '/opt' . PATH_SEPARATOR . get_include_path());
-    try {
-        $api = $fd !== '' ? new YunfnFramedApi((int)$fd)
-            : new YunfnHttpApi($env['SCF_RUNTIME_API'] ?? '127.0.0.1',
-                               yunfn_int_or($env['SCF_RUNTIME_API_PORT'] ?? '', 9001));
-        $runtime = new YunfnRuntime($api, yunfn_fixed_context($env),
-                                    yunfn_int_or($env['SCF_MEMORY_SIZE'] ?? '', 128),
-                                    yunfn_int_or($env['SCF_TIMEOUT'] ?? '', 3) * 1000);
-        register_shutdown_function([$runtime, 'shutdown']);
-        $runtime->run($env['_HANDLER'] ?? '', $codeDir);
-    } catch (YunfnPlatformGone) {
-        // The platform closed this instance's channel: nothing left to report to.
-        if (isset($runtime)) {
-            $runtime->phase = 'done';
-        }
-        yunfn_flush_output();
-        exit(0);
-    }
+    $api = $fd !== '' ? new YunfnFramedApi((int)$fd)
+        : new YunfnHttpApi($env['SCF_RUNTIME_API'] ?? '127.0.0.1',
+                           yunfn_int_or($env['SCF_RUNTIME_API_PORT'] ?? '', 9001));
+    $runtime = new YunfnRuntime($api, yunfn_fixed_context($env),
+                                yunfn_int_or($env['SCF_MEMORY_SIZE'] ?? '', 128),
+                                yunfn_int_or($env['SCF_TIMEOUT'] ?? '', 3) * 1000);
+    register_shutdown_function([$runtime, 'shutdown']);
+    $runtime->resolve($env['_HANDLER'] ?? '', $codeDir);
+    return $runtime;
 }
 
-yunfn_main();
+/** The platform closed this instance's channel: nothing left to report to. */
+function yunfn_gone(?YunfnRuntime $runtime): void
+{
+    if ($runtime !== null) {
+        $runtime->phase = 'done';
+    }
+    yunfn_flush_output();
+    exit(0);
+}
+
+// The handler file runs at the top level, as when PHP runs it as a script: its variables
+// are globals (`global $db;` in the handler sees them). The bootstrap's own globals are
+// the two $yunfn_* below.
+$yunfn_runtime = null;
+try {
+    $yunfn_runtime = yunfn_start();
+    try {
+        require_once $yunfn_runtime->file;
+    } catch (YunfnPlatformGone $yunfn_runtime_error) {
+        throw $yunfn_runtime_error;
+    } catch (\Throwable $yunfn_runtime_error) {
+        $yunfn_runtime->initFailed($yunfn_runtime_error);
+    }
+    unset($yunfn_runtime_error);
+    $yunfn_runtime->serve();
+} catch (YunfnPlatformGone) {
+    yunfn_gone($yunfn_runtime);
+}

@@ -3,12 +3,13 @@ php): results, event and context objects, logs, exceptions, fatal errors, init f
 timeouts and an API gateway trigger."""
 
 import json
+import os
 import shutil
 import time
 import unittest
 import uuid
 
-from yunfnlib import (GatewayAssertions, ServerTestCase, create_apigw_trigger,
+from yunfnlib import (CUSTOM_RUNTIME, REPO, GatewayAssertions, ServerTestCase, create_apigw_trigger,
                       create_function, gateway_path, gateway_request, unique_name)
 
 PHP_RUNTIME = "Php8.0"
@@ -262,6 +263,29 @@ class PhpFailureTest(ServerTestCase):
             "Handler": "index.main_handler",
             "Code": {"ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}})
         self.assertErrorCode(err, "InvalidParameterValue.Runtime", "Runtime")
+
+
+class PhpHttpApiTest(ServerTestCase):
+    """The bootstrap over the HTTP runtime API (no framed channel), run as a custom runtime."""
+
+    def test_bootstrap_over_http(self):
+        with open(os.path.join(REPO, "runtimes", "php", "bootstrap.php")) as f:
+            bootstrap = f.read()
+        name = unique_name("php-http")
+        create_function(self.client, name, {
+            "scf_bootstrap": ("#!/bin/sh\nexec php bootstrap.php\n", 0o755),
+            "bootstrap.php": bootstrap, "index.php": PHP_PROBE},
+            runtime=CUSTOM_RUNTIME, handler="index.main_handler", timeout=4, memory=256)
+        res = self.client.invoke(name, {"op": "echo", "list": [1, {"k": "v"}]})
+        self.assertEqual(res["InvokeResult"], 0, res)
+        self.assertEqual(res["RetMsg"], '{"event":{"op":"echo","list":[1,{"k":"v"}]}}')
+        ctx = json.loads(self.client.invoke(name, {"op": "context"})["RetMsg"])
+        self.assertEqual((ctx["memory_limit_in_mb"], ctx["time_limit_in_ms"]), (256, 4000))
+        marker = uuid.uuid4().hex
+        bad = self.client.invoke(name, {"op": "raise", "marker": marker})
+        self.assertEqual(json.loads(bad["RetMsg"])["errorMessage"], "php failure " + marker)
+        again = json.loads(self.client.invoke(name, {"op": "count"})["RetMsg"])
+        self.assertEqual(again["count"], 1)
 
 
 class PhpGatewayTest(GatewayAssertions, ServerTestCase):
