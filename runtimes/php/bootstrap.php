@@ -24,7 +24,8 @@ const YUNFN_SYSTEM_VARIABLES = [
     'CLASSPATH', 'PHP_INI_SCAN_DIR', 'OS_NAMESERVER',
 ];
 const YUNFN_NON_USER_PREFIX = '/^(SCF_|QCLOUD_|TENCENTCLOUD_|LC_)/';
-const YUNFN_JSON_FLAGS = JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_PRESERVE_ZERO_FRACTION;
+const YUNFN_JSON_FLAGS =
+    JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_PRESERVE_ZERO_FRACTION;
 // Errors that end the script: they cannot be caught, only seen at shutdown.
 const YUNFN_FATAL_ERRORS = E_ERROR | E_PARSE | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR;
 
@@ -111,8 +112,10 @@ final class YunfnFramedApi
  */
 final class YunfnHttpApi
 {
-    private const PATHS = ['r' => '/runtime/init/ready', 'i' => '/runtime/init/error',
-                           'R' => '/runtime/invocation/response', 'E' => '/runtime/invocation/error'];
+    private const PATHS = [
+        'r' => '/runtime/init/ready', 'i' => '/runtime/init/error',
+        'R' => '/runtime/invocation/response', 'E' => '/runtime/invocation/error',
+    ];
 
     public function __construct(private string $host, private int $port)
     {
@@ -198,7 +201,7 @@ function yunfn_write_log(string $text): void
     @fwrite(STDERR, str_ends_with($text, "\n") ? $text : "$text\n");
 }
 
-/** Flushes output buffers the function left open and the std streams, so logs precede the result. */
+/** Flushes output buffers the function left open and the std streams: logs precede the result. */
 function yunfn_flush_output(): void
 {
     while (ob_get_level() > 0 && @ob_end_flush()) {
@@ -215,10 +218,16 @@ function yunfn_error_json(string $type, string $message, string $stack): string
                         'stackTrace' => $stack], YUNFN_JSON_FLAGS | JSON_INVALID_UTF8_SUBSTITUTE);
 }
 
+/** How an error thrown in init or by the handler is written to the log. */
+function yunfn_log_text(\Throwable $e): string
+{
+    return $e instanceof YunfnHandlerNotFound ? 'HandlerNotFound: ' . $e->getMessage() : (string)$e;
+}
+
 function yunfn_throwable_json(\Throwable $e): string
 {
     if ($e instanceof YunfnHandlerNotFound) {
-        return yunfn_error_json('HandlerNotFound', $e->getMessage(), 'HandlerNotFound: ' . $e->getMessage());
+        return yunfn_error_json('HandlerNotFound', $e->getMessage(), yunfn_log_text($e));
     }
     return yunfn_error_json(get_class($e), $e->getMessage(), (string)$e);
 }
@@ -229,7 +238,8 @@ function yunfn_fixed_context(array $env): array
     $namespace = $env['SCF_NAMESPACE'] ?? 'default';
     $user = [];
     foreach ($env as $key => $value) {
-        if (!in_array($key, YUNFN_SYSTEM_VARIABLES, true) && !preg_match(YUNFN_NON_USER_PREFIX, $key)) {
+        if (!in_array($key, YUNFN_SYSTEM_VARIABLES, true)
+            && !preg_match(YUNFN_NON_USER_PREFIX, $key)) {
             $user[$key] = $value;
         }
     }
@@ -240,7 +250,8 @@ function yunfn_fixed_context(array $env): array
     }
     $pairs[] = "SCF_NAMESPACE=$namespace";  // SCF repeats it at the end of `environ`
     return [
-        'environment' => json_encode((object)$user, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES),
+        'environment' => json_encode((object)$user,
+                                     JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES),
         'environ' => implode(';', $pairs),
         'function_version' => $env['SCF_FUNCTIONVERSION'] ?? '$LATEST',
         'function_name' => $env['SCF_FUNCTIONNAME'] ?? '',
@@ -275,7 +286,8 @@ function yunfn_parse_handler(string $handler, string $codeDir): array
     $dot = strrpos($handler, '.');
     $file = $dot === false ? '' : substr($handler, 0, $dot);
     $func = $dot === false ? '' : substr($handler, $dot + 1);
-    if ($file === '' || str_ends_with($file, '/') || !preg_match('/^[A-Za-z_][A-Za-z0-9_]*$/', $func)) {
+    if ($file === '' || str_ends_with($file, '/')
+        || !preg_match('/^[A-Za-z_][A-Za-z0-9_]*$/', $func)) {
         throw new \ValueError("invalid handler '$handler': expected <file>.<function>, " .
                               'e.g. index.main_handler');
     }
@@ -363,7 +375,7 @@ final class YunfnRuntime
     /** Reports a failure of init ('i') or of the running invocation ('E'). */
     public function fail(string $type, \Throwable $e): void
     {
-        yunfn_write_log($e instanceof YunfnHandlerNotFound ? 'HandlerNotFound: ' . $e->getMessage() : (string)$e);
+        yunfn_write_log(yunfn_log_text($e));
         yunfn_flush_output();
         $this->report($type, yunfn_throwable_json($e));
     }
@@ -382,9 +394,11 @@ final class YunfnRuntime
             ($error['type'] & YUNFN_FATAL_ERRORS) === 0) {
             return;
         }
-        $stack = "PHP Fatal error:  {$error['message']} in {$error['file']} on line {$error['line']}";
+        $stack = "PHP Fatal error:  {$error['message']} in {$error['file']} " .
+                 "on line {$error['line']}";
         yunfn_flush_output();
-        $this->report($phase === 'init' ? 'i' : 'E', yunfn_error_json('FatalError', $error['message'], $stack));
+        $this->report($phase === 'init' ? 'i' : 'E',
+                      yunfn_error_json('FatalError', $error['message'], $stack));
     }
 
     private function report(string $type, string $payload): void

@@ -9,8 +9,9 @@ import time
 import unittest
 import uuid
 
-from yunfnlib import (CUSTOM_RUNTIME, REPO, GatewayAssertions, ServerTestCase, create_apigw_trigger,
-                      create_function, gateway_path, gateway_request, unique_name)
+from yunfnlib import (CUSTOM_RUNTIME, REPO, GatewayAssertions, ServerTestCase,
+                      create_apigw_trigger, create_function, gateway_path, gateway_request,
+                      unique_name)
 
 PHP_RUNTIME = "Php8.0"
 
@@ -114,7 +115,8 @@ class PhpInvokeTest(ServerTestCase):
     def test_return_values(self):
         cases = [({"a": 1, "b": [1, 2]}, '{"a":1,"b":[1,2]}'), ("hello", '"hello"'),
                  (None, "null"), ([1, "x"], '[1,"x"]'), (42, "42"), (3.5, "3.5"),
-                 (True, "true"), ({}, "{}"), ([], "[]"), ("ünïcode ✓ a/b", '"ünïcode ✓ a/b"')]
+                 (True, "true"), ({}, "{}"), ([], "[]"),
+                 ("ünïcode ✓ a/b", '"ünïcode ✓ a/b"')]
         for value, text in cases:
             with self.subTest(value=value):
                 res = self.invoke({"op": "return", "value": value})
@@ -160,8 +162,8 @@ class PhpInvokeTest(ServerTestCase):
         self.assertEqual(err["errorCode"], -1)
         self.assertEqual(err["errorType"], "RuntimeException")
         self.assertEqual(err["errorMessage"], "php failure " + marker)
-        self.assertRegex(err["stackTrace"], r"^RuntimeException: php failure %s in \S*index\.php:\d+"
-                         % marker)
+        self.assertRegex(err["stackTrace"],
+                         r"^RuntimeException: php failure %s in \S*index\.php:\d+" % marker)
         self.assertIn("main_handler()", err["stackTrace"])
         self.assertIn("RuntimeException: php failure " + marker, res["Log"])
         # The instance survives an exception.
@@ -255,7 +257,8 @@ class PhpFailureTest(ServerTestCase):
         self.assertEqual(res["ErrMsg"], "Invoking task timed out after 1 seconds")
         self.assertIn("about to sleep", res["Log"])
         after = self.client.invoke(name, {"op": "count"})
-        self.assertEqual(json.loads(after["RetMsg"])["count"], 1, "the timed-out instance was reused")
+        self.assertEqual(json.loads(after["RetMsg"])["count"], 1,
+                         "the timed-out instance was reused")
 
     def test_php5_is_refused(self):
         err = self.client.error("CreateFunction", {
