@@ -278,7 +278,7 @@ function yunfn_parse_event(string $body): mixed
 }
 
 /**
- * The handler string split into [file path, function name]; `file` may name a sub
+ * The handler string as [file path, function name, file name]; `file` may name a sub
  * directory (`src/index.main_handler`). Throws when malformed or when the file is missing.
  */
 function yunfn_parse_handler(string $handler, string $codeDir): array
@@ -306,6 +306,7 @@ final class YunfnRuntime
     public string $file = '';
     private string $func = '';
     private string $fileName = '';
+    private string $handler = '';
 
     public function __construct(private YunfnFramedApi|YunfnHttpApi $api, private array $fixed,
                                 private int $memory, private int $timeMs)
@@ -315,6 +316,7 @@ final class YunfnRuntime
     /** Resolves the handler string; a malformed one or a missing file fails init. */
     public function resolve(string $handler, string $codeDir): void
     {
+        $this->handler = $handler;
         try {
             [$this->file, $this->func, $this->fileName] = yunfn_parse_handler($handler, $codeDir);
         } catch (\Throwable $e) {
@@ -335,7 +337,7 @@ final class YunfnRuntime
     {
         if (!function_exists($this->func)) {
             $this->initFailed(new YunfnHandlerNotFound(
-                "handler '" . substr($this->fileName, 0, -4) . ".{$this->func}' not found: " .
+                "handler '{$this->handler}' not found: " .
                 "'{$this->fileName}' defines no function named '{$this->func}'"));
         }
         $this->phase = 'serving';
