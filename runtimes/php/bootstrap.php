@@ -12,16 +12,16 @@
 // FFI when loaded, to keep the channel from programs the function starts); PHP 8.0 or
 // later. PHP is single-threaded: the handler runs on the one thread, between two frames.
 
-// Environment variables the platform or the OS sets. Everything else, except names under
-// the reserved SCF_ / QCLOUD_ / TENCENTCLOUD_ prefixes (which user variables may not use)
-// and locale LC_* names, is one of the function's own variables and goes into
-// $context->environment / $context->environ.
+// Environment variables the platform (docs/cos.md for YUNFN_COS_*) or the OS sets.
+// Everything else, except names under the reserved SCF_ / QCLOUD_ / TENCENTCLOUD_
+// prefixes (which user variables may not use) and locale LC_* names, is one of the
+// function's own variables and goes into $context->environment / $context->environ.
 const YUNFN_SYSTEM_VARIABLES = [
     'PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LANGUAGE', 'PWD', 'OLDPWD', 'SHELL',
     'SHLVL', 'HOSTNAME', 'TERM', 'TMPDIR', '_', 'USER_CODE_ROOT', '_HANDLER',
     '_SCF_SERVER_PORT', 'TRIGGER_SRC', 'PYTHONPATH', 'PYTHONUNBUFFERED',
     'PYTHONDONTWRITEBYTECODE', 'PYTHONIOENCODING', 'NODE_PATH', 'LD_LIBRARY_PATH',
-    'CLASSPATH', 'PHP_INI_SCAN_DIR', 'OS_NAMESERVER',
+    'CLASSPATH', 'PHP_INI_SCAN_DIR', 'OS_NAMESERVER', 'YUNFN_COS_HOST', 'YUNFN_COS_ENDPOINT',
 ];
 const YUNFN_NON_USER_PREFIX = '/^(SCF_|QCLOUD_|TENCENTCLOUD_|LC_)/';
 const YUNFN_JSON_FLAGS =
