@@ -67,7 +67,7 @@ function main_handler($event, $context) {
     return [
         'isBase64Encoded' => false,
         'statusCode' => 201,
-        'headers' => ['Content-Type' => 'application/json', 'X-Php' => PHP_MAJOR_VERSION],
+        'headers' => ['Content-Type' => 'application/json', 'X-Php' => 'php-' . PHP_MAJOR_VERSION],
         'body' => json_encode(['method' => $event->httpMethod, 'path' => $event->path,
                                'name' => $event->queryString->name,
                                'body' => $event->body]),
@@ -300,7 +300,7 @@ class PhpGatewayTest(GatewayAssertions, ServerTestCase):
         status, headers, body = gateway_request(
             self.server, "POST", gateway_path(name, "/api/items?name=yun"), body="payload")
         self.assertEqual(status, 201, body)
-        self.assertEqual(headers.get("x-php"), "8")
+        self.assertEqual(headers.get("x-php"), "php-8")
         self.assertEqual(json.loads(body), {"method": "POST", "path": "/api/items",
                                             "name": "yun", "body": "payload"})
         self.assertRequestIds(headers)
