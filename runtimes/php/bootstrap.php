@@ -66,7 +66,20 @@ final class YunfnFramedApi
     /** Sends one frame of `type` ('r', 'i', 'R' or 'E'). */
     public function send(string $type, string $payload): void
     {
-        $frame = pack('N', strlen($payload) + 1) . $type . $payload;
+        $this->write(pack('N', strlen($payload) + 1) . $type . $payload);
+    }
+
+    /**
+     * Sends a last result and, in the same write, `x`: the process is ending, so the
+     * platform gives it no further event (it reads both before it reuses the instance).
+     */
+    public function sendLast(string $type, string $payload): void
+    {
+        $this->write(pack('N', strlen($payload) + 1) . $type . $payload . pack('N', 1) . 'x');
+    }
+
+    private function write(string $frame): void
+    {
         while ($frame !== '') {
             $n = @fwrite($this->stream, $frame);
             if ($n === false || $n === 0) {
@@ -124,6 +137,12 @@ final class YunfnHttpApi
     public function send(string $type, string $payload): void
     {
         $this->request('POST', self::PATHS[$type], $payload);
+    }
+
+    /** The HTTP API has no way to say the process is ending; its exit says it. */
+    public function sendLast(string $type, string $payload): void
+    {
+        $this->send($type, $payload);
     }
 
     public function next(): array
@@ -403,10 +422,11 @@ final class YunfnRuntime
                       yunfn_error_json('FatalError', $error['message'], $stack));
     }
 
+    /** Sends the last frame of the process. */
     private function report(string $type, string $payload): void
     {
         try {
-            $this->api->send($type, $payload);
+            $this->api->sendLast($type, $payload);
         } catch (YunfnPlatformGone) {
             // Nothing left to report to.
         }
