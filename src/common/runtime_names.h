@@ -1,4 +1,5 @@
 // The SCF runtime names yunfn accepts and their families. Pure; any thread.
+// Php5.6 is left out: PHP 8 (what runs the Php* names) does not run PHP 5 code.
 #pragma once
 
 #include <string>
@@ -7,11 +8,13 @@ namespace yunfn {
 
 inline bool is_python_runtime(const std::string& r) { return r.rfind("Python3", 0) == 0; }
 inline bool is_nodejs_runtime(const std::string& r) { return r.rfind("Nodejs", 0) == 0; }
+inline bool is_php_runtime(const std::string& r) { return r.rfind("Php", 0) == 0; }
 
 inline bool is_supported_runtime(const std::string& r) {
   static const char* kKnown[] = {"Python3.6",   "Python3.7",   "Python3.9",   "Python3.10",
                                  "Python3.11",  "Nodejs10.15", "Nodejs12.16", "Nodejs14.18",
-                                 "Nodejs16.13", "Nodejs18.15", "Nodejs20.14", "CustomRuntime"};
+                                 "Nodejs16.13", "Nodejs18.15", "Nodejs20.14", "Php7",
+                                 "Php7.2",      "Php7.4",      "Php8.0",      "CustomRuntime"};
   for (const char* k : kKnown) {
     if (r == k) return true;
   }

@@ -43,8 +43,8 @@ Status check_runtime(const std::string& runtime) {
   if (!is_supported_runtime(runtime)) {
     return make_error(errc::kInvalidParameterValueRuntime,
                       "Runtime '" + runtime +
-                          "' is not supported: use Python3.6-3.11, Nodejs10.15-20.14 or "
-                          "CustomRuntime");
+                          "' is not supported: use Python3.6-3.11, Nodejs10.15-20.14, "
+                          "Php7, Php7.2, Php7.4, Php8.0 or CustomRuntime");
   }
   return ok_status();
 }

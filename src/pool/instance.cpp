@@ -223,6 +223,9 @@ Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) 
                         static_cast<int64_t>(spec_.timeout_s) * 1000});
   auto deadline = started + std::chrono::seconds(spec_.timeout_s);
   auto result = co_await channel_->wait_result(clock_, deadline);
+  // A runtime that sent its result and then said it is ending is not given the
+  // next event (it would fail as a process exit).
+  if (channel_->runtime_exiting()) kill();
 
   InvokeOutcome out;
   out.init_log = std::move(init_log);

@@ -31,7 +31,8 @@ std::string find_on_path(const std::string& name) {
 }  // namespace
 
 RuntimePaths find_runtime_paths(fs::path bootstraps_dir) {
-  return {std::move(bootstraps_dir), find_on_path("python3"), find_on_path("node")};
+  return {std::move(bootstraps_dir), find_on_path("python3"), find_on_path("node"),
+          find_on_path("php")};
 }
 
 Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::string& runtime,
@@ -67,6 +68,17 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
         {paths.node, (paths.bootstraps_dir / "nodejs" / "bootstrap.js").string()},
         {"NODE_PATH=" + code_dir.string() + ":" + (code_dir / "node_modules").string() +
          ":/opt:/opt/node_modules"},
+        /*framed=*/true};
+  }
+  if (is_php_runtime(runtime)) {
+    if (paths.php.empty()) {
+      return make_error(errc::kFailedOperationInvokeFunction, "php is not installed on this node");
+    }
+    // The leading empty entry keeps PHP's own scan directory (Debian loads most
+    // extensions from it); SCF's extension directories come after it.
+    return RuntimeCommand{
+        {paths.php, (paths.bootstraps_dir / "php" / "bootstrap.php").string()},
+        {"PHP_INI_SCAN_DIR=:" + (code_dir / "php_extension").string() + ":/opt/php_extension"},
         /*framed=*/true};
   }
   for (const char* name : {"bootstrap", "scf_bootstrap"}) {

@@ -1,5 +1,5 @@
 // How each SCF runtime is started: the command line and extra environment of
-// an instance for a runtime name (Python3.x, Nodejs*, CustomRuntime).
+// an instance for a runtime name (Python3.x, Nodejs*, Php*, CustomRuntime).
 // Pure functions over the file system; any thread.
 #pragma once
 
@@ -19,12 +19,13 @@ struct RuntimeCommand {
 
 // Where the platform finds language runtimes and its own bootstraps.
 struct RuntimePaths {
-  std::filesystem::path bootstraps_dir;  // holds python3/bootstrap.py, nodejs/bootstrap.js
+  std::filesystem::path bootstraps_dir;  // holds <language>/bootstrap.* (python3, nodejs, php)
   std::string python3;                   // absolute path of python3
   std::string node;                      // absolute path of node
+  std::string php;                       // absolute path of php (runs every Php* runtime name)
 };
 
-// Finds python3 and node on PATH (empty when missing).
+// Finds python3, node and php on PATH (empty when missing).
 RuntimePaths find_runtime_paths(std::filesystem::path bootstraps_dir);
 
 // The command for a function; errors when the runtime is not installed or a

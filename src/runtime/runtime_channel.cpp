@@ -319,6 +319,9 @@ bool RuntimeChannel::on_frame(char type, std::string_view payload) {
       return accept_result(ResultKind::kResponse, std::string(payload));
     case frames::kError:
       return accept_result(ResultKind::kError, std::string(payload));
+    case frames::kExiting:
+      exiting_ = true;
+      return false;  // nothing more to read
     default:
       return false;  // not the protocol: the instance is ended
   }

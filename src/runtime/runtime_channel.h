@@ -70,6 +70,8 @@ class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
   Task<RuntimeResult> wait_result(const Clock& clock, asio::steady_timer::time_point deadline);
   // Whether the instance has fetched the posted event (framed: it was sent).
   bool event_fetched() const { return fetched_; }
+  // Whether the runtime said it is ending (framed `x`): it must get no further event.
+  bool runtime_exiting() const { return exiting_; }
   // Wakes every waiter with kAborted (the process died or is being killed).
   void abort();
 
@@ -108,6 +110,7 @@ class RuntimeChannel : public std::enable_shared_from_this<RuntimeChannel> {
   bool ready_ = false;
   std::optional<std::string> init_error_;
   bool aborted_ = false;
+  bool exiting_ = false;
   // Waiters: the platform side (init/result) and the instance side (next).
   std::shared_ptr<Signal> platform_waiter_;
   std::shared_ptr<Signal> next_waiter_;

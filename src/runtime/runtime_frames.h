@@ -18,6 +18,9 @@ inline constexpr char kInitError = 'i';  // payload: error JSON
 inline constexpr char kResponse = 'R';   // payload: the result JSON
 inline constexpr char kError = 'E';      // payload: error JSON
 inline constexpr char kEvent = 'N';      // payload: request id, memory MB, timeout ms (one per line), event
+// The runtime is ending (after a result it could still send, e.g. PHP's fatal
+// errors): no further event may go to it. Empty payload.
+inline constexpr char kExiting = 'x';
 
 inline constexpr size_t kHeaderBytes = 4;
 

@@ -554,6 +554,12 @@ SECTIONS = {
          expect_hello_invoke(
              "hello-js",
              r'\{"greeting":"Hello, yunfn!","function":"hello-js","request_id":"(%s)"\}' % RID)),
+        ("yunfn deploy examples/php-hello --name hello-php --runtime Php8.0 "
+         "--handler index.main_handler", expect_deployed("hello-php")),
+        ("echo '{\"name\":\"yunfn\"}' | yunfn invoke hello-php --event - --log",
+         expect_hello_invoke(
+             "hello-php",
+             r'\{"greeting":"Hello, yunfn!","function":"hello-php","request_id":"(%s)"\}' % RID)),
         ("yunfn deploy examples/custom-hello --name hello-sh --runtime CustomRuntime "
          "--handler index.main_handler", expect_deployed("hello-sh")),
         ("echo '{\"name\":\"yunfn\"}' | yunfn invoke hello-sh --event - --log",

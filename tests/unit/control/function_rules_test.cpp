@@ -92,11 +92,13 @@ TEST(FunctionRules, NamespaceNameIs1To30NameChars) {
 TEST(FunctionRules, RuntimeMustBeAKnownScfName) {
   for (const char* ok : {"Python3.6", "Python3.7", "Python3.9", "Python3.10", "Python3.11",
                          "Nodejs10.15", "Nodejs12.16", "Nodejs14.18", "Nodejs16.13",
-                         "Nodejs18.15", "Nodejs20.14", "CustomRuntime"}) {
+                         "Nodejs18.15", "Nodejs20.14", "Php7", "Php7.2", "Php7.4", "Php8.0",
+                         "CustomRuntime"}) {
     EXPECT_TRUE(check_runtime(ok).ok()) << ok;
   }
   for (const char* bad : {"", "Python2.7", "python3.9", "Python3", "Python3.9 ", "Nodejs8.9",
-                          "Go1", "Java8", "Nodejs16", "customruntime"}) {
+                          "Go1", "Java8", "Nodejs16", "customruntime", "Php5.6", "Php8",
+                          "php8.0", "Php8.2"}) {
     EXPECT_TRUE(fails_with(check_runtime(bad), "InvalidParameterValue.Runtime", "Runtime")) << bad;
   }
 }

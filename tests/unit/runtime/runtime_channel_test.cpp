@@ -570,6 +570,23 @@ TEST_F(FramedChannelTest, AFrameOutsideTheProtocolClosesTheChannelSoTheRuntimeEx
   EXPECT_TRUE(is_pending(result, 100ms));
 }
 
+// A last result and the exiting frame in one write: the result counts, and the
+// channel says the runtime is ending before anyone can hand it another event.
+TEST_F(FramedChannelTest, AnExitingFrameAfterTheResultMarksTheRuntimeAsEnding) {
+  post_event("req-7", "{}");
+  read_frame();
+  auto result = wait_result(5s);
+  std::string last;
+  frames::append(last, frames::kError, R"({"errorType":"FatalError"})");
+  frames::append(last, frames::kExiting, "");
+  send_raw(last);
+  auto r = result.get();
+  EXPECT_EQ(r.kind, ResultKind::kError);
+  EXPECT_EQ(r.body, R"({"errorType":"FatalError"})");
+  EXPECT_TRUE(loop_.call([this] { return channel_->runtime_exiting(); }));
+  EXPECT_EQ(read_frame(), "");  // the platform closed its end
+}
+
 TEST_F(FramedChannelTest, ClosingTheChannelClosesTheRuntimesEnd) {
   loop_.call([this] {
     channel_->close();
