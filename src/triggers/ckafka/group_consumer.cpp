@@ -49,7 +49,7 @@ Result<std::shared_ptr<GroupConsumer>> GroupConsumer::start(GroupConsumerConfig 
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
   if (!rk) return make_error(errc::kInvalidParameterValue, "Kafka consumer: " + std::string(err));
-  conf.release();  // rd_kafka_new took it
+  static_cast<void>(conf.release());  // rd_kafka_new took it
   rd_kafka_poll_set_consumer(rk);
   self->thread_ = std::thread([raw = self.get(), rk] { raw->run(rk); });
   return self;
@@ -232,6 +232,7 @@ void GroupConsumer::rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_
 
 void GroupConsumer::revoke(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parts) {
   std::vector<int32_t> ps;
+  ps.reserve(static_cast<size_t>(parts->cnt));
   for (int i = 0; i < parts->cnt; ++i) ps.push_back(parts->elems[i].partition);
   {
     std::unique_lock lock(mu_);
