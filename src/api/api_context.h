@@ -33,6 +33,7 @@ struct ServerInfo {
 struct ApiContext {
   store::Store& store;
   control::FunctionService& functions;
+  control::LayerService& layers;
   invoke::Invoker& invoker;
   const Clock& clock;
   control::VersionService& versions;
@@ -60,6 +61,14 @@ void register_alias_actions(ActionRegistry& r);
 void register_concurrency_actions(ActionRegistry& r);
 void register_trigger_actions(ActionRegistry& r);
 void register_async_actions(ActionRegistry& r);
+void register_layer_actions(ActionRegistry& r);
+
+// A package source from a Code-shaped object (CreateFunction's Code,
+// PublishLayerVersion's Content); `field` names it in errors.
+Result<control::PackageSource> package_source(const Json& code, const std::string& field);
+
+// A layer version as SCF's LayerVersionInfo shows it.
+Json layer_version_json(const store::LayerVersionRecord& l);
 
 // Deletes one published version (DeleteFunction with a Qualifier, DeleteFunctionVersion).
 Status delete_function_version(ApiContext& ctx, const std::string& ns, const std::string& fn,

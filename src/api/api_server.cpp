@@ -44,6 +44,7 @@ ApiServer::ApiServer(const asio::any_io_executor& ex, ApiServerConfig config, Ap
   register_concurrency_actions(actions_);
   register_trigger_actions(actions_);
   register_async_actions(actions_);
+  register_layer_actions(actions_);
 }
 
 HttpServerConfig ApiServer::http_config() {

@@ -37,8 +37,24 @@ Json function_summary(const store::FunctionRecord& fn) {
            {{"DynamicEnabled", "FALSE"}, {"MaxConcurrency", c.max_concurrency}}}};
 }
 
+// GetFunction's Layers: the bound versions with their details; a version
+// deleted since it was bound shows Status "Deleted" (it keeps serving).
+Json layers_json(ApiContext& ctx, const store::FunctionConfig& c) {
+  Json out = Json::array();
+  for (const auto& b : c.layers) {
+    Json item = {{"LayerName", b.name}, {"LayerVersion", b.version}, {"Status", "Deleted"}};
+    auto versions = ctx.store.list_layer_versions(b.name);
+    for (const auto& l : versions.ok() ? *versions : std::vector<store::LayerVersionRecord>{}) {
+      if (l.version != b.version) continue;
+      item = layer_version_json(l);
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 // The GetFunction response.
-Json function_detail(const store::FunctionRecord& fn) {
+Json function_detail(const store::FunctionRecord& fn, Json layers) {
   const auto& v = fn.latest;
   const auto& c = v.config;
   Json j = function_summary(fn);
@@ -61,7 +77,7 @@ Json function_detail(const store::FunctionRecord& fn) {
             {"Environment", environment_json(c)},
             {"Triggers", Json::array()},
             {"DeadLetterConfig", fn.async_config.value("DeadLetterConfig", Json{{"Type", ""}, {"Name", ""}, {"FilterType", ""}})},
-            {"Layers", Json::array()},
+            {"Layers", std::move(layers)},
             {"VpcConfig", {{"VpcId", ""}, {"SubnetId", ""}}},
             {"PublicNetConfig", {{"PublicNetStatus", c.public_net ? "ENABLE" : "DISABLE"},
                                  {"EipConfig", {{"EipStatus", "DISABLE"}, {"EipAddress", Json::array()}}}}},
@@ -115,23 +131,39 @@ Status read_config(const Params& p, store::FunctionConfig& c) {
   return ok_status();
 }
 
-// ZipFile from Code.ZipFile (preferred) or the legacy top-level ZipFile.
-Result<std::string> zip_param(const Params& p) {
+// The Layers parameter: [{LayerName, LayerVersion}] in binding order. An item
+// with an empty LayerName unbinds (SCF's way, with LayerVersion 0), so
+// [{"LayerName":"","LayerVersion":0}] leaves the function with no layers.
+Result<std::vector<control::LayerRef>> layers_param(const Params& p) {
+  const Json& list = p.raw()["Layers"];
+  if (!list.is_array()) return invalid_value("Layers", "must be a list of {LayerName, LayerVersion}");
+  std::vector<control::LayerRef> refs;
+  for (const Json& item : list) {
+    if (!item.is_object() || !item.value("LayerName", Json()).is_string() ||
+        !item.value("LayerVersion", Json()).is_number_integer()) {
+      return invalid_value("Layers", "each item must be {LayerName: string, LayerVersion: integer}");
+    }
+    std::string name = item["LayerName"].get<std::string>();
+    int version = item["LayerVersion"].get<int>();
+    if (name.empty()) continue;
+    if (version < 1) return invalid_value("Layers", "LayerVersion of " + name + " must be 1 or more");
+    refs.push_back({std::move(name), version});
+  }
+  return refs;
+}
+
+// Code from Code.ZipFile / Code.CosBucketName (preferred) or the legacy
+// top-level ZipFile / CosBucketName of UpdateFunctionCode.
+Result<control::PackageSource> code_param(const Params& p) {
   if (p.has("Code")) {
     YUNFN_TRY(code, p.object("Code"));
-    if (code.contains("ZipFile")) {
-      if (!code["ZipFile"].is_string()) return invalid_value("ZipFile", "must be a base64 string");
-      return code["ZipFile"].get<std::string>();
-    }
-    for (const char* other : {"CosBucketName", "ImageConfig", "DemoId", "TempCosObjectName"}) {
-      if (code.contains(other)) {
-        return make_error(errc::kUnsupportedOperation,
-                          std::string("Code.") + other +
-                              " is not supported by yunfn; upload the package as Code.ZipFile");
-      }
-    }
+    return package_source(code, "Code");
   }
-  return p.string("ZipFile");
+  Json legacy = Json::object();
+  for (const char* field : {"ZipFile", "CosBucketName", "CosObjectName", "CosBucketRegion"}) {
+    if (p.has(field)) legacy[field] = p.raw()[field];
+  }
+  return package_source(legacy, "Code");
 }
 
 // DeadLetterConfig {Type, Name}: failed async events go to another function
@@ -166,7 +198,7 @@ Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(ns, namespace_param(params));
   YUNFN_CO_TRY(name, p.required_string("FunctionName"));
   if (!p.has("Code") && !p.has("ZipFile")) co_return make_error(errc::kMissingParameter, "Code is required");
-  YUNFN_CO_TRY(zip, zip_param(p));
+  YUNFN_CO_TRY(code, code_param(p));
   YUNFN_CO_TRY(runtime, p.string("Runtime", "Python3.9"));
   YUNFN_CO_TRY(handler, p.string("Handler"));
   YUNFN_CO_TRY(type_name, p.string("Type", "Event"));
@@ -179,13 +211,17 @@ Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
   }
   in.ns = ns;
   in.name = name;
-  in.zip_base64 = std::move(zip);
+  in.code = std::move(code);
   in.config.runtime = runtime;
   in.config.handler = handler;
   in.config.type = type;
   in.config.trace_enable = trace;
   in.config.async_run_enable = async_run;
   YUNFN_CO_TRY_STATUS(read_config(p, in.config));
+  if (p.has("Layers")) {
+    YUNFN_CO_TRY(layers, layers_param(p));
+    in.layers = std::move(layers);
+  }
   if (p.has("DeadLetterConfig")) {
     YUNFN_CO_TRY(dlq, p.object("DeadLetterConfig"));
     std::string target = dlq.value("Name", "");
@@ -212,7 +248,8 @@ Task<Result<Json>> get_function(ApiContext& ctx, const Json& params) {
     if (!v) co_return make_error(errc::kResourceNotFoundQualifier, "Qualifier " + qualifier + " does not exist");
     fn.latest = std::move(*v);  // the detail of that version
   }
-  co_return function_detail(fn);
+  Json layers = layers_json(ctx, fn.latest.config);
+  co_return function_detail(fn, std::move(layers));
 }
 
 Task<Result<Json>> list_functions(ApiContext& ctx, const Json& params) {
@@ -256,8 +293,8 @@ Task<Result<Json>> update_function_code(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY(ns, namespace_param(params));
   YUNFN_CO_TRY(name, p.required_string("FunctionName"));
   YUNFN_CO_TRY(handler, p.string("Handler"));
-  YUNFN_CO_TRY(zip, zip_param(p));
-  YUNFN_CO_TRY_STATUS(co_await ctx.functions.update_code(ns, name, std::move(zip), handler));
+  YUNFN_CO_TRY(code, code_param(p));
+  YUNFN_CO_TRY_STATUS(co_await ctx.functions.update_code(ns, name, std::move(code), handler));
   co_return Json::object();
 }
 
@@ -274,7 +311,12 @@ Task<Result<Json>> update_function_configuration(ApiContext& ctx, const Json& pa
     }
   }
   YUNFN_CO_TRY_STATUS(read_config(p, config));
-  YUNFN_CO_TRY_STATUS(ctx.functions.update_configuration(ns, name, config));
+  std::optional<std::vector<control::LayerRef>> layers;
+  if (p.has("Layers")) {
+    YUNFN_CO_TRY(refs, layers_param(p));
+    layers = std::move(refs);
+  }
+  YUNFN_CO_TRY_STATUS(ctx.functions.update_configuration(ns, name, std::move(config), layers));
   YUNFN_CO_TRY_STATUS(apply_dead_letter(ctx, p, ns, name));
   co_return Json::object();
 }
@@ -294,6 +336,29 @@ Task<Result<Json>> delete_function(ApiContext& ctx, const Json& params) {
 }
 
 }  // namespace
+
+Result<control::PackageSource> package_source(const Json& code, const std::string& field) {
+  for (const char* other : {"ImageConfig", "DemoId", "TempCosObjectName"}) {
+    if (code.contains(other)) {
+      return make_error(errc::kUnsupportedOperation, field + "." + other + " is not supported by yunfn; "
+                                                     "upload the package as ZipFile or to a bucket");
+    }
+  }
+  control::PackageSource source;
+  for (const char* name : {"ZipFile", "CosBucketName", "CosObjectName", "CosBucketRegion"}) {
+    if (code.contains(name) && !code[name].is_string()) return invalid_value(field, std::string(name) + " must be a string");
+  }
+  source.zip_base64 = code.value("ZipFile", "");
+  source.cos_bucket = code.value("CosBucketName", "");
+  source.cos_object = code.value("CosObjectName", "");
+  if (!source.zip_base64.empty() && !source.cos_bucket.empty()) {
+    return invalid_value(field, "give either ZipFile or CosBucketName, not both");
+  }
+  if (source.cos_bucket.empty() != source.cos_object.empty()) {
+    return invalid_value(field, "CosBucketName and CosObjectName go together");
+  }
+  return source;
+}
 
 void register_function_actions(ActionRegistry& r) {
   r["CreateFunction"] = create_function;

@@ -35,5 +35,7 @@ void add_version_commands(CLI::App& app, Globals& g, int* rc);
 void add_event_commands(CLI::App& app, Globals& g, int* rc);
 // Registers cos (mb, ls, cp, rm, rb against the bucket service).
 void add_cos_commands(CLI::App& app, Globals& g, int* rc);
+// layer publish / ls / rm (cli/layer_commands.cpp).
+void add_layer_commands(CLI::App& app, Globals& g, int* rc);
 
 }  // namespace yunfn::cli

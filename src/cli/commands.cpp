@@ -53,7 +53,26 @@ struct DeployArgs {
   std::string dir, name, runtime = "Python3.9", handler, description, type = "event";
   int memory = 128, timeout = 3;
   std::vector<std::string> env;
+  std::vector<std::string> layers;  // NAME:VERSION, in binding order
 };
+
+// --layer NAME:VERSION items as the Layers parameter.
+Result<Json> layers_param(const std::vector<std::string>& items) {
+  Json layers = Json::array();
+  for (const auto& item : items) {
+    auto colon = item.rfind(':');
+    int version = 0;
+    try {
+      if (colon != std::string::npos) version = std::stoi(item.substr(colon + 1));
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): reported below
+    }
+    if (version < 1) {
+      return make_error(errc::kInvalidParameterValue, "--layer " + item + " is not NAME:VERSION");
+    }
+    layers.push_back({{"LayerName", item.substr(0, colon)}, {"LayerVersion", version}});
+  }
+  return layers;
+}
 
 int deploy(const Globals& g, const DeployArgs& a) {
   auto client = make_client(g);
@@ -66,6 +85,8 @@ int deploy(const Globals& g, const DeployArgs& a) {
     if (eq == std::string::npos) return fail(make_error(errc::kInvalidParameterValue, "--env " + kv + " is not K=V"));
     vars.push_back({{"Key", kv.substr(0, eq)}, {"Value", kv.substr(eq + 1)}});
   }
+  auto layers = layers_param(a.layers);
+  if (!layers.ok()) return fail(layers.error());
   Json id = {{"FunctionName", a.name}, {"Namespace", g.ns}};
   std::string b64 = crypto::base64_encode(*zip);
   auto existing = client->call("GetFunction", id);
@@ -81,13 +102,15 @@ int deploy(const Globals& g, const DeployArgs& a) {
     config.update({{"MemorySize", a.memory}, {"Timeout", a.timeout},
                    {"Environment", {{"Variables", vars}}}});
     if (!a.description.empty()) config["Description"] = a.description;
+    if (!a.layers.empty()) config["Layers"] = *layers;
     r = client->call("UpdateFunctionConfiguration", config);
   } else if (existing.error().is(errc::kResourceNotFoundFunction)) {
     Json create = id;
     create.update({{"Runtime", a.runtime}, {"Handler", a.handler}, {"MemorySize", a.memory},
                    {"Type", a.type == "http" ? "HTTP" : "Event"},
                    {"Timeout", a.timeout}, {"Description", a.description},
-                   {"Environment", {{"Variables", vars}}}, {"Code", {{"ZipFile", b64}}}});
+                   {"Environment", {{"Variables", vars}}}, {"Code", {{"ZipFile", b64}}},
+                   {"Layers", *layers}});
     r = client->call("CreateFunction", create);
   } else {
     return fail(existing.error());
@@ -195,6 +218,7 @@ int run_cli(int argc, char** argv) {
   dep->add_option("--timeout", d.timeout, "timeout seconds");
   dep->add_option("--description", d.description, "description");
   dep->add_option("--env", d.env, "environment variable K=V (repeatable)");
+  dep->add_option("--layer", d.layers, "a layer version NAME:VERSION (repeatable, later ones win)");
 
   std::string name, event, request_id;
   bool show_log = false, follow = false, async = false;
@@ -217,6 +241,7 @@ int run_cli(int argc, char** argv) {
   add_version_commands(app, g, &rc);
   add_event_commands(app, g, &rc);
   add_cos_commands(app, g, &rc);
+  add_layer_commands(app, g, &rc);
 
   try {
     app.parse(argc, argv);

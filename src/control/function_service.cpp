@@ -6,20 +6,31 @@
 #include "common/ids.h"
 #include "control/code_package.h"
 #include "control/function_rules.h"
+#include "control/package_upload.h"
 
 namespace yunfn::control {
 
 FunctionService::FunctionService(asio::any_io_executor loop, asio::thread_pool& workers,
-                                 store::Store& store, store::CodeStore& code, const Clock& clock,
-                                 FunctionChanged on_change)
+                                 store::Store& store, store::CodeStore& code, CosObjectReader cos,
+                                 LayerService& layers, const Clock& clock, FunctionChanged on_change)
     : loop_(std::move(loop)),
       workers_(workers),
       store_(store),
       code_(code),
+      cos_(std::move(cos)),
+      layers_(layers),
       clock_(clock),
       on_change_(std::move(on_change)) {}
 
 FunctionService::~FunctionService() { *alive_ = false; }
+
+namespace {
+
+PackageUse package_use(const store::FunctionConfig& c) {
+  return c.type == store::FunctionType::kHttp ? PackageUse::kWebFunction : PackageUse::kEventFunction;
+}
+
+}  // namespace
 
 Status FunctionService::check_config(const store::FunctionConfig& c) {
   YUNFN_TRY_STATUS(check_runtime(c.runtime));
@@ -32,42 +43,6 @@ Status FunctionService::check_config(const store::FunctionConfig& c) {
   return ok_status();
 }
 
-Task<Result<FunctionService::Package>> FunctionService::store_package(std::string zip_base64,
-                                                                      bool web) {
-  std::optional<Result<Package>> out;
-  store::CodeStore& code = code_;
-  co_await run_blocking(workers_, [&out, &code, &zip_base64, web] {
-    auto zip = crypto::base64_decode(zip_base64);
-    if (!zip) {
-      out = make_error(errc::kInvalidParameterValueZipFile, "ZipFile is not valid base64");
-      return;
-    }
-    auto info = inspect_code_package(*zip);
-    if (!info.ok()) {
-      out = info.error();
-      return;
-    }
-    if (web && !info->has_scf_bootstrap) {
-      out = make_error(errc::kInvalidParameterValueCode,
-                       "a web function (Type HTTP) needs an scf_bootstrap file at the root of its "
-                       "code package that starts its server on port 9000");
-      return;
-    }
-    if (web && !info->scf_bootstrap_executable) {
-      out = make_error(errc::kInvalidParameterValueCode,
-                       "scf_bootstrap in the code package must be executable (mode 755)");
-      return;
-    }
-    auto sha = code.put(*zip);
-    if (!sha.ok()) {
-      out = sha.error();
-      return;
-    }
-    out = Package{*sha, zip->size()};
-  });
-  co_return std::move(*out);
-}
-
 Task<Status> FunctionService::create_function(CreateFunctionInput in) {
   YUNFN_CO_TRY_STATUS(check_namespace_name(in.ns));
   YUNFN_CO_TRY(ns_record, store_.get_namespace(in.ns));
@@ -76,7 +51,9 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
   }
   YUNFN_CO_TRY_STATUS(check_function_name(in.name));
   YUNFN_CO_TRY_STATUS(check_config(in.config));
-  if (in.zip_base64.empty()) co_return make_error(errc::kMissingParameterCode, "Code.ZipFile is required");
+  if (in.code.zip_base64.empty() && in.code.cos_bucket.empty()) {
+    co_return make_error(errc::kMissingParameterCode, "Code.ZipFile or Code.CosBucketName is required");
+  }
   YUNFN_CO_TRY(existing, store_.get_function(in.ns, in.name));
   if (existing) {
     co_return make_error(errc::kResourceInUseFunction,
@@ -88,8 +65,11 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
                          "Namespace " + in.ns + " already holds the maximum of " +
                              std::to_string(kMaxFunctionsPerNamespace) + " functions");
   }
-  auto package = co_await store_package(std::move(in.zip_base64), in.config.type == store::FunctionType::kHttp);
+  // Layers are checked before the package is stored, and their size with it after.
+  YUNFN_CO_TRY(bindings, layers_.bind(in.layers, in.config.runtime, 0));
+  auto package = co_await store_code_package(workers_, code_, cos_, std::move(in.code), package_use(in.config));
   if (!package.ok()) co_return package.error();
+  YUNFN_CO_TRY_STATUS(check_unpacked_total(package->unpacked_size, bindings, "Layers"));
 
   store::FunctionRecord fn;
   fn.ns = in.ns;
@@ -100,6 +80,8 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
   fn.latest.config = std::move(in.config);
   fn.latest.config.code_sha256 = package->sha256;
   fn.latest.config.code_size = package->size;
+  fn.latest.config.code_unpacked_size = package->unpacked_size;
+  fn.latest.config.layers = std::move(bindings);
   fn.latest.status = store::VersionStatus::kCreating;
   fn.latest.generation = 1;
   fn.latest.add_time_ms = fn.add_time_ms;
@@ -110,8 +92,8 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
   co_return ok_status();
 }
 
-Task<Status> FunctionService::update_code(std::string ns, std::string name,
-                                          std::string zip_base64, std::string handler) {
+Task<Status> FunctionService::update_code(std::string ns, std::string name, PackageSource code,
+                                          std::string handler) {
   YUNFN_CO_TRY(fn, get_function(ns, name));
   if (store::is_changing(fn.latest.status)) {
     co_return make_error(errc::kFailedOperationUpdateFunctionCode,
@@ -121,14 +103,18 @@ Task<Status> FunctionService::update_code(std::string ns, std::string name,
   if (!handler.empty()) {
     YUNFN_CO_TRY_STATUS(check_handler(handler, fn.latest.config.runtime, fn.latest.config.type));
   }
-  if (zip_base64.empty()) co_return make_error(errc::kMissingParameterCode, "ZipFile is required");
-  auto package = co_await store_package(std::move(zip_base64), fn.latest.config.type == store::FunctionType::kHttp);
+  if (code.zip_base64.empty() && code.cos_bucket.empty()) {
+    co_return make_error(errc::kMissingParameterCode, "ZipFile or CosBucketName is required");
+  }
+  auto package = co_await store_code_package(workers_, code_, cos_, std::move(code), package_use(fn.latest.config));
   if (!package.ok()) co_return package.error();
   // Re-read: the function may have changed or gone while the package was stored.
   YUNFN_CO_TRY(current, get_function(ns, name));
+  YUNFN_CO_TRY_STATUS(check_unpacked_total(package->unpacked_size, current.latest.config.layers, "ZipFile"));
   store::VersionRecord v = current.latest;
   v.config.code_sha256 = package->sha256;
   v.config.code_size = package->size;
+  v.config.code_unpacked_size = package->unpacked_size;
   if (!handler.empty()) v.config.handler = handler;
   v.status = store::VersionStatus::kUpdating;
   v.status_desc.clear();
@@ -171,7 +157,8 @@ Task<void> FunctionService::finish_unpack(std::string ns, std::string name, int6
 }
 
 Status FunctionService::update_configuration(const std::string& ns, const std::string& name,
-                                             const store::FunctionConfig& config) {
+                                             store::FunctionConfig config,
+                                             const std::optional<std::vector<LayerRef>>& layers) {
   YUNFN_TRY(fn, get_function(ns, name));
   if (store::is_changing(fn.latest.status)) {
     return make_error(errc::kFailedOperationUpdateFunctionConfiguration,
@@ -179,8 +166,12 @@ Status FunctionService::update_configuration(const std::string& ns, const std::s
                           "; retry when Active");
   }
   YUNFN_TRY_STATUS(check_config(config));
+  if (layers) {
+    YUNFN_TRY(bindings, layers_.bind(*layers, config.runtime, config.code_unpacked_size));
+    config.layers = std::move(bindings);
+  }
   store::VersionRecord v = fn.latest;
-  v.config = config;
+  v.config = std::move(config);
   v.generation += 1;
   v.mod_time_ms = now_ms();
   YUNFN_TRY_STATUS(store_.put_version(ns, name, v));

@@ -8,11 +8,15 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/asio.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "control/layer_service.h"
+#include "control/package_upload.h"
 #include "store/code_store.h"
 #include "store/store.h"
 
@@ -22,7 +26,8 @@ struct CreateFunctionInput {
   std::string ns = store::kDefaultNamespace;
   std::string name;
   store::FunctionConfig config;
-  std::string zip_base64;
+  PackageSource code;
+  std::vector<LayerRef> layers;
 };
 
 enum class FunctionChange { kLatestUpdated, kDeleted };
@@ -33,18 +38,21 @@ using FunctionChanged =
 class FunctionService {
  public:
   FunctionService(asio::any_io_executor loop, asio::thread_pool& workers, store::Store& store,
-                  store::CodeStore& code, const Clock& clock, FunctionChanged on_change);
+                  store::CodeStore& code, CosObjectReader cos, LayerService& layers,
+                  const Clock& clock, FunctionChanged on_change);
   ~FunctionService();
 
   // Validates everything, stores the package and the function (status
   // Creating), then finishes unpacking in the background (Active or CreateFailed).
   Task<Status> create_function(CreateFunctionInput in);
   // Replaces the code (and optionally the handler) of $LATEST: Updating -> Active.
-  Task<Status> update_code(std::string ns, std::string name, std::string zip_base64,
+  Task<Status> update_code(std::string ns, std::string name, PackageSource code,
                            std::string handler);
-  // Replaces the configuration of $LATEST (the caller merged the change into it).
+  // Replaces the configuration of $LATEST (the caller merged the change into
+  // it), and its layers when `layers` is given.
   Status update_configuration(const std::string& ns, const std::string& name,
-                              const store::FunctionConfig& config);
+                              store::FunctionConfig config,
+                              const std::optional<std::vector<LayerRef>>& layers);
   Status delete_function(const std::string& ns, const std::string& name);
 
   // Finishes unpacks interrupted by a crash (functions left Creating/Updating).
@@ -57,12 +65,6 @@ class FunctionService {
   Result<store::FunctionRecord> get_function(const std::string& ns, const std::string& name);
 
  private:
-  struct Package {
-    std::string sha256;
-    uint64_t size = 0;
-  };
-  // web: the package must hold scf_bootstrap (web functions).
-  Task<Result<Package>> store_package(std::string zip_base64, bool web);
   // Unpacks $LATEST's code and moves it from `changing` (Creating or
   // Updating) to Active or the matching failed status.
   Task<void> finish_unpack(std::string ns, std::string name, int64_t generation,
@@ -74,6 +76,8 @@ class FunctionService {
   asio::thread_pool& workers_;
   store::Store& store_;
   store::CodeStore& code_;
+  const CosObjectReader cos_;
+  LayerService& layers_;
   const Clock& clock_;
   FunctionChanged on_change_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

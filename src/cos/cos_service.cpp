@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <future>
 
 #include "cos/connection.h"
 #include "cos/handlers.h"
+#include "cos/names.h"
 #include "cos/object_store.h"
 
 namespace yunfn::cos {
@@ -15,6 +17,7 @@ Result<std::unique_ptr<CosService>> CosService::start(const CosServiceConfig& co
   std::unique_ptr<CosService> s(new CosService());
   YUNFN_TRY(store, ObjectStore::open(config.root, clock));
   s->store_ = std::move(store);
+  s->appid_ = config.appid;
   s->handlers_ = std::make_unique<Handlers>(*s->store_, std::move(secrets), clock,
                                             HandlerConfig{config.region, config.appid});
   s->io_ = std::make_unique<asio::io_context>(1);
@@ -70,5 +73,34 @@ CosService::~CosService() {
 }
 
 ObjectEventSource& CosService::events() { return *store_; }
+
+Result<std::string> CosService::read_object(std::string bucket, std::string key, uint64_t max_bytes) {
+  if (!check_bucket_name(bucket).ok()) bucket += "-" + appid_;
+  if (!key.empty() && key.front() == '/') key.erase(0, 1);
+  // A replaced object's file is removed after the new one is committed: a read
+  // that loses that race looks the object up again.
+  for (int attempt = 0;; ++attempt) {
+    auto info = store_->head_object(bucket, key);
+    if (!info.ok()) {
+      if (info.error().code == "NoSuchBucket") {
+        return make_error(errc::kResourceNotFoundCos, "bucket " + bucket + " does not exist");
+      }
+      return make_error(errc::kResourceNotFoundCosObject,
+                        "object " + key + " does not exist in bucket " + bucket);
+    }
+    if (static_cast<uint64_t>(info->size) > max_bytes) {
+      return make_error(errc::kLimitExceeded, "object " + key + " is larger than " +
+                                                  std::to_string(max_bytes / (1024 * 1024)) + " MB");
+    }
+    std::ifstream in(store_->data_path(info->file), std::ios::binary);
+    if (in) {
+      std::string bytes(static_cast<size_t>(info->size), '\0');
+      if (in.read(bytes.data(), info->size)) return bytes;
+    }
+    if (attempt == 1) {
+      return make_error(errc::kInternalErrorSystem, "cannot read object " + key + " of bucket " + bucket);
+    }
+  }
+}
 
 }  // namespace yunfn::cos

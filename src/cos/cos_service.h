@@ -48,10 +48,17 @@ class CosService {
   unsigned short port() const { return port_; }
   // The object-event outbox, for the cos trigger.
   ObjectEventSource& events();
+  // The bytes of an object, for code packages deployed from a bucket
+  // (Code.CosBucketName). `bucket` may leave out the -<appid> suffix, as SCF's
+  // CosBucketName does; a leading '/' of the key is dropped. Blocking: call
+  // from a worker thread. ResourceNotFound.Cos / ResourceNotFound.CosObject
+  // when absent; LimitExceeded above max_bytes.
+  Result<std::string> read_object(std::string bucket, std::string key, uint64_t max_bytes);
 
  private:
   CosService() = default;
 
+  std::string appid_;
   std::unique_ptr<ObjectStore> store_;
   std::unique_ptr<Handlers> handlers_;
   std::unique_ptr<asio::io_context> io_;

@@ -61,8 +61,15 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
                                                   const store::VersionRecord& version) {
   const auto& c = version.config;
   YUNFN_TRY(code_dir, code_.unpacked(c.code_sha256));
+  std::filesystem::path layer_dir;
+  if (!c.layers.empty()) {
+    std::vector<std::string> packages;
+    for (const auto& l : c.layers) packages.push_back(l.code_sha256);
+    YUNFN_TRY(view, code_.layer_view(packages));
+    layer_dir = std::move(view);
+  }
   bool web = c.type == store::FunctionType::kHttp;
-  YUNFN_TRY(command, pool::runtime_command(paths_, c.runtime, code_dir, web));
+  YUNFN_TRY(command, pool::runtime_command(paths_, c.runtime, code_dir, layer_dir, web));
   pool::InstanceSpec spec;
   spec.ns = fn.ns;
   spec.function_name = fn.name;
@@ -74,6 +81,7 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
   spec.init_timeout_s = c.init_timeout_s;
   spec.environment = c.environment;
   spec.code_dir = code_dir;
+  spec.layer_dir = std::move(layer_dir);
   spec.argv = std::move(command.argv);
   spec.extra_env = std::move(command.extra_env);
   if (platform_env_) {

@@ -133,6 +133,7 @@ Task<Result<Ok>> Instance::start(sandbox::Sandbox& sandbox, InitFailure* failure
   launch.argv = spec_.argv;
   launch.env = build_env();
   launch.working_dir = spec_.code_dir;
+  if (!spec_.layer_dir.empty()) launch.layer_dirs.push_back(spec_.layer_dir);
   launch.memory_mb = spec_.memory_mb;
   launch.public_net = spec_.public_net;
   launch.runtime_fd = runtime_end;

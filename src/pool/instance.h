@@ -31,6 +31,7 @@ struct InstanceSpec {
   int init_timeout_s = 65;
   std::vector<std::pair<std::string, std::string>> environment;
   std::filesystem::path code_dir;
+  std::filesystem::path layer_dir;  // the function's layers merged, shown at /opt; empty when none
   std::vector<std::string> argv;  // resolved command (see runtime_command.h)
   std::vector<std::string> extra_env;  // runtime-specific "K=V" entries
   bool framed_channel = false;  // the runtime speaks frames on a socket pair, not HTTP

@@ -1,6 +1,7 @@
 #include "pool/runtime_command.h"
 
 #include "common/runtime_names.h"
+#include "sandbox/layout.h"
 
 #include <unistd.h>
 
@@ -35,8 +36,10 @@ RuntimePaths find_runtime_paths(fs::path bootstraps_dir) {
           find_on_path("php")};
 }
 
-Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::string& runtime,
-                                       const fs::path& code_dir, bool web) {
+namespace {
+
+Result<RuntimeCommand> language_command(const RuntimePaths& paths, const std::string& runtime,
+                                        const fs::path& code_dir, const std::string& opt, bool web) {
   if (web) {
     // Web functions start their own server; SCF recognises only scf_bootstrap.
     fs::path p = code_dir / "scf_bootstrap";
@@ -57,7 +60,7 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
     return RuntimeCommand{
         {paths.python3, "-u", (paths.bootstraps_dir / "python3" / "bootstrap.py").string()},
         {"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=x",
-         "PYTHONPATH=" + code_dir.string() + ":/opt"},
+         "PYTHONPATH=" + code_dir.string() + ":" + opt},
         /*framed=*/true};
   }
   if (is_nodejs_runtime(runtime)) {
@@ -67,7 +70,7 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
     return RuntimeCommand{
         {paths.node, (paths.bootstraps_dir / "nodejs" / "bootstrap.js").string()},
         {"NODE_PATH=" + code_dir.string() + ":" + (code_dir / "node_modules").string() +
-         ":/opt:/opt/node_modules"},
+         ":" + opt + ":" + opt + "/node_modules"},
         /*framed=*/true};
   }
   if (is_php_runtime(runtime)) {
@@ -78,7 +81,7 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
     // extensions from it); SCF's extension directories come after it.
     return RuntimeCommand{
         {paths.php, (paths.bootstraps_dir / "php" / "bootstrap.php").string()},
-        {"PHP_INI_SCAN_DIR=:" + (code_dir / "php_extension").string() + ":/opt/php_extension"},
+        {"PHP_INI_SCAN_DIR=:" + (code_dir / "php_extension").string() + ":" + opt + "/php_extension"},
         /*framed=*/true};
   }
   for (const char* name : {"bootstrap", "scf_bootstrap"}) {
@@ -93,6 +96,19 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
   }
   return make_error(errc::kFailedOperationInvokeFunction,
                     "CustomRuntime code package has no bootstrap or scf_bootstrap file");
+}
+
+}  // namespace
+
+Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::string& runtime,
+                                       const fs::path& code_dir, const fs::path& layer_dir,
+                                       bool web) {
+  const std::string opt = layer_dir.empty() ? sandbox::layout::kLayerRoot : layer_dir.string();
+  YUNFN_TRY(command, language_command(paths, runtime, code_dir, opt, web));
+  // Shared libraries shipped in the package or a layer (SCF's search path).
+  command.extra_env.push_back("LD_LIBRARY_PATH=" + code_dir.string() + ":" + (code_dir / "lib").string() +
+                              ":" + opt + ":" + opt + "/lib");
+  return command;
 }
 
 }  // namespace yunfn::pool

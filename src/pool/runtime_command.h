@@ -29,8 +29,11 @@ struct RuntimePaths {
 RuntimePaths find_runtime_paths(std::filesystem::path bootstraps_dir);
 
 // The command for a function; errors when the runtime is not installed or a
-// custom runtime (or web function) has no executable bootstrap.
+// custom runtime (or web function) has no executable bootstrap. layer_dir is
+// the function's merged layers, named in the search paths (SCF's /opt, which
+// stands there when the function has none).
 Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::string& runtime,
-                                       const std::filesystem::path& code_dir, bool web = false);
+                                       const std::filesystem::path& code_dir,
+                                       const std::filesystem::path& layer_dir, bool web = false);
 
 }  // namespace yunfn::pool

@@ -85,9 +85,11 @@ class NamespaceSandbox final : public Sandbox {
         cgroups_.version == CgroupVersion::kNone || probe
             ? std::nullopt
             : Cgroup::create(cgroups_, spec.instance_id, spec.memory_mb, spec.max_pids);
-    const std::vector<std::pair<std::string, std::string>> paths = {
+    std::vector<std::pair<std::string, std::string>> paths = {
         {spec.working_dir.string(), layout::kCodeRoot},
         {settings_.runtimes_dir.string(), layout::kRuntimeRoot}};
+    // One layer directory is shown as /opt itself, so its host path reads /opt inside.
+    if (spec.layer_dirs.size() == 1) paths.emplace_back(spec.layer_dirs.front().string(), layout::kLayerRoot);
     InitOptions init;
     if (cg) init.cgroup_procs = cg->procs_files();
     init.isolate = true;

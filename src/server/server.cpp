@@ -211,8 +211,18 @@ int run_server(const ServerConfig& given) {
                           pool::find_runtime_paths(bootstraps), clock,
                           static_cast<uint64_t>(config.log_quota_mb_per_hour) * 1024 * 1024);
   invoke::ConcurrencyService concurrency(*store, quota, invoker, clock);
+  std::unique_ptr<cos::CosService> cos_service = start_cos(config, keys, clock);
+  // Code packages deployed from a bucket (Code.CosBucketName) are read from the bucket service.
+  control::CosObjectReader read_cos_object;
+  if (cos_service) {
+    read_cos_object = [cos = cos_service.get()](const std::string& bucket, const std::string& object,
+                                                uint64_t max_bytes) {
+      return cos->read_object(bucket, object, max_bytes);
+    };
+  }
+  control::LayerService layers(workers, *store, code, read_cos_object, clock);
   control::FunctionService functions(
-      io.get_executor(), workers, *store, code, clock,
+      io.get_executor(), workers, *store, code, read_cos_object, layers, clock,
       [&pools, &concurrency](const std::string& ns, const std::string& name,
                              control::FunctionChange change) {
         if (change == control::FunctionChange::kDeleted) {
@@ -230,7 +240,6 @@ int run_server(const ServerConfig& given) {
   auto timer = std::make_unique<triggers::TimerTrigger>(io.get_executor(), *store, async, clock);
   auto* timer_ptr = timer.get();
   trigger_types["timer"] = std::move(timer);
-  std::unique_ptr<cos::CosService> cos_service = start_cos(config, keys, clock);
   invoker.set_platform_environment(
       platform_environment(config, cos_service ? cos_service->port() : 0, keys, sandbox->isolation()));
   auto kafka_clusters = triggers::parse_kafka_clusters(config.kafka_clusters, config.kafka_properties);
@@ -266,7 +275,7 @@ int run_server(const ServerConfig& given) {
                      {config.listen_host, config.listen_port, {keys.secret_id, keys.secret_key},
                       static_cast<size_t>(config.api_body_limit_mb) * 1024 * 1024, tls,
                       api_connections},
-                     api::ApiContext{*store, functions, invoker, clock, versions, quota,
+                     api::ApiContext{*store, functions, layers, invoker, clock, versions, quota,
                                      concurrency, async, trigger_types, server_info, cos_webhook});
   auto cos_trigger = std::make_unique<triggers::CosTrigger>(
       io.get_executor(), *store, async, cos_service ? &cos_service->events() : nullptr, clock, cos_webhook,

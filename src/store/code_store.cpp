@@ -171,6 +171,35 @@ Result<std::vector<fs::path>> list_dir(const fs::path& dir) {
   return out;
 }
 
+// Adds the tree at src to dest as overlayfs would show it on top: a file of
+// src replaces whatever dest has at its path, a directory merges. Files are
+// hard-linked (the trees are read-only and on one file system), else copied.
+Status overlay_tree(const fs::path& src, const fs::path& dest) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(src, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const fs::path to = dest / fs::relative(it->path(), src);
+    const fs::file_status from = it->symlink_status();
+    const fs::file_status there = fs::symlink_status(to);
+    if (fs::is_directory(from)) {
+      if (fs::is_directory(there)) continue;
+      if (fs::exists(there)) fs::remove_all(to, ec);
+      if (!ec) fs::create_directory(to, ec);
+    } else {
+      if (fs::exists(there)) fs::remove_all(to, ec);
+      if (ec) break;
+      if (fs::is_symlink(from)) {
+        fs::copy_symlink(it->path(), to, ec);
+      } else if (::link(it->path().c_str(), to.c_str()) != 0) {
+        fs::copy_file(it->path(), to, ec);
+      }
+    }
+    if (ec) break;
+  }
+  if (ec) return make_error(kSystemError, "cannot merge " + src.string() + ": " + ec.message());
+  return ok_status();
+}
+
 }  // namespace
 
 bool is_code_sha256(std::string_view text) {
@@ -259,19 +288,63 @@ Result<fs::path> CodeStore::unpacked(const std::string& sha) {
   std::error_code ec;
   fs::path final_dir = unpacked_path(sha);
   if (fs::is_directory(fs::symlink_status(final_dir, ec))) return final_dir;
+  return once(sha, [this, &sha] { return extract_once(sha); });
+}
 
-  // One caller per package extracts; the others wait for its result.
+Result<fs::path> CodeStore::layer_view(const std::vector<std::string>& sha256_hexes) {
+  if (sha256_hexes.empty()) return make_error(kSystemError, "a layer view needs at least one layer");
+  if (sha256_hexes.size() == 1) return unpacked(sha256_hexes.front());
+  std::string joined;
+  for (const auto& sha : sha256_hexes) {
+    if (!is_code_sha256(sha)) return bad_sha(sha);
+    joined.append(sha).push_back('\n');
+  }
+  const std::string id = crypto::sha256_hex(joined);
+  std::error_code ec;
+  const fs::path final_dir = root_ / "layer-views" / id;
+  if (fs::is_directory(fs::symlink_status(final_dir, ec))) return final_dir;
+  return once("view-" + id, [&]() -> UnpackResult {
+    if (fs::is_directory(fs::symlink_status(final_dir, ec))) return final_dir;
+    const fs::path dir = final_dir.parent_path();
+    fs::create_directories(dir, ec);
+    if (ec) return make_error(kSystemError, "cannot create " + dir.string() + ": " + ec.message());
+    const fs::path temp = dir / temp_name(id, "");
+    Status status = ok_status();
+    if (!fs::create_directory(temp, ec)) status = system_error("cannot create " + temp.string(), ec.value());
+    for (const auto& sha : sha256_hexes) {
+      if (!status.ok()) break;
+      auto layer = unpacked(sha);
+      status = layer.ok() ? overlay_tree(*layer, temp) : Status(layer.error());
+    }
+    if (status.ok()) status = sync_tree(temp);
+    if (status.ok() && ::rename(temp.c_str(), final_dir.c_str()) != 0) {
+      const int err = errno;
+      status = system_error("cannot rename into " + final_dir.string(), err);
+    }
+    if (!status.ok()) {
+      remove_tree(temp);
+      if (fs::is_directory(final_dir, ec)) return final_dir;  // another process made it first
+      return status.error();
+    }
+    YUNFN_TRY_STATUS(fsync_dir(dir));
+    return final_dir;
+  });
+}
+
+CodeStore::UnpackResult CodeStore::once(const std::string& key,
+                                        const std::function<UnpackResult()>& make) {
+  // One caller per key does the work; the others wait for its result.
   std::promise<UnpackResult> promise;
   std::shared_future<UnpackResult> result;
   bool leader = false;
   {
     std::lock_guard lock(mu_);
-    auto it = in_flight_.find(sha);
+    auto it = in_flight_.find(key);
     if (it != in_flight_.end()) {
       result = it->second;
     } else {
       result = promise.get_future().share();
-      in_flight_.emplace(sha, result);
+      in_flight_.emplace(key, result);
       leader = true;
     }
   }
@@ -279,13 +352,13 @@ Result<fs::path> CodeStore::unpacked(const std::string& sha) {
 
   UnpackResult outcome = make_error(kSystemError, "code package extraction failed");
   try {
-    outcome = extract_once(sha);
+    outcome = make();
   } catch (const std::exception& e) {
     outcome = make_error(kSystemError, std::string("code package extraction failed: ") + e.what());
   }
   {
     std::lock_guard lock(mu_);
-    in_flight_.erase(sha);
+    in_flight_.erase(key);
   }
   promise.set_value(outcome);
   return outcome;

@@ -3,6 +3,7 @@
 //
 //   <root>/blobs/<sha[0:2]>/<sha>.zip   the zip as uploaded, read-only (0444)
 //   <root>/unpacked/<sha>/              the package extracted once, read-only
+//   <root>/layer-views/<id>/            several unpacked layers merged, read-only
 //
 // A package is named by the lowercase hex SHA-256 of its zip bytes, so equal
 // uploads share one blob and one unpacked tree. Blobs are written to a temporary
@@ -25,6 +26,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -54,6 +56,13 @@ class CodeStore {
   // others wait for that result.
   Result<std::filesystem::path> unpacked(const std::string& sha256_hex);
 
+  // The directory showing several packages (a function's layers) as one tree,
+  // a later package's file winning over an earlier one's, as overlayfs would
+  // show them: built once per list (hard links into the unpacked trees), so
+  // every isolation level finds the layers in one place. One package needs no
+  // merge: its unpacked tree is returned.
+  Result<std::filesystem::path> layer_view(const std::vector<std::string>& sha256_hexes);
+
   // Whether the zip of a package is stored.
   bool has(const std::string& sha256_hex) const;
 
@@ -72,6 +81,9 @@ class CodeStore {
   using UnpackResult = Result<std::filesystem::path>;
 
   UnpackResult extract_once(const std::string& sha256_hex);
+  // Runs make() for the first caller with this key; concurrent callers wait
+  // for that result instead of repeating the work.
+  UnpackResult once(const std::string& key, const std::function<UnpackResult()>& make);
   // Marks a package as busy (being put or extracted) for remove_unreferenced.
   void mark_busy(const std::string& sha256_hex);
   void unmark_busy(const std::string& sha256_hex);
@@ -81,7 +93,7 @@ class CodeStore {
   const CodeExtractor extractor_;
 
   mutable std::mutex mu_;  // guards the two maps below
-  // Extractions in progress, by package; followers wait on the future.
+  // Extractions and merges in progress, by key; followers wait on the future.
   std::map<std::string, std::shared_future<UnpackResult>> in_flight_;
   // Packages being put or extracted, with a count of operations.
   std::map<std::string, int> busy_;

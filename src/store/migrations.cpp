@@ -143,6 +143,22 @@ CREATE INDEX invocations_by_function ON invocations(namespace, function_name, st
 CREATE INDEX invocations_by_time ON invocations(start_time);
 CREATE INDEX invocations_by_request ON invocations(request_id);
 )sql",
+      // 5: layer versions (region-wide, like SCF's; deleted ones stay as rows).
+      R"sql(
+CREATE TABLE layer_versions (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  compatible_runtimes TEXT NOT NULL,
+  description TEXT NOT NULL,
+  license_info TEXT NOT NULL,
+  code_sha256 TEXT NOT NULL,
+  code_size INTEGER NOT NULL,
+  unpacked_size INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  add_time INTEGER NOT NULL,
+  PRIMARY KEY (name, version)
+);
+)sql",
   };
   return migrations;
 }

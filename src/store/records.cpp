@@ -7,11 +7,17 @@ namespace yunfn::store {
 Json to_json(const FunctionConfig& c) {
   Json env = Json::array();
   for (const auto& [k, v] : c.environment) env.push_back({{"Key", k}, {"Value", v}});
+  Json layers = Json::array();
+  for (const auto& l : c.layers) {
+    layers.push_back({{"name", l.name}, {"version", l.version}, {"code_sha256", l.code_sha256},
+                      {"unpacked_size", l.unpacked_size}});
+  }
   return {{"runtime", c.runtime},        {"handler", c.handler},
           {"description", c.description}, {"type", function_type_name(c.type)},
           {"memory_mb", c.memory_mb},    {"timeout_s", c.timeout_s},
           {"init_timeout_s", c.init_timeout_s}, {"environment", env},
           {"code_sha256", c.code_sha256}, {"code_size", c.code_size},
+          {"code_unpacked_size", c.code_unpacked_size}, {"layers", layers},
           {"async_run_enable", c.async_run_enable}, {"trace_enable", c.trace_enable},
           {"public_net", c.public_net}, {"max_concurrency", c.max_concurrency}};
 }
@@ -34,6 +40,14 @@ FunctionConfig function_config_from_json(const Json& j) {
   }
   c.code_sha256 = j.value("code_sha256", "");
   c.code_size = j.value("code_size", uint64_t{0});
+  c.code_unpacked_size = j.value("code_unpacked_size", uint64_t{0});
+  if (j.contains("layers")) {
+    for (const auto& l : j["layers"]) {
+      c.layers.push_back({l.at("name").get<std::string>(), l.at("version").get<int>(),
+                          l.at("code_sha256").get<std::string>(),
+                          l.value("unpacked_size", uint64_t{0})});
+    }
+  }
   c.async_run_enable = j.value("async_run_enable", false);
   c.trace_enable = j.value("trace_enable", false);
   c.public_net = j.value("public_net", true);

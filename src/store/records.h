@@ -37,6 +37,15 @@ inline bool is_changing(VersionStatus s) {
   return s == VersionStatus::kCreating || s == VersionStatus::kUpdating;
 }
 
+// A layer version bound to a function version. The package is named here so a
+// binding keeps working after its layer version is deleted (SCF's rule).
+struct LayerBinding {
+  std::string name;
+  int version = 0;
+  std::string code_sha256;
+  uint64_t unpacked_size = 0;
+};
+
 // The configuration of one function version (code + settings). `$LATEST` is
 // mutable; published versions are immutable snapshots of it.
 struct FunctionConfig {
@@ -50,6 +59,8 @@ struct FunctionConfig {
   std::vector<std::pair<std::string, std::string>> environment;
   std::string code_sha256;  // content address of the zip in the CodeStore
   uint64_t code_size = 0;   // zip size in bytes
+  uint64_t code_unpacked_size = 0;  // bytes once extracted (0 for packages stored before it was kept)
+  std::vector<LayerBinding> layers;  // in binding order: a later layer's file wins
   bool async_run_enable = false;
   bool trace_enable = false;
   bool public_net = true;
@@ -59,6 +70,21 @@ struct FunctionConfig {
 Json to_json(const FunctionConfig& c);
 // Throws on a value of the wrong type or an unknown Type (the store reports the row).
 FunctionConfig function_config_from_json(const Json& j);
+
+// One published layer version. Deleted versions stay as rows (hidden from
+// the layer actions) so their numbers are never reused.
+struct LayerVersionRecord {
+  std::string name;
+  int version = 0;
+  std::vector<std::string> compatible_runtimes;
+  std::string description;
+  std::string license_info;
+  std::string code_sha256;
+  uint64_t code_size = 0;      // zip bytes
+  uint64_t unpacked_size = 0;  // bytes once extracted
+  bool deleted = false;
+  int64_t add_time_ms = 0;
+};
 
 // One version of a function (`$LATEST` or a published number) and its state.
 struct VersionRecord {

@@ -615,6 +615,47 @@ class SqliteStore final : public Store {
     });
   }
 
+  Status put_layer_version(const LayerVersionRecord& l) override {
+    return guarded("put layer version", [&]() -> Status {
+      Statement(db_,
+                "INSERT OR REPLACE INTO layer_versions(name, version, compatible_runtimes, "
+                "description, license_info, code_sha256, code_size, unpacked_size, deleted, "
+                "add_time) VALUES(?,?,?,?,?,?,?,?,?,?)")
+          .bind(1, l.name).bind(2, l.version).bind(3, Json(l.compatible_runtimes).dump())
+          .bind(4, l.description).bind(5, l.license_info).bind(6, l.code_sha256)
+          .bind(7, static_cast<int64_t>(l.code_size)).bind(8, static_cast<int64_t>(l.unpacked_size))
+          .bind(9, l.deleted ? 1 : 0).bind(10, l.add_time_ms)
+          .run();
+      return ok_status();
+    });
+  }
+
+  Result<std::vector<LayerVersionRecord>> list_layer_versions(const std::string& name) override {
+    return guarded("list layer versions", [&]() -> std::vector<LayerVersionRecord> {
+      Statement s(db_,
+                  "SELECT name, version, compatible_runtimes, description, license_info, "
+                  "code_sha256, code_size, unpacked_size, deleted, add_time FROM layer_versions "
+                  "WHERE ?1='' OR name=?1 ORDER BY name, version");
+      s.bind(1, name);
+      std::vector<LayerVersionRecord> out;
+      while (s.step()) {
+        LayerVersionRecord l;
+        l.name = s.text(0);
+        l.version = static_cast<int>(s.int64(1));
+        l.compatible_runtimes = Json::parse(s.text(2)).get<std::vector<std::string>>();
+        l.description = s.text(3);
+        l.license_info = s.text(4);
+        l.code_sha256 = s.text(5);
+        l.code_size = static_cast<uint64_t>(s.int64(6));
+        l.unpacked_size = static_cast<uint64_t>(s.int64(7));
+        l.deleted = s.int64(8) != 0;
+        l.add_time_ms = s.int64(9);
+        out.push_back(std::move(l));
+      }
+      return out;
+    });
+  }
+
   Result<std::optional<std::string>> get_setting(const std::string& key) override {
     return guarded("get setting", [&]() -> std::optional<std::string> {
       Statement s(db_, "SELECT value FROM settings WHERE key=?");

@@ -108,6 +108,12 @@ class Store {
   // Deletes invocation records that started before the given time; returns how many.
   virtual Result<int> purge_invocations_before(int64_t unix_ms) = 0;
 
+  // Layer versions. put inserts or replaces one; list returns the versions of
+  // one layer (of every layer when name is empty), deleted ones included,
+  // ordered by name and version.
+  virtual Status put_layer_version(const LayerVersionRecord& l) = 0;
+  virtual Result<std::vector<LayerVersionRecord>> list_layer_versions(const std::string& name) = 0;
+
   // Small key/value settings (account quotas, generated keys, ...).
   virtual Result<std::optional<std::string>> get_setting(const std::string& key) = 0;
   virtual Status put_setting(const std::string& key, const std::string& value) = 0;

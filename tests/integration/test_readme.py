@@ -548,6 +548,15 @@ SECTIONS = {
          "--handler index.main_handler", expect_deployed("hello-py")),
         ("echo '{\"name\":\"yunfn\"}' | yunfn invoke hello-py --event - --log",
          expect_hello_invoke("hello-py", PY_HELLO)),
+        ("yunfn layer publish examples/python-layer/layer --name greetings --runtime Python3.9",
+         expect_stdout(r"greetings version 1 published \(\d+ bytes\)\n")),
+        ("yunfn deploy examples/python-layer/function --name layered --runtime Python3.9 "
+         "--handler index.main_handler --layer greetings:1", expect_deployed("layered")),
+        ("echo '{\"name\":\"yunfn\"}' | yunfn invoke layered --event - --log",
+         expect_hello_invoke(
+             "layered",
+             r'\{"greeting": "Hello, yunfn! \(from the greetings layer\)", "request_id": "(%s)"\}'
+             % RID)),
         ("yunfn deploy examples/nodejs-hello --name hello-js --runtime Nodejs16.13 "
          "--handler index.main_handler", expect_deployed("hello-js")),
         ("echo '{\"name\":\"yunfn\"}' | yunfn invoke hello-js --event - --log",

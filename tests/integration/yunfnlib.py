@@ -440,7 +440,9 @@ class Server:
             try:
                 status, _ = http_get(self.host, self.port, "/healthz", timeout=2,
                                      tls="--tls-cert" in self.extra_args)
-                if status == 200:
+                # The bucket service's line comes after the gateway's: read it too.
+                cos_on = "off" not in self.extra_args
+                if status == 200 and (self.cos_port is not None or not cos_on):
                     return self
             except OSError:
                 pass

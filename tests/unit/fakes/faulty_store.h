@@ -190,6 +190,12 @@ class FaultyStore final : public store::Store {
   }
 
   // Settings.
+  Status put_layer_version(const store::LayerVersionRecord& l) override {
+    return write("put_layer_version", [&] { return inner_.put_layer_version(l); });
+  }
+  Result<std::vector<store::LayerVersionRecord>> list_layer_versions(const std::string& name) override {
+    return read("list_layer_versions", [&] { return inner_.list_layer_versions(name); });
+  }
   Result<std::optional<std::string>> get_setting(const std::string& key) override {
     return read("get_setting", [&] { return inner_.get_setting(key); });
   }

@@ -185,7 +185,7 @@ class PoolTest : public ::testing::Test {
     spec.timeout_s = 3;
     spec.init_timeout_s = 10;
     spec.code_dir = code_dir_;
-    auto cmd = runtime_command(find_runtime_paths(""), "CustomRuntime", code_dir_);
+    auto cmd = runtime_command(find_runtime_paths(""), "CustomRuntime", code_dir_, "");
     EXPECT_TRUE(cmd.ok()) << (cmd.ok() ? "" : cmd.error().message);
     if (cmd.ok()) {
       spec.argv = cmd->argv;

@@ -277,3 +277,86 @@ TEST_F(CodeStoreTest, ConcurrentPutsOfTheSameBytesAgree) {
 
 }  // namespace
 }  // namespace yunfn::store
+
+// Packages for layer views: each line "path=content" is a file, "path/" a
+// directory, "path->target" a symlink. The tree is sealed read-only.
+Status extract_tree(std::string_view package, const fs::path& dest) {
+  fs::create_directory(dest);
+  std::istringstream lines{std::string(package)};
+  for (std::string line; std::getline(lines, line);) {
+    if (auto arrow = line.find("->"); arrow != std::string::npos) {
+      fs::create_directories((dest / line.substr(0, arrow)).parent_path());
+      fs::create_symlink(line.substr(arrow + 2), dest / line.substr(0, arrow));
+    } else if (line.back() == '/') {
+      fs::create_directories(dest / line);
+    } else {
+      auto eq = line.find('=');
+      fs::create_directories((dest / line.substr(0, eq)).parent_path());
+      std::ofstream(dest / line.substr(0, eq)) << line.substr(eq + 1);
+      fs::permissions(dest / line.substr(0, eq), fs::perms(0444));
+    }
+  }
+  return ok_status();
+}
+
+class LayerViewTest : public ::testing::Test {
+ protected:
+  LayerViewTest() : store_(tmp_.path() / "code", extract_tree) {}
+
+  std::string put(const std::string& package) {
+    auto sha = store_.put(package);
+    EXPECT_TRUE(sha.ok());
+    return *sha;
+  }
+
+  TempDir tmp_;
+  CodeStore store_;
+};
+
+TEST_F(LayerViewTest, OneLayerIsItsUnpackedTree) {
+  std::string a = put("lib/a.py=A\n");
+  auto view = store_.layer_view({a});
+  ASSERT_TRUE(view.ok()) << view.error().message;
+  EXPECT_EQ(*view, store_.unpacked_path(a));
+}
+
+TEST_F(LayerViewTest, LaterLayersWinAndDirectoriesMerge) {
+  std::string first = put("shared.py=first\nonly_first.py=1\nlib/x.py=x1\nlib/deep/y.py=y1\nbin=a file\n");
+  std::string second = put("shared.py=second\nlib/z.py=z2\nlib/deep/y.py=y2\nbin/tool=t\nlink->shared.py\n");
+  auto view = store_.layer_view({first, second});
+  ASSERT_TRUE(view.ok()) << view.error().message;
+  EXPECT_EQ(view->parent_path(), tmp_.path() / "code" / "layer-views");
+  EXPECT_EQ(read_text(*view / "shared.py"), "second");
+  EXPECT_EQ(read_text(*view / "only_first.py"), "1");
+  EXPECT_EQ(read_text(*view / "lib/x.py"), "x1");
+  EXPECT_EQ(read_text(*view / "lib/z.py"), "z2");
+  EXPECT_EQ(read_text(*view / "lib/deep/y.py"), "y2");
+  EXPECT_EQ(read_text(*view / "bin/tool"), "t");  // a directory replaced a file
+  EXPECT_EQ(fs::read_symlink(*view / "link"), "shared.py");
+  // Files are hard links into the unpacked trees, not copies.
+  EXPECT_EQ(stat_of(*view / "only_first.py").st_ino,
+            stat_of(store_.unpacked_path(first) / "only_first.py").st_ino);
+  // No temporaries are left, and the unpacked trees are untouched.
+  EXPECT_EQ(list(view->parent_path()).size(), 1u);
+  EXPECT_EQ(read_text(store_.unpacked_path(first) / "shared.py"), "first");
+
+  // The other order is another view, in which the first package wins.
+  auto reversed = store_.layer_view({second, first});
+  ASSERT_TRUE(reversed.ok());
+  EXPECT_NE(*reversed, *view);
+  EXPECT_EQ(read_text(*reversed / "shared.py"), "first");
+  EXPECT_EQ(read_text(*reversed / "bin"), "a file");  // a file replaced a directory
+  // Asking again returns the view built before.
+  auto again = store_.layer_view({first, second});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *view);
+}
+
+TEST_F(LayerViewTest, RefusesMissingOrMalformedPackages) {
+  std::string a = put("a=1\n");
+  auto missing = store_.layer_view({a, crypto::sha256_hex("never stored")});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(list(tmp_.path() / "code" / "layer-views"), std::vector<std::string>{});
+  EXPECT_FALSE(store_.layer_view({a, "../../etc"}).ok());
+  EXPECT_FALSE(store_.layer_view({}).ok());
+}

@@ -137,7 +137,8 @@ TEST_F(SqliteStoreTest, MigrationsCreateTheSchemaAndRecordTheVersion) {
   auto tables = raw_query(path(), "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
   std::set<std::string> have(tables.begin(), tables.end());
   for (const char* t :
-       {"namespaces", "functions", "versions", "invocations", "settings", "schema_version"}) {
+       {"namespaces", "functions", "versions", "invocations", "settings", "schema_version",
+        "layer_versions"}) {
     EXPECT_TRUE(have.count(t)) << "missing table " << t;
   }
   auto indexes = raw_query(path(), "SELECT name FROM sqlite_master WHERE type='index'");
@@ -207,6 +208,8 @@ TEST_F(SqliteStoreTest, CreateAndGetFunctionRoundTripsEveryField) {
   c.environment = {{"A", "1"}, {"B", "two words"}, {"EMPTY", ""}};
   c.code_sha256 = std::string(64, 'a');
   c.code_size = 4096;
+  c.code_unpacked_size = 9000;
+  c.layers = {{"deps", 3, std::string(64, 'b'), 100}, {"bin", 1, std::string(64, 'c'), 200}};
   c.async_run_enable = true;
   c.trace_enable = true;
   c.public_net = false;
@@ -236,6 +239,13 @@ TEST_F(SqliteStoreTest, CreateAndGetFunctionRoundTripsEveryField) {
   EXPECT_EQ(g.environment, c.environment);  // order kept
   EXPECT_EQ(g.code_sha256, c.code_sha256);
   EXPECT_EQ(g.code_size, 4096u);
+  EXPECT_EQ(g.code_unpacked_size, 9000u);
+  ASSERT_EQ(g.layers.size(), 2u);
+  EXPECT_EQ(g.layers[0].name, "deps");
+  EXPECT_EQ(g.layers[0].version, 3);
+  EXPECT_EQ(g.layers[0].code_sha256, std::string(64, 'b'));
+  EXPECT_EQ(g.layers[0].unpacked_size, 100u);
+  EXPECT_EQ(g.layers[1].name, "bin");
   EXPECT_TRUE(g.async_run_enable);
   EXPECT_TRUE(g.trace_enable);
   EXPECT_FALSE(g.public_net);
@@ -378,6 +388,43 @@ TEST_F(SqliteStoreTest, ListIsScopedToTheNamespace) {
   EXPECT_EQ(ok(store_->count_functions(kDefaultNamespace)), 1);
   EXPECT_EQ(ok(store_->count_functions("none")), 0);
   EXPECT_EQ(ok(store_->all_functions()).size(), 3u);
+}
+
+TEST_F(SqliteStoreTest, LayerVersionsRoundTripAndListByName) {
+  LayerVersionRecord l;
+  l.name = "deps";
+  l.version = 2;
+  l.compatible_runtimes = {"Python3.9", "Python3.10"};
+  l.description = "d";
+  l.license_info = "MIT";
+  l.code_sha256 = std::string(64, 'e');
+  l.code_size = 10;
+  l.unpacked_size = 20;
+  l.add_time_ms = 5;
+  ASSERT_TRUE(store_->put_layer_version(l).ok());
+  l.version = 1;
+  l.deleted = true;
+  ASSERT_TRUE(store_->put_layer_version(l).ok());
+  LayerVersionRecord other = l;
+  other.name = "bin";
+  ASSERT_TRUE(store_->put_layer_version(other).ok());
+
+  auto deps = ok(store_->list_layer_versions("deps"));
+  ASSERT_EQ(deps.size(), 2u);
+  EXPECT_EQ(deps[0].version, 1);
+  EXPECT_TRUE(deps[0].deleted);
+  EXPECT_EQ(deps[1].version, 2);
+  EXPECT_FALSE(deps[1].deleted);
+  EXPECT_EQ(deps[1].compatible_runtimes, (std::vector<std::string>{"Python3.9", "Python3.10"}));
+  EXPECT_EQ(deps[1].license_info, "MIT");
+  EXPECT_EQ(deps[1].code_sha256, std::string(64, 'e'));
+  EXPECT_EQ(deps[1].code_size, 10u);
+  EXPECT_EQ(deps[1].unpacked_size, 20u);
+  EXPECT_EQ(deps[1].add_time_ms, 5);
+  auto all = ok(store_->list_layer_versions(""));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].name, "bin");
+  EXPECT_TRUE(ok(store_->list_layer_versions("none")).empty());
 }
 
 TEST_F(SqliteStoreTest, PutVersionReplacesLatestAndAddsPublishedVersions) {
