@@ -62,7 +62,7 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
   const auto& c = version.config;
   YUNFN_TRY(code_dir, code_.unpacked(c.code_sha256));
   bool web = c.type == store::FunctionType::kHttp;
-  YUNFN_TRY(command, pool::runtime_command(paths_, c.runtime, code_dir, web));
+  YUNFN_TRY(command, pool::runtime_command(paths_, c.runtime, code_dir, web, c.memory_mb));
   pool::InstanceSpec spec;
   spec.ns = fn.ns;
   spec.function_name = fn.name;
