@@ -651,6 +651,7 @@ class JavaWebFunctionTest(GatewayAssertions, ServerTestCase):
         create_function(self.client, name, {"scf_bootstrap": (bootstrap, 0o755), "app.jar": app},
                         runtime=JAVA_RUNTIME, handler=None, extra={"Type": "HTTP"},
                         init_timeout=60)
+        create_apigw_trigger(self.client, name, "root", "/")
         status, headers, body = gateway_request(
             self.server, "POST", gateway_path(name, "/hello?x=1"), body="from the test")
         self.assertEqual(status, 200, body)

@@ -37,7 +37,7 @@ final class ErrorReport {
      */
     static String logText(Throwable t) {
         if (t instanceof HandlerNotFound) {
-            return "HandlerNotFound: " + t.getMessage();
+            return "HandlerNotFound: " + t.getMessage() + "\n";
         }
         Throwable c = t;
         for (int depth = 0; c != null && depth < 16; depth++, c = c.getCause()) {
