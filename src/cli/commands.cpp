@@ -183,11 +183,15 @@ int run_cli(int argc, char** argv) {
   auto* ver = app.add_subcommand("version", "print the version and the commit it was built from");
 
   DeployArgs d;
-  auto* dep = app.add_subcommand("deploy", "zip DIR (or upload a zip or jar file) and create or update a function");
-  dep->add_option("dir", d.dir, "code directory, or a zip or jar file to upload as it is")->required();
+  auto* dep = app.add_subcommand(
+      "deploy", "zip DIR (or upload a zip or jar file) and create or update a function");
+  dep->add_option("dir", d.dir, "code directory, or a zip or jar file to upload as it is")
+      ->required();
   dep->add_option("--name", d.name, "function name")->required();
-  dep->add_option("--runtime", d.runtime, "SCF runtime, e.g. Python3.9, Nodejs16.13, Java11, CustomRuntime");
-  dep->add_option("--handler", d.handler, "handler, e.g. index.main_handler or example.Hello::mainHandler");
+  dep->add_option("--runtime", d.runtime,
+                  "SCF runtime, e.g. Python3.9, Nodejs16.13, Java11, CustomRuntime");
+  dep->add_option("--handler", d.handler,
+                  "handler, e.g. index.main_handler or example.Hello::mainHandler");
   dep->add_option("--type", d.type, "event (handler called with events) or http (web function: "
                                     "scf_bootstrap serves HTTP on port 9000)")
       ->check(CLI::IsMember({"event", "http"}));
