@@ -320,9 +320,9 @@ class JavaInvokeTest(ServerTestCase):
         res = self.client.invoke(name, "yunfn")
         self.assertEqual(res["InvokeResult"], 0, res)
         self.assertEqual(res["RetMsg"], '"Hello yunfn"')
-        # Any other event reaches a String parameter as its JSON text.
+        # Any other event reaches a String parameter as its JSON text, as sent.
         res = self.client.invoke(name, {"a": [1, 2]})
-        self.assertEqual(json.loads(res["RetMsg"]), 'Hello {"a":[1,2]}')
+        self.assertEqual(json.loads(res["RetMsg"]), "Hello " + json.dumps({"a": [1, 2]}))
 
     def test_return_values(self):
         cases = [({"a": 1, "b": [1, 2]}, '{"a":1,"b":[1,2]}'), ("hello", '"hello"'),
