@@ -15,7 +15,7 @@ import uuid
 
 from yunfnlib import (REPO, GatewayAssertions, ServerTestCase, create_apigw_trigger,
                       create_function, gateway_path, gateway_request, is_root, make_zip,
-                      result_text, unique_name, zip_b64)
+                      result_text, run_cli, unique_name, zip_b64)
 from test_invoke import memory_cgroup_available
 
 JAVA_RUNTIME = "Java11"
@@ -658,6 +658,34 @@ class JavaWebFunctionTest(GatewayAssertions, ServerTestCase):
         self.assertEqual(json.loads(body), {"method": "POST", "path": "/hello", "query": "x=1",
                                             "body": "from the test", "java": "17"})
         self.assertRequestIds(headers)
+
+
+class JavaExampleTest(ServerTestCase):
+    """examples/java-hello built into a jar and deployed as it is with `yunfn deploy`."""
+
+    def test_deploy_jar_with_the_cli(self):
+        with open(os.path.join(REPO, "examples", "java-hello", "src", "example",
+                               "Hello.java")) as f:
+            classes = compile_java({"example/Hello.java": f.read()})
+        jar = os.path.join(self.server.workdir, "java-hello.jar")
+        with open(jar, "wb") as f:
+            f.write(make_zip({"META-INF/MANIFEST.MF": "Manifest-Version: 1.0\r\n\r\n",
+                              **classes}))
+        name = unique_name("java-example")
+        out = run_cli(self.server, "deploy", jar, "--name", name, "--runtime", "Java11",
+                      "--handler", "example.Hello::mainHandler", "--memory", "256")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        res = self.client.invoke(name, {"name": "yunfn", "other": True})
+        self.assertEqual(res["InvokeResult"], 0, result_text(res))
+        self.assertEqual(json.loads(res["RetMsg"]), {
+            "greeting": "Hello, yunfn!", "function": name,
+            "requestId": res["FunctionRequestId"]})
+        self.assertIn("%s invoked: request_id=%s name=yunfn" % (name, res["FunctionRequestId"]),
+                      res["Log"])
+        missing = run_cli(self.server, "deploy", jar + ".missing", "--name", name,
+                          "--runtime", "Java11", "--handler", "example.Hello::mainHandler")
+        self.assertNotEqual(missing.returncode, 0)
+        self.assertIn("neither a directory nor a readable zip or jar file", missing.stderr)
 
 
 class JavaIsolationTest(ServerTestCase):
