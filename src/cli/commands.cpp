@@ -77,7 +77,7 @@ Result<Json> layers_param(const std::vector<std::string>& items) {
 int deploy(const Globals& g, const DeployArgs& a) {
   auto client = make_client(g);
   if (!client.ok()) return fail(client.error());
-  auto zip = zip_directory(a.dir);
+  auto zip = code_package(a.dir);
   if (!zip.ok()) return fail(zip.error());
   Json vars = Json::array();
   for (const auto& kv : a.env) {
@@ -206,11 +206,15 @@ int run_cli(int argc, char** argv) {
   auto* ver = app.add_subcommand("version", "print the version and the commit it was built from");
 
   DeployArgs d;
-  auto* dep = app.add_subcommand("deploy", "zip DIR and create or update a function");
-  dep->add_option("dir", d.dir, "code directory")->required();
+  auto* dep = app.add_subcommand(
+      "deploy", "zip DIR (or upload a zip or jar file) and create or update a function");
+  dep->add_option("dir", d.dir, "code directory, or a zip or jar file to upload as it is")
+      ->required();
   dep->add_option("--name", d.name, "function name")->required();
-  dep->add_option("--runtime", d.runtime, "SCF runtime, e.g. Python3.9, Nodejs16.13, CustomRuntime");
-  dep->add_option("--handler", d.handler, "handler, e.g. index.main_handler");
+  dep->add_option("--runtime", d.runtime,
+                  "SCF runtime, e.g. Python3.9, Nodejs16.13, Java11, CustomRuntime");
+  dep->add_option("--handler", d.handler,
+                  "handler, e.g. index.main_handler or example.Hello::mainHandler");
   dep->add_option("--type", d.type, "event (handler called with events) or http (web function: "
                                     "scf_bootstrap serves HTTP on port 9000)")
       ->check(CLI::IsMember({"event", "http"}));

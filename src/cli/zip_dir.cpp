@@ -65,4 +65,16 @@ Result<std::string> zip_directory(const fs::path& dir) {
   return out;
 }
 
+Result<std::string> code_package(const fs::path& path) {
+  if (fs::is_directory(path)) return zip_directory(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!fs::is_regular_file(path) || !in) {
+    return make_error(errc::kInvalidParameterValue,
+                      path.string() + " is neither a directory nor a readable zip or jar file");
+  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
 }  // namespace yunfn::cli

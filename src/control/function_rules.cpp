@@ -7,6 +7,8 @@
 namespace yunfn::control {
 namespace {
 
+constexpr size_t kMaxJavaHandlerBytes = 256;
+
 bool is_name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
 }
@@ -16,6 +18,45 @@ bool all_name_chars(const std::string& s) {
     if (!is_name_char(c)) return false;
   }
   return true;
+}
+
+// A Java identifier as javac accepts it in ASCII ('$' included: nested classes are
+// named Outer$Inner); class names outside ASCII are not supported.
+bool is_java_identifier(const std::string& s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '$') return false;
+  }
+  return true;
+}
+
+// SCF's Java handler: package.Class::method (the package may be empty).
+Status check_java_handler(const std::string& handler, const std::string& runtime) {
+  if (handler.empty()) {
+    return make_error(errc::kMissingParameter,
+                      "Handler is required for runtime " + runtime +
+                          " (format package.Class::method, e.g. example.Hello::mainHandler)");
+  }
+  auto sep = handler.find("::");
+  bool valid = sep != std::string::npos && handler.size() <= kMaxJavaHandlerBytes;
+  if (valid) {
+    valid = is_java_identifier(handler.substr(sep + 2));
+    std::string class_name = handler.substr(0, sep);
+    size_t start = 0;
+    while (valid) {
+      auto dot = class_name.find('.', start);
+      valid = is_java_identifier(class_name.substr(start, dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+  }
+  if (!valid) {
+    return make_error(errc::kInvalidParameterValueHandler,
+                      "Handler '" + handler +
+                          "' is invalid: expected package.Class::method, e.g. "
+                          "example.Hello::mainHandler");
+  }
+  return ok_status();
 }
 
 }  // namespace
@@ -44,7 +85,7 @@ Status check_runtime(const std::string& runtime) {
     return make_error(errc::kInvalidParameterValueRuntime,
                       "Runtime '" + runtime +
                           "' is not supported: use Python3.6-3.11, Nodejs10.15-20.14, "
-                          "Php7, Php7.2, Php7.4, Php8.0 or CustomRuntime");
+                          "Php7, Php7.2, Php7.4, Php8.0, Java8, Java11 or CustomRuntime");
   }
   return ok_status();
 }
@@ -57,6 +98,7 @@ Status check_handler(const std::string& handler, const std::string& runtime,
     }
     return ok_status();
   }
+  if (is_java_runtime(runtime)) return check_java_handler(handler, runtime);
   if (handler.empty()) {
     return make_error(errc::kMissingParameter, "Handler is required for runtime " + runtime +
                                               " (format file.function, e.g. index.main_handler)");

@@ -69,7 +69,7 @@ Result<pool::InstanceSpec> Invoker::instance_spec(const store::FunctionRecord& f
     layer_dir = std::move(view);
   }
   bool web = c.type == store::FunctionType::kHttp;
-  YUNFN_TRY(command, pool::runtime_command(paths_, c.runtime, code_dir, layer_dir, web));
+  YUNFN_TRY(command, pool::runtime_command(paths_, c.runtime, code_dir, layer_dir, web, c.memory_mb));
   pool::InstanceSpec spec;
   spec.ns = fn.ns;
   spec.function_name = fn.name;

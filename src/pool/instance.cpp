@@ -36,6 +36,13 @@ int init_error_status(const std::string& body) {
   return scf_status::kContainerInitError;  // ContainerInitError
 }
 
+// A JVM whose heap ran out reports java.lang.OutOfMemoryError: like a process the
+// memory limit killed, that is SCF's memory exhaustion (434), not a user error.
+bool is_memory_exhaustion(const std::string& error_body) {
+  auto j = Json::parse(error_body, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.value("errorType", "") == "java.lang.OutOfMemoryError";
+}
+
 std::string describe_exit(const sandbox::ExitInfo& e) {
   if (e.signal != 0) return "killed by signal " + std::to_string(e.signal);
   return "exit code " + std::to_string(e.exit_code);
@@ -244,6 +251,12 @@ Task<InvokeOutcome> Instance::invoke(std::string request_id, std::string event) 
       }
       break;
     case runtime::ResultKind::kError:
+      if (is_memory_exhaustion(result.body)) {
+        out.status_code = scf_status::kMemoryLimitReached;
+        out.err_msg = "Memory limit exceeded: the function's JVM ran out of its " +
+                      std::to_string(spec_.memory_mb) + " MB (java.lang.OutOfMemoryError)";
+        break;
+      }
       out.status_code = scf_status::kUserCodeException;  // user code exception caught
       out.ret_msg = std::move(result.body);
       break;

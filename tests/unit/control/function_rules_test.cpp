@@ -90,15 +90,15 @@ TEST(FunctionRules, NamespaceNameIs1To30NameChars) {
 // ---------------------------------------------------------------------------
 
 TEST(FunctionRules, RuntimeMustBeAKnownScfName) {
-  for (const char* ok : {"Python3.6", "Python3.7", "Python3.9", "Python3.10", "Python3.11",
-                         "Nodejs10.15", "Nodejs12.16", "Nodejs14.18", "Nodejs16.13",
-                         "Nodejs18.15", "Nodejs20.14", "Php7", "Php7.2", "Php7.4", "Php8.0",
-                         "CustomRuntime"}) {
+  for (const char* ok :
+       {"Python3.6", "Python3.7", "Python3.9", "Python3.10", "Python3.11", "Nodejs10.15",
+        "Nodejs12.16", "Nodejs14.18", "Nodejs16.13", "Nodejs18.15", "Nodejs20.14", "Php7", "Php7.2",
+        "Php7.4", "Php8.0", "Java8", "Java11", "CustomRuntime"}) {
     EXPECT_TRUE(check_runtime(ok).ok()) << ok;
   }
-  for (const char* bad : {"", "Python2.7", "python3.9", "Python3", "Python3.9 ", "Nodejs8.9",
-                          "Go1", "Java8", "Nodejs16", "customruntime", "Php5.6", "Php8",
-                          "php8.0", "Php8.2"}) {
+  for (const char* bad :
+       {"", "Python2.7", "python3.9", "Python3", "Python3.9 ", "Nodejs8.9", "Go1", "Java", "Java17",
+        "java11", "Java11 ", "Nodejs16", "customruntime", "Php5.6", "Php8", "php8.0", "Php8.2"}) {
     EXPECT_TRUE(fails_with(check_runtime(bad), "InvalidParameterValue.Runtime", "Runtime")) << bad;
   }
 }
@@ -125,6 +125,31 @@ TEST(FunctionRules, EventHandlerIsFileDotFunction) {
           << runtime << " " << bad;
     }
   }
+}
+
+TEST(FunctionRules, JavaHandlerIsPackageClassColonColonMethod) {
+  for (const char* runtime : {"Java8", "Java11"}) {
+    for (const char* ok : {"example.Hello::mainHandler", "Hello::main", "a.b.c.D$Inner::m_2",
+                           "com.example_1.$Proxy::$run"}) {
+      EXPECT_TRUE(check_handler(ok, runtime, store::FunctionType::kEvent).ok()) << ok;
+    }
+    for (const char* bad :
+         {"example.Hello", "example.Hello::", "::mainHandler", "example.Hello.mainHandler",
+          "example..Hello::m", ".Hello::m", "example.Hello.::m", "example.1Hello::m",
+          "example.Hello::1m", "example.Hel-lo::m", "example/Hello::m", "example.Hello::m::n",
+          "example.Hello:m", "index.main_handler"}) {
+      EXPECT_TRUE(fails_with(check_handler(bad, runtime, store::FunctionType::kEvent),
+                             "InvalidParameterValue.Handler", "Handler"))
+          << runtime << " " << bad;
+    }
+    EXPECT_TRUE(fails_with(check_handler("", runtime, store::FunctionType::kEvent),
+                           "MissingParameter", "Handler"));
+  }
+  // Up to 256 characters.
+  std::string cls = "a." + std::string(250, 'B');
+  EXPECT_TRUE(check_handler(cls + "::mm", "Java11", store::FunctionType::kEvent).ok());
+  EXPECT_TRUE(fails_with(check_handler(cls + "::mmm", "Java11", store::FunctionType::kEvent),
+                         "InvalidParameterValue.Handler", "Handler"));
 }
 
 TEST(FunctionRules, EventHandlerPartsAreAtMost60Chars) {
