@@ -1,5 +1,6 @@
 # Writes OUT, a C++ file defining yunfn::server::embedded_runtime_files(): every
-# file under ROOT (relative path -> contents), for the server to unpack at start.
+# file under ROOT (relative path -> contents), for the server to unpack at start,
+# and the built programs listed in EXTRA ("relative/path=/built/file" entries).
 file(GLOB_RECURSE files RELATIVE ${ROOT} ${ROOT}/*)
 list(SORT files)
 set(body "")
@@ -7,6 +8,15 @@ foreach(f ${files})
   file(READ ${ROOT}/${f} hexdata HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," chars "${hexdata}")
   string(APPEND body "  {\"${f}\", std::string({${chars}})},\n")
+endforeach()
+foreach(entry ${EXTRA})
+  string(REGEX MATCH "^([^=]+)=(.+)$" _ "${entry}")
+  file(READ ${CMAKE_MATCH_2} hexdata HEX)
+  string(LENGTH "${hexdata}" hexlen)
+  math(EXPR bytes "${hexlen} / 2")
+  # One string literal: compiles far faster than a list of chars for a program.
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" escaped "${hexdata}")
+  string(APPEND body "  {\"${CMAKE_MATCH_1}\", std::string(\"${escaped}\", ${bytes})},\n")
 endforeach()
 file(WRITE ${OUT} "#include <map>\n#include <string>\nnamespace yunfn::server {\n"
      "const std::map<std::string, std::string>& embedded_runtime_files() {\n"

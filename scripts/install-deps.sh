@@ -10,6 +10,7 @@ PACKAGES=(
   librdkafka-dev  # ckafka triggers (consumer groups) and the mock Kafka cluster of their tests
   python3 nodejs npm curl zip unzip wrk
   php-cli  # runs every Php* runtime (Debian 12: PHP 8.2) through runtimes/php/bootstrap.php
+  golang-go  # builds the Go1 functions of the tests, bench and examples/go-hello (offline, sdk/go/scf-go-lib)
   python3-boto3  # the S3 client of the bucket-service tests (tests/integration/test_cos.py) and the COS examples
   python3-pil  # Pillow for examples/cos-thumbnail and its test (tests/integration/test_cos_examples.py)
   openssl  # test certificates for the API over TLS

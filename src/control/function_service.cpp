@@ -3,11 +3,20 @@
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.h"
+#include "common/runtime_names.h"
 #include "common/ids.h"
 #include "control/code_package.h"
 #include "control/function_rules.h"
 
 namespace yunfn::control {
+namespace {
+
+// The executable a Go1 event function's package must hold: its handler.
+std::string go_executable(const std::string& runtime, bool web, const std::string& handler) {
+  return is_go_runtime(runtime) && !web ? handler : "";
+}
+
+}  // namespace
 
 FunctionService::FunctionService(asio::any_io_executor loop, asio::thread_pool& workers,
                                  store::Store& store, store::CodeStore& code, const Clock& clock,
@@ -33,10 +42,11 @@ Status FunctionService::check_config(const store::FunctionConfig& c) {
 }
 
 Task<Result<FunctionService::Package>> FunctionService::store_package(std::string zip_base64,
-                                                                      bool web) {
+                                                                      bool web,
+                                                                      std::string executable) {
   std::optional<Result<Package>> out;
   store::CodeStore& code = code_;
-  co_await run_blocking(workers_, [&out, &code, &zip_base64, web] {
+  co_await run_blocking(workers_, [&out, &code, &zip_base64, web, &executable] {
     auto zip = crypto::base64_decode(zip_base64);
     if (!zip) {
       out = make_error(errc::kInvalidParameterValueZipFile, "ZipFile is not valid base64");
@@ -57,6 +67,12 @@ Task<Result<FunctionService::Package>> FunctionService::store_package(std::strin
       out = make_error(errc::kInvalidParameterValueCode,
                        "scf_bootstrap in the code package must be executable (mode 755)");
       return;
+    }
+    if (!executable.empty()) {
+      if (auto held = check_package_holds_executable(info->root_files, executable); !held.ok()) {
+        out = held.error();
+        return;
+      }
     }
     auto sha = code.put(*zip);
     if (!sha.ok()) {
@@ -88,7 +104,9 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
                          "Namespace " + in.ns + " already holds the maximum of " +
                              std::to_string(kMaxFunctionsPerNamespace) + " functions");
   }
-  auto package = co_await store_package(std::move(in.zip_base64), in.config.type == store::FunctionType::kHttp);
+  const bool web = in.config.type == store::FunctionType::kHttp;
+  auto package = co_await store_package(std::move(in.zip_base64), web,
+                                        go_executable(in.config.runtime, web, in.config.handler));
   if (!package.ok()) co_return package.error();
 
   store::FunctionRecord fn;
@@ -122,7 +140,10 @@ Task<Status> FunctionService::update_code(std::string ns, std::string name,
     YUNFN_CO_TRY_STATUS(check_handler(handler, fn.latest.config.runtime, fn.latest.config.type));
   }
   if (zip_base64.empty()) co_return make_error(errc::kMissingParameterCode, "ZipFile is required");
-  auto package = co_await store_package(std::move(zip_base64), fn.latest.config.type == store::FunctionType::kHttp);
+  const bool web = fn.latest.config.type == store::FunctionType::kHttp;
+  auto package = co_await store_package(
+      std::move(zip_base64), web,
+      go_executable(fn.latest.config.runtime, web, handler.empty() ? fn.latest.config.handler : handler));
   if (!package.ok()) co_return package.error();
   // Re-read: the function may have changed or gone while the package was stored.
   YUNFN_CO_TRY(current, get_function(ns, name));

@@ -61,8 +61,9 @@ class FunctionService {
     std::string sha256;
     uint64_t size = 0;
   };
-  // web: the package must hold scf_bootstrap (web functions).
-  Task<Result<Package>> store_package(std::string zip_base64, bool web);
+  // web: the package must hold scf_bootstrap (web functions); executable: a
+  // file the package must hold at its root (a Go1 handler; empty: none).
+  Task<Result<Package>> store_package(std::string zip_base64, bool web, std::string executable);
   // Unpacks $LATEST's code and moves it from `changing` (Creating or
   // Updating) to Active or the matching failed status.
   Task<void> finish_unpack(std::string ns, std::string name, int64_t generation,
