@@ -11,12 +11,13 @@ foreach(f ${files})
 endforeach()
 foreach(entry ${EXTRA})
   string(REGEX MATCH "^([^=]+)=(.+)$" _ "${entry}")
-  file(READ ${CMAKE_MATCH_2} hexdata HEX)
+  set(rel "${CMAKE_MATCH_1}")
+  file(READ "${CMAKE_MATCH_2}" hexdata HEX)
   string(LENGTH "${hexdata}" hexlen)
   math(EXPR bytes "${hexlen} / 2")
   # One string literal: compiles far faster than a list of chars for a program.
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" escaped "${hexdata}")
-  string(APPEND body "  {\"${CMAKE_MATCH_1}\", std::string(\"${escaped}\", ${bytes})},\n")
+  string(APPEND body "  {\"${rel}\", std::string(\"${escaped}\", ${bytes})},\n")
 endforeach()
 file(WRITE ${OUT} "#include <map>\n#include <string>\nnamespace yunfn::server {\n"
      "const std::map<std::string, std::string>& embedded_runtime_files() {\n"

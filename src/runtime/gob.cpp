@@ -5,6 +5,8 @@ namespace {
 
 // Nesting deeper than this is refused: no message of the protocol comes close.
 constexpr int kMaxDepth = 32;
+// Buffer capacity kept between messages.
+constexpr size_t kKeepBytes = 256 * 1024;
 
 // The predefined types that describe types (Go's wireType and its parts).
 constexpr int64_t kArrayType = 17;
@@ -184,6 +186,8 @@ void Decoder::feed(const char* data, size_t n) {
   if (pos_ > 0 && pos_ == buf_.size()) {
     buf_.clear();
     pos_ = 0;
+    // Give back what a large reply needed: an idle instance stays small.
+    if (buf_.capacity() > kKeepBytes) buf_.shrink_to_fit();
   }
   buf_.append(data, n);
 }
