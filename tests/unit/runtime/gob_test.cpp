@@ -44,7 +44,7 @@ TEST(Gob, NumbersUseGoEncoding) {
   gob::append_int(out, -1);
   gob::append_int(out, 65);
   gob::append_int(out, -65);
-  EXPECT_EQ(out, unhex("07fe0100" "01" "fe0082" "ff81"));
+  EXPECT_EQ(out, unhex("07" "fe0100" "01" "ff82" "ff81"));
 }
 
 TEST(Gob, DecodesGoRepliesFedByteByByte) {
@@ -86,7 +86,8 @@ TEST(Gob, EncoderOutputDecodesAsStructs) {
   req.timeout_ms = 3000;
   req.ns = "default";
   GoRpcCodec codec;
-  const std::string bytes = codec.ping() + codec.invoke(req);
+  std::string bytes = codec.ping();
+  bytes += codec.invoke(req);
   gob::Decoder d;
   d.feed(bytes.data(), bytes.size());
   std::vector<gob::Value> values;
@@ -131,7 +132,7 @@ TEST(Gob, RefusesLies) {
     EXPECT_NE(lie.error().message.find("longer than its message"), std::string::npos);
   }
   // A value of a type never defined.
-  auto r = decode("02ff82" "00");
+  auto r = decode("03ff82" "00");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("undefined type"), std::string::npos);
   // A message announcing more than the limit.
