@@ -12,7 +12,8 @@ event function with 128 MB that returns "ok":
    an instance): the client's Invoke latency and the platform's InitDuration (the
    "Init Report" log line), p50 and p99;
 2. warm invoke: sequential invokes of one warm function, p50 and p99 latency;
-3. memory of one idle instance: the resident set of its processes. For Go, the
+3. memory of one idle instance: the resident and proportional set sizes of its
+   processes (PSS counts shared pages such as libc once per sharer). For Go, the
    platform's part (the yunfn-go-runtime adapter) and the function's executable are
    shown apart.
 
@@ -69,15 +70,29 @@ def ms(seconds):
     return "n/a" if seconds is None else "%.1f ms" % (seconds * 1000.0)
 
 
+def pss_kb(pid):
+    """Proportional set size: shared pages (libc, ...) counted once per sharer."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def idle_memory_kb(lib, server, name, row):
-    """(platform KB, function KB) of one idle instance's processes."""
+    """{"platform": (RSS, PSS), "function": (RSS, PSS)} in KB of one idle instance."""
+    def total(pids):
+        return (sum(vm_rss_kb(p) or 0 for p in pids), sum(pss_kb(p) for p in pids))
     if row["platform_marker"] is None:
-        pids = lib.instance_pids(server, name, marker=row["function_marker"])
-        return 0, sum(vm_rss_kb(p) or 0 for p in pids)
+        return {"platform": None,
+                "function": total(lib.instance_pids(server, name, marker=row["function_marker"]))}
     adapters = lib.instance_pids(server, name, marker=row["platform_marker"])
     children = lib._proc_children()
-    function = [c for a in adapters for c in children.get(a, [])]
-    return (sum(vm_rss_kb(p) or 0 for p in adapters), sum(vm_rss_kb(p) or 0 for p in function))
+    return {"platform": total(adapters),
+            "function": total([c for a in adapters for c in children.get(a, [])])}
 
 
 def measure(lib, server, label, row, cold, warm):
@@ -108,11 +123,10 @@ def measure(lib, server, label, row, cold, warm):
         warm_lat.append(time.time() - t0)
         if res.get("InvokeResult") != 0:
             raise RuntimeError("%s warm invoke failed: %r" % (label, res))
-    platform_kb, function_kb = idle_memory_kb(lib, server, warm_name, row)
+    memory = idle_memory_kb(lib, server, warm_name, row)
     for name in names:  # a namespace holds at most 50 functions
         client.delete_function(name)
-    return {"cold": latencies, "init": inits, "warm": warm_lat,
-            "platform_kb": platform_kb, "function_kb": function_kb}
+    return {"cold": latencies, "init": inits, "warm": warm_lat, "memory": memory}
 
 
 def ratio(value, base):
@@ -133,11 +147,13 @@ def report(label, r, base):
         print("  %-27s p50 %s%s, p99 %s%s (%d)"
               % (what + ":", ms(p50), ratio(p50, base_stat(key, 50)), ms(p99),
                  ratio(p99, base_stat(key, 99)), len(r[key])))
-    if r["platform_kb"]:
-        print("  idle instance memory:       platform adapter %.1f MB, function %.1f MB (RSS)"
-              % (r["platform_kb"] / 1024.0, r["function_kb"] / 1024.0))
+    def mb(pair):
+        return "RSS %.1f MB, PSS %.1f MB" % (pair[0] / 1024.0, pair[1] / 1024.0)
+    if r["memory"]["platform"]:
+        print("  idle instance memory:       platform adapter %s; function %s"
+              % (mb(r["memory"]["platform"]), mb(r["memory"]["function"])))
     else:
-        print("  idle instance memory:       runtime %.1f MB (RSS)" % (r["function_kb"] / 1024.0))
+        print("  idle instance memory:       runtime %s" % mb(r["memory"]["function"]))
 
 
 def main():
