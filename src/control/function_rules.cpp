@@ -52,8 +52,9 @@ Status check_runtime(const std::string& runtime) {
 
 Status check_go_handler(const std::string& handler) {
   if (handler.empty()) {
-    return make_error(errc::kMissingParameter,
-                      "Handler is required for runtime Go1 (the file name of the executable, e.g. main)");
+    return make_error(
+        errc::kMissingParameter,
+        "Handler is required for runtime Go1 (the file name of the executable, e.g. main)");
   }
   bool valid = handler.size() <= 60 && handler != "." && handler != "..";
   for (char c : handler) valid = valid && (is_name_char(c) || c == '.');
@@ -68,7 +69,8 @@ Status check_go_handler(const std::string& handler) {
 
 Status check_package_holds_executable(const std::vector<std::string>& root_files,
                                       const std::string& handler) {
-  if (std::find(root_files.begin(), root_files.end(), handler) != root_files.end()) return ok_status();
+  if (std::find(root_files.begin(), root_files.end(), handler) != root_files.end())
+    return ok_status();
   return make_error(errc::kInvalidParameterValueHandler,
                     "Handler '" + handler + "' names no executable: the code package has no file " +
                         handler + " at its root (a Go1 handler is the executable's file name)");

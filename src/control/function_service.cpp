@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.h"
-#include "common/runtime_names.h"
 #include "common/ids.h"
+#include "common/runtime_names.h"
 #include "control/code_package.h"
 #include "control/function_rules.h"
 
@@ -141,9 +141,10 @@ Task<Status> FunctionService::update_code(std::string ns, std::string name,
   }
   if (zip_base64.empty()) co_return make_error(errc::kMissingParameterCode, "ZipFile is required");
   const bool web = fn.latest.config.type == store::FunctionType::kHttp;
-  auto package = co_await store_package(
-      std::move(zip_base64), web,
-      go_executable(fn.latest.config.runtime, web, handler.empty() ? fn.latest.config.handler : handler));
+  auto package =
+      co_await store_package(std::move(zip_base64), web,
+                             go_executable(fn.latest.config.runtime, web,
+                                           handler.empty() ? fn.latest.config.handler : handler));
   if (!package.ok()) co_return package.error();
   // Re-read: the function may have changed or gone while the package was stored.
   YUNFN_CO_TRY(current, get_function(ns, name));

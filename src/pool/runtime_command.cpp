@@ -83,7 +83,8 @@ Result<RuntimeCommand> runtime_command(const RuntimePaths& paths, const std::str
   }
   if (is_go_runtime(runtime)) {
     // The adapter starts the handler executable and speaks scf-go-lib's net/rpc with it.
-    return RuntimeCommand{{(paths.bootstraps_dir / "go" / "yunfn-go-runtime").string()}, {}, /*framed=*/true};
+    return RuntimeCommand{
+        {(paths.bootstraps_dir / "go" / "yunfn-go-runtime").string()}, {}, /*framed=*/true};
   }
   for (const char* name : {"bootstrap", "scf_bootstrap"}) {
     fs::path p = code_dir / name;

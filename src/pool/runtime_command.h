@@ -19,7 +19,8 @@ struct RuntimeCommand {
 
 // Where the platform finds language runtimes and its own bootstraps.
 struct RuntimePaths {
-  std::filesystem::path bootstraps_dir;  // holds <language>/bootstrap.* (python3, nodejs, php), go/yunfn-go-runtime
+  std::filesystem::path
+      bootstraps_dir;  // holds <language>/bootstrap.* (python3, nodejs, php), go/yunfn-go-runtime
   std::string python3;                   // absolute path of python3
   std::string node;                      // absolute path of node
   std::string php;                       // absolute path of php (runs every Php* runtime name)

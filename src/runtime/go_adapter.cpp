@@ -35,12 +35,36 @@ constexpr const char* kPortVariable = "_LAMBDA_SERVER_PORT";
 
 // Variables the platform or the OS sets: not the function's own (the same
 // list as the other built-in runtimes, docs/runtime-protocol.md).
-const std::set<std::string_view, std::less<>> kSystemVariables = {
-    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "PWD", "OLDPWD", "SHELL", "SHLVL",
-    "HOSTNAME", "TERM", "TMPDIR", "_", "USER_CODE_ROOT", "_HANDLER", "_SCF_SERVER_PORT",
-    "TRIGGER_SRC", "PYTHONPATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE",
-    "PYTHONIOENCODING", "NODE_PATH", "LD_LIBRARY_PATH", "CLASSPATH", "PHP_INI_SCAN_DIR",
-    "OS_NAMESERVER", "YUNFN_COS_HOST", "YUNFN_COS_ENDPOINT", kPortVariable};
+const std::set<std::string_view, std::less<>> kSystemVariables = {"PATH",
+                                                                  "HOME",
+                                                                  "USER",
+                                                                  "LOGNAME",
+                                                                  "LANG",
+                                                                  "LANGUAGE",
+                                                                  "PWD",
+                                                                  "OLDPWD",
+                                                                  "SHELL",
+                                                                  "SHLVL",
+                                                                  "HOSTNAME",
+                                                                  "TERM",
+                                                                  "TMPDIR",
+                                                                  "_",
+                                                                  "USER_CODE_ROOT",
+                                                                  "_HANDLER",
+                                                                  "_SCF_SERVER_PORT",
+                                                                  "TRIGGER_SRC",
+                                                                  "PYTHONPATH",
+                                                                  "PYTHONUNBUFFERED",
+                                                                  "PYTHONDONTWRITEBYTECODE",
+                                                                  "PYTHONIOENCODING",
+                                                                  "NODE_PATH",
+                                                                  "LD_LIBRARY_PATH",
+                                                                  "CLASSPATH",
+                                                                  "PHP_INI_SCAN_DIR",
+                                                                  "OS_NAMESERVER",
+                                                                  "YUNFN_COS_HOST",
+                                                                  "YUNFN_COS_ENDPOINT",
+                                                                  kPortVariable};
 constexpr std::string_view kNonUserPrefixes[] = {"SCF_", "QCLOUD_", "TENCENTCLOUD_", "LC_"};
 
 std::string env_or(const char* name, const char* fallback) {
@@ -313,7 +337,8 @@ std::optional<GoInvokeRequest> parse_event(const std::string& payload) {
   // function's process, as scf-go-lib turns it into its context's deadline.
   timespec now{};
   ::clock_gettime(CLOCK_REALTIME, &now);
-  const int64_t end_ns = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec + int64_t{req.timeout_ms} * 1'000'000;
+  const int64_t end_ns =
+      int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec + int64_t{req.timeout_ms} * 1'000'000;
   req.deadline_s = end_ns / 1'000'000'000;
   req.deadline_ns = end_ns % 1'000'000'000;
   return req;
@@ -359,7 +384,9 @@ std::string go_error_log(const GoInvokeError& e) {
 int go_adapter_main() {
   const char* fd_text = std::getenv("YUNFN_RUNTIME_FD");
   if (fd_text == nullptr) {
-    std::fprintf(stderr, "yunfn-go-runtime: YUNFN_RUNTIME_FD is not set (the platform starts this program)\n");
+    std::fprintf(
+        stderr,
+        "yunfn-go-runtime: YUNFN_RUNTIME_FD is not set (the platform starts this program)\n");
     return 2;
   }
   const Channel channel(std::atoi(fd_text));
@@ -373,21 +400,24 @@ int go_adapter_main() {
     fail_init(channel, -1, problem->type, problem->message);
   }
   const int port = free_port();
-  if (port < 0) fail_init(channel, -1, "RuntimeError", std::string("no free port: ") + std::strerror(errno));
+  if (port < 0)
+    fail_init(channel, -1, "RuntimeError", std::string("no free port: ") + std::strerror(errno));
   ::setenv(kPortVariable, std::to_string(port).c_str(), 1);
   const std::string environment = environment_json();
 
   // As SCF sets it for compiled functions: libraries in the package or a layer.
   const char* inherited = std::getenv("LD_LIBRARY_PATH");
   ::setenv("LD_LIBRARY_PATH",
-           (code_dir + ":/opt" + (inherited != nullptr && *inherited != '\0' ? std::string(":") + inherited : ""))
+           (code_dir + ":/opt" +
+            (inherited != nullptr && *inherited != '\0' ? std::string(":") + inherited : ""))
                .c_str(),
            1);
   int exec_errno = 0;
   const pid_t pid = start_handler(code_dir + "/" + handler, &exec_errno);
   if (pid < 0) {
-    fail_init(channel, -1, exec_errno == ENOEXEC ? "ExecFormatError" : "ContainerInitError",
-              "Handler '" + handler + "': cannot start the executable: " + std::strerror(exec_errno));
+    fail_init(
+        channel, -1, exec_errno == ENOEXEC ? "ExecFormatError" : "ContainerInitError",
+        "Handler '" + handler + "': cannot start the executable: " + std::strerror(exec_errno));
   }
   const int sock = connect_handler(port, pid);
   GoRpcCodec codec;
@@ -398,8 +428,9 @@ int go_adapter_main() {
   }
   GoRpcReply reply;
   std::string problem;
-  const auto pinged = write_all(sock, codec.ping()) ? wait_reply(sock, channel, codec, &reply, &problem)
-                                                    : Wait::kHandlerGone;
+  const auto pinged = write_all(sock, codec.ping())
+                          ? wait_reply(sock, channel, codec, &reply, &problem)
+                          : Wait::kHandlerGone;
   if (pinged == Wait::kPlatformGone) end(pid, 0);
   if (pinged == Wait::kHandlerGone) end_as_handler(pid);
   if (pinged == Wait::kBadReply || !reply.rpc_error.empty()) {
@@ -433,15 +464,19 @@ int go_adapter_main() {
     req->region = region;
     req->app_id = env_or("TENCENTCLOUD_APPID", "");
     req->uin = uin;
-    req->invoked_function_unique = "qcs::scf:" + region + ":uin/" + uin + ":namespace/" + ns + "/function/" + name;
-    const auto waited = write_all(sock, codec.invoke(*req)) ? wait_reply(sock, channel, codec, &reply, &problem)
-                                                           : Wait::kHandlerGone;
+    req->invoked_function_unique =
+        "qcs::scf:" + region + ":uin/" + uin + ":namespace/" + ns + "/function/" + name;
+    const auto waited = write_all(sock, codec.invoke(*req))
+                            ? wait_reply(sock, channel, codec, &reply, &problem)
+                            : Wait::kHandlerGone;
     if (waited == Wait::kPlatformGone) end(pid, 0);
     if (waited == Wait::kHandlerGone) end_as_handler(pid);
     const Channel& out = channel;
     if (waited == Wait::kBadReply || !reply.rpc_error.empty() || reply.seq != codec.last_seq()) {
       // The handler is out of step with the protocol: fail this event and end.
-      const std::string why = problem.empty() ? (reply.rpc_error.empty() ? "a reply out of sequence" : reply.rpc_error) : problem;
+      const std::string why =
+          problem.empty() ? (reply.rpc_error.empty() ? "a reply out of sequence" : reply.rpc_error)
+                          : problem;
       std::fprintf(stderr, "RpcError: %s\n", why.c_str());
       std::fflush(stderr);
       out.send(frames::kError, error_json("RpcError", why), /*exiting=*/true);

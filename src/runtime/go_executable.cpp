@@ -46,14 +46,19 @@ std::string elf_machine_name(int machine) {
 
 std::optional<int> elf_machine(std::string_view header) {
   // e_ident (16 bytes), e_type (2), then e_machine (2) in the file's byte order.
-  if (header.size() < 20 || header.substr(0, 4) != "\x7f" "ELF") return std::nullopt;
+  if (header.size() < 20 || header.substr(0, 4) !=
+                                "\x7f"
+                                "ELF")
+    return std::nullopt;
   const auto lo = static_cast<unsigned char>(header[18]);
   const auto hi = static_cast<unsigned char>(header[19]);
   return header[EI_DATA] == ELFDATA2MSB ? (lo << 8) | hi : (hi << 8) | lo;
 }
 
-std::optional<GoHandlerProblem> check_go_handler(const std::string& code_dir, const std::string& handler) {
-  if (handler.empty() || handler.find('/') != std::string::npos || handler == "." || handler == "..") {
+std::optional<GoHandlerProblem> check_go_handler(const std::string& code_dir,
+                                                 const std::string& handler) {
+  if (handler.empty() || handler.find('/') != std::string::npos || handler == "." ||
+      handler == "..") {
     return GoHandlerProblem{"HandlerNotFound", "Handler '" + handler +
                                                    "' names no executable: a Go1 handler is the "
                                                    "file name of the executable at the root of the "
@@ -64,7 +69,8 @@ std::optional<GoHandlerProblem> check_go_handler(const std::string& code_dir, co
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return GoHandlerProblem{"HandlerNotFound", "Handler '" + handler +
                                                    "' names no executable: the code package has no "
-                                                   "file " + handler + " at its root"};
+                                                   "file " +
+                                                   handler + " at its root"};
   }
   if (::access(path.c_str(), X_OK) != 0) {
     return GoHandlerProblem{"PermissionDenied",
@@ -79,11 +85,11 @@ std::optional<GoHandlerProblem> check_go_handler(const std::string& code_dir, co
   }
   const auto machine = elf_machine(std::string_view(buf, n > 0 ? static_cast<size_t>(n) : 0));
   if (machine && *machine != host_elf_machine()) {
-    return GoHandlerProblem{"ExecFormatError",
-                            "Handler '" + handler + "': the executable is built for " +
-                                elf_machine_name(*machine) + " but this node runs " +
-                                elf_machine_name(host_elf_machine()) + "; build it with GOOS=linux GOARCH=" +
-                                elf_machine_name(host_elf_machine())};
+    return GoHandlerProblem{
+        "ExecFormatError",
+        "Handler '" + handler + "': the executable is built for " + elf_machine_name(*machine) +
+            " but this node runs " + elf_machine_name(host_elf_machine()) +
+            "; build it with GOOS=linux GOARCH=" + elf_machine_name(host_elf_machine())};
   }
   return std::nullopt;
 }

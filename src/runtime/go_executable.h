@@ -25,6 +25,7 @@ std::string elf_machine_name(int machine);
 std::optional<int> elf_machine(std::string_view header);
 
 // Why `code_dir`/`handler` cannot run here, or nullopt when it can.
-std::optional<GoHandlerProblem> check_go_handler(const std::string& code_dir, const std::string& handler);
+std::optional<GoHandlerProblem> check_go_handler(const std::string& code_dir,
+                                                 const std::string& handler);
 
 }  // namespace yunfn::runtime

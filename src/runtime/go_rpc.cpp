@@ -102,7 +102,8 @@ Result<std::optional<GoRpcReply>> GoRpcCodec::next_reply() {
     err.type = e.field("Type").bytes;
     err.should_exit = e.field("ShouldExit").as_bool();
     for (const gob::Value& f : e.field("StackTrace").items) {
-      err.stack.push_back({f.field("Path").bytes, f.field("Line").as_int(), f.field("Label").bytes});
+      err.stack.push_back(
+          {f.field("Path").bytes, f.field("Line").as_int(), f.field("Label").bytes});
     }
     reply.error = std::move(err);
   }

@@ -46,7 +46,8 @@ void append_bytes(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-std::string struct_type_message(int64_t id, std::string_view name, const std::vector<FieldDef>& fields) {
+std::string struct_type_message(int64_t id, std::string_view name,
+                                const std::vector<FieldDef>& fields) {
   // wireType{StructT: &structType{CommonType{Name, Id}, Field: []*fieldType{...}}}
   std::string body;
   append_int(body, -id);
@@ -198,11 +199,13 @@ Result<std::optional<Value>> Decoder::next() {
     const size_t avail = buf_.size() - pos_;
     if (avail == 0) return std::optional<Value>();
     const auto first = static_cast<unsigned char>(buf_[pos_]);
-    const size_t count_bytes = first < 128 ? 1 : 1 + static_cast<size_t>(-static_cast<signed char>(first));
+    const size_t count_bytes =
+        first < 128 ? 1 : 1 + static_cast<size_t>(-static_cast<signed char>(first));
     if (avail < count_bytes) return std::optional<Value>();
     Reader head(buf_.data() + pos_, count_bytes);
     YUNFN_TRY(size, head.uint());
-    if (size > kMaxMessageBytes) return bad("message of " + std::to_string(size) + " bytes is too long");
+    if (size > kMaxMessageBytes)
+      return bad("message of " + std::to_string(size) + " bytes is too long");
     if (avail - count_bytes < size) return std::optional<Value>();
     Reader r(buf_.data() + pos_ + count_bytes, static_cast<size_t>(size));
     pos_ += count_bytes + static_cast<size_t>(size);
@@ -259,7 +262,8 @@ Result<Value> Decoder::struct_of(Reader& r, const WireType& t, int depth) const 
   for (;;) {
     YUNFN_TRY(delta, r.uint());
     if (delta == 0) return v;
-    if (delta > t.fields.size() || field + static_cast<int64_t>(delta) >= static_cast<int64_t>(t.fields.size())) {
+    if (delta > t.fields.size() ||
+        field + static_cast<int64_t>(delta) >= static_cast<int64_t>(t.fields.size())) {
       return bad("field number out of range");
     }
     field += static_cast<int64_t>(delta);

@@ -52,7 +52,8 @@ struct FieldDef {
 };
 
 // A message defining struct type `id` with the given fields.
-std::string struct_type_message(int64_t id, std::string_view name, const std::vector<FieldDef>& fields);
+std::string struct_type_message(int64_t id, std::string_view name,
+                                const std::vector<FieldDef>& fields);
 
 // Writes one struct value: fields in increasing index order, zero values left
 // out as Go's encoder does; nested structs between begin_struct() and end().

@@ -3,15 +3,15 @@
 // wrote for two net/rpc replies of scf-go-lib's Function.Invoke (a panic with
 // one stack frame, then a result), so the decoder is checked against Go itself.
 #include "runtime/gob.h"
+
+#include <elf.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
 #include "runtime/go_adapter.h"
 #include "runtime/go_executable.h"
 #include "runtime/go_rpc.h"
-
-#include <gtest/gtest.h>
-
-#include <elf.h>
-
-#include <string>
 
 namespace yunfn::runtime {
 namespace {
@@ -44,7 +44,11 @@ TEST(Gob, NumbersUseGoEncoding) {
   gob::append_int(out, -1);
   gob::append_int(out, 65);
   gob::append_int(out, -65);
-  EXPECT_EQ(out, unhex("07" "fe0100" "01" "ff82" "ff81"));
+  EXPECT_EQ(out, unhex("07"
+                       "fe0100"
+                       "01"
+                       "ff82"
+                       "ff81"));
 }
 
 TEST(Gob, DecodesGoRepliesFedByteByByte) {
@@ -125,21 +129,29 @@ TEST(Gob, RefusesLies) {
   // A string longer than its message (type 65 is struct {S string}).
   {
     gob::Decoder d;
-    std::string b = gob::struct_type_message(65, "T", {{"S", gob::kString}}) + unhex("05ff82010961");
+    std::string b =
+        gob::struct_type_message(65, "T", {{"S", gob::kString}}) + unhex("05ff82010961");
     d.feed(b.data(), b.size());
     auto lie = d.next();
     ASSERT_FALSE(lie.ok());
     EXPECT_NE(lie.error().message.find("longer than its message"), std::string::npos);
   }
   // A value of a type never defined.
-  auto r = decode("03ff82" "00");
+  auto r = decode(
+      "03ff82"
+      "00");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("undefined type"), std::string::npos);
   // A message announcing more than the limit.
-  r = decode("f8" "ffffffffffffffff");
+  r = decode(
+      "f8"
+      "ffffffffffffffff");
   EXPECT_FALSE(r.ok());
   // A definition of a reserved id.
-  r = decode("04" "0b" "030000");
+  r = decode(
+      "04"
+      "0b"
+      "030000");
   EXPECT_FALSE(r.ok());
   // An incomplete message waits for more bytes.
   r = decode("3aff81");
@@ -157,13 +169,17 @@ TEST(GoAdapter, ErrorJsonKeepsScfGoLibFrames) {
 
 TEST(GoExecutable, ReadsTheElfMachine) {
   std::string header(20, '\0');
-  header.replace(0, 4, "\x7f" "ELF");
+  header.replace(0, 4,
+                 "\x7f"
+                 "ELF");
   header[EI_DATA] = ELFDATA2LSB;
   header[18] = static_cast<char>(EM_AARCH64);
   EXPECT_EQ(elf_machine(header), EM_AARCH64);
   EXPECT_EQ(elf_machine_name(EM_AARCH64), "arm64");
   EXPECT_EQ(elf_machine("#!/bin/sh\necho hi\n"), std::nullopt);
-  EXPECT_EQ(elf_machine("\x7f" "ELF"), std::nullopt);  // too short to say
+  EXPECT_EQ(elf_machine("\x7f"
+                        "ELF"),
+            std::nullopt);  // too short to say
 }
 
 TEST(GoExecutable, RefusesHandlersNamingNoFile) {
