@@ -319,8 +319,9 @@ Wait wait_reply(int sock, const Channel& channel, GoRpcCodec& codec, GoRpcReply*
 }
 
 // One event frame: request id, memory MB, timeout ms (a line each), event.
-std::optional<GoInvokeRequest> parse_event(const std::string& payload) {
-  GoInvokeRequest req;
+std::optional<GoInvokeRequest> parse_event(const std::string& payload,
+                                           const GoInvokeRequest& base) {
+  GoInvokeRequest req = base;
   size_t pos = 0;
   std::string lines[3];
   for (auto& line : lines) {
@@ -351,6 +352,71 @@ std::optional<GoInvokeRequest> parse_event(const std::string& payload) {
   std::fflush(stderr);
   channel.send(frames::kInitError, error_json(type, message));
   end(pid, 1);
+}
+
+// The parts of every InvokeRequest that are facts of the function, from the
+// instance's environment.
+GoInvokeRequest function_facts(std::string environment) {
+  GoInvokeRequest base;
+  base.ns = env_or("SCF_NAMESPACE", "default");
+  base.function_name = env_or("SCF_FUNCTIONNAME", "");
+  base.function_version = env_or("SCF_FUNCTIONVERSION", "$LATEST");
+  base.environment = std::move(environment);
+  base.region = env_or("TENCENTCLOUD_REGION", "");
+  base.app_id = env_or("TENCENTCLOUD_APPID", "");
+  base.uin = env_or("TENCENTCLOUD_UIN", "");
+  // SCF's resource name of the function.
+  base.invoked_function_unique.append("qcs::scf:").append(base.region).append(":uin/");
+  base.invoked_function_unique.append(base.uin).append(":namespace/").append(base.ns);
+  base.invoked_function_unique.append("/function/").append(base.function_name);
+  return base;
+}
+
+// Turns event frames into Function.Invoke calls until the platform or the
+// handler goes away.
+[[noreturn]] void serve_events(const Channel& channel, int sock, pid_t pid, GoRpcCodec& codec,
+                               const GoInvokeRequest& base) {
+  GoRpcReply reply;
+  std::string problem;
+  for (;;) {
+    // Idle: the handler's connection becoming readable means it went away.
+    pollfd fds[2] = {{channel.fd(), POLLIN, 0}, {sock, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      end(pid, 0);
+    }
+    if (fds[1].revents != 0 && fds[0].revents == 0) end_as_handler(pid);
+    auto frame = channel.receive();
+    if (!frame) end(pid, 0);  // the platform closed the channel
+    if (frame->first != frames::kEvent) end(pid, 1);
+    auto req = parse_event(frame->second, base);
+    if (!req) end(pid, 1);
+    const auto waited = write_all(sock, codec.invoke(*req))
+                            ? wait_reply(sock, channel, codec, &reply, &problem)
+                            : Wait::kHandlerGone;
+    if (waited == Wait::kPlatformGone) end(pid, 0);
+    if (waited == Wait::kHandlerGone) end_as_handler(pid);
+    const Channel& out = channel;
+    if (waited == Wait::kBadReply || !reply.rpc_error.empty() || reply.seq != codec.last_seq()) {
+      // The handler is out of step with the protocol: fail this event and end.
+      const std::string why =
+          problem.empty() ? (reply.rpc_error.empty() ? "a reply out of sequence" : reply.rpc_error)
+                          : problem;
+      std::fprintf(stderr, "RpcError: %s\n", why.c_str());
+      std::fflush(stderr);
+      out.send(frames::kError, error_json("RpcError", why), /*exiting=*/true);
+      end(pid, 1);
+    }
+    if (reply.error) {
+      const std::string log = go_error_log(*reply.error);
+      (void)!::write(STDERR_FILENO, log.data(), log.size());
+      // A panic: scf-go-lib asks for the process to be replaced.
+      const bool exiting = reply.error->should_exit;
+      if (!out.send(frames::kError, go_error_json(*reply.error), exiting) || exiting) end(pid, 0);
+      continue;
+    }
+    if (!out.send(frames::kResponse, reply.payload)) end(pid, 0);
+  }
 }
 
 }  // namespace
@@ -440,58 +506,7 @@ int go_adapter_main() {
   }
   if (!channel.send(frames::kInitReady, "")) end(pid, 0);
 
-  const std::string ns = env_or("SCF_NAMESPACE", "default");
-  const std::string name = env_or("SCF_FUNCTIONNAME", "");
-  const std::string region = env_or("TENCENTCLOUD_REGION", "");
-  const std::string uin = env_or("TENCENTCLOUD_UIN", "");
-  for (;;) {
-    // Idle: the handler's connection becoming readable means it went away.
-    pollfd fds[2] = {{channel.fd(), POLLIN, 0}, {sock, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      end(pid, 0);
-    }
-    if (fds[1].revents != 0 && fds[0].revents == 0) end_as_handler(pid);
-    auto frame = channel.receive();
-    if (!frame) end(pid, 0);  // the platform closed the channel
-    if (frame->first != frames::kEvent) end(pid, 1);
-    auto req = parse_event(frame->second);
-    if (!req) end(pid, 1);
-    req->ns = ns;
-    req->function_name = name;
-    req->function_version = env_or("SCF_FUNCTIONVERSION", "$LATEST");
-    req->environment = environment;
-    req->region = region;
-    req->app_id = env_or("TENCENTCLOUD_APPID", "");
-    req->uin = uin;
-    req->invoked_function_unique =
-        "qcs::scf:" + region + ":uin/" + uin + ":namespace/" + ns + "/function/" + name;
-    const auto waited = write_all(sock, codec.invoke(*req))
-                            ? wait_reply(sock, channel, codec, &reply, &problem)
-                            : Wait::kHandlerGone;
-    if (waited == Wait::kPlatformGone) end(pid, 0);
-    if (waited == Wait::kHandlerGone) end_as_handler(pid);
-    const Channel& out = channel;
-    if (waited == Wait::kBadReply || !reply.rpc_error.empty() || reply.seq != codec.last_seq()) {
-      // The handler is out of step with the protocol: fail this event and end.
-      const std::string why =
-          problem.empty() ? (reply.rpc_error.empty() ? "a reply out of sequence" : reply.rpc_error)
-                          : problem;
-      std::fprintf(stderr, "RpcError: %s\n", why.c_str());
-      std::fflush(stderr);
-      out.send(frames::kError, error_json("RpcError", why), /*exiting=*/true);
-      end(pid, 1);
-    }
-    if (reply.error) {
-      const std::string log = go_error_log(*reply.error);
-      (void)!::write(STDERR_FILENO, log.data(), log.size());
-      // A panic: scf-go-lib asks for the process to be replaced.
-      const bool exiting = reply.error->should_exit;
-      if (!out.send(frames::kError, go_error_json(*reply.error), exiting) || exiting) end(pid, 0);
-      continue;
-    }
-    if (!out.send(frames::kResponse, reply.payload)) end(pid, 0);
-  }
+  serve_events(channel, sock, pid, codec, function_facts(environment));
 }
 
 }  // namespace yunfn::runtime
