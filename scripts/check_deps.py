@@ -27,7 +27,7 @@ import tempfile
 
 # Top-level sources of src/ -> the module they belong to (the library their
 # executable links); anything not listed belongs to server.
-TOP_LEVEL_OWNERS = {"sandbox_init_main.cpp": "sandbox"}
+TOP_LEVEL_OWNERS = {"sandbox_init_main.cpp": "sandbox", "go_runtime_main.cpp": "runtime"}
 DEFAULT_TOP_LEVEL_OWNER = "server"
 COMMON = "common"
 SOURCE_EXTS = (".h", ".hpp", ".cpp", ".cc")

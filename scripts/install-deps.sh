@@ -12,6 +12,7 @@ PACKAGES=(
   php-cli  # runs every Php* runtime (Debian 12: PHP 8.2) through runtimes/php/bootstrap.php
   openjdk-17-jdk-headless  # javac builds runtimes/java; its java runs Java8 and Java11 functions
   libjackson2-databind-java  # Jackson 2.14: the Java runtime's JSON binding (SCF's semantics)
+  golang-go  # builds the Go1 functions of the tests, bench and examples/go-hello (offline, sdk/go/scf-go-lib)
   python3-boto3  # the S3 client of the bucket-service tests (tests/integration/test_cos.py) and the COS examples
   python3-pil  # Pillow for examples/cos-thumbnail and its test (tests/integration/test_cos_examples.py)
   openssl  # test certificates for the API over TLS

@@ -1,5 +1,6 @@
 #include "control/function_rules.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "common/runtime_names.h"
@@ -85,9 +86,35 @@ Status check_runtime(const std::string& runtime) {
     return make_error(errc::kInvalidParameterValueRuntime,
                       "Runtime '" + runtime +
                           "' is not supported: use Python3.6-3.11, Nodejs10.15-20.14, "
-                          "Php7, Php7.2, Php7.4, Php8.0, Java8, Java11 or CustomRuntime");
+                          "Php7, Php7.2, Php7.4, Php8.0, Java8, Java11, Go1 or CustomRuntime");
   }
   return ok_status();
+}
+
+Status check_go_handler(const std::string& handler) {
+  if (handler.empty()) {
+    return make_error(
+        errc::kMissingParameter,
+        "Handler is required for runtime Go1 (the file name of the executable, e.g. main)");
+  }
+  bool valid = handler.size() <= 60 && handler != "." && handler != "..";
+  for (char c : handler) valid = valid && (is_name_char(c) || c == '.');
+  if (!valid) {
+    return make_error(errc::kInvalidParameterValueHandler,
+                      "Handler '" + handler +
+                          "' is invalid: a Go1 handler is the file name of the executable at the "
+                          "root of the code package (letters, digits, '.', '-' or '_'), e.g. main");
+  }
+  return ok_status();
+}
+
+Status check_package_holds_executable(const std::vector<std::string>& root_files,
+                                      const std::string& handler) {
+  if (std::find(root_files.begin(), root_files.end(), handler) != root_files.end())
+    return ok_status();
+  return make_error(errc::kInvalidParameterValueHandler,
+                    "Handler '" + handler + "' names no executable: the code package has no file " +
+                        handler + " at its root (a Go1 handler is the executable's file name)");
 }
 
 Status check_handler(const std::string& handler, const std::string& runtime,
@@ -99,6 +126,7 @@ Status check_handler(const std::string& handler, const std::string& runtime,
     return ok_status();
   }
   if (is_java_runtime(runtime)) return check_java_handler(handler, runtime);
+  if (is_go_runtime(runtime)) return check_go_handler(handler);
   if (handler.empty()) {
     return make_error(errc::kMissingParameter, "Handler is required for runtime " + runtime +
                                               " (format file.function, e.g. index.main_handler)");

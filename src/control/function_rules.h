@@ -15,9 +15,15 @@ namespace yunfn::control {
 Status check_function_name(const std::string& name);
 Status check_namespace_name(const std::string& name);
 Status check_runtime(const std::string& runtime);
-// `type` is Event or HTTP; Python/Node event functions need `file.function`.
+// `type` is Event or HTTP; Python/Node/PHP event functions need
+// `file.function`, Go1 event functions an executable's file name.
 Status check_handler(const std::string& handler, const std::string& runtime,
                      store::FunctionType type);
+Status check_go_handler(const std::string& handler);
+// A Go1 code package must hold its handler, the executable, at its root
+// (`root_files` as CodePackageInfo lists them).
+Status check_package_holds_executable(const std::vector<std::string>& root_files,
+                                      const std::string& handler);
 Status check_memory(int memory_mb);
 Status check_timeout(int timeout_s, bool async_run);
 Status check_init_timeout(int init_timeout_s);

@@ -4,11 +4,20 @@
 
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "common/runtime_names.h"
 #include "control/code_package.h"
 #include "control/function_rules.h"
 #include "control/package_upload.h"
 
 namespace yunfn::control {
+namespace {
+
+// The executable a Go1 event function's package must hold: its handler.
+std::string go_executable(const std::string& runtime, bool web, const std::string& handler) {
+  return is_go_runtime(runtime) && !web ? handler : "";
+}
+
+}  // namespace
 
 FunctionService::FunctionService(asio::any_io_executor loop, asio::thread_pool& workers,
                                  store::Store& store, store::CodeStore& code, CosObjectReader cos,
@@ -67,7 +76,9 @@ Task<Status> FunctionService::create_function(CreateFunctionInput in) {
   }
   // Layers are checked before the package is stored, and their size with it after.
   YUNFN_CO_TRY(bindings, layers_.bind(in.layers, in.config.runtime, 0));
-  auto package = co_await store_code_package(workers_, code_, cos_, std::move(in.code), package_use(in.config));
+  const bool web = in.config.type == store::FunctionType::kHttp;
+  auto package = co_await store_code_package(workers_, code_, cos_, std::move(in.code), package_use(in.config),
+                                             go_executable(in.config.runtime, web, in.config.handler));
   if (!package.ok()) co_return package.error();
   YUNFN_CO_TRY_STATUS(check_unpacked_total(package->unpacked_size, bindings, "Layers"));
 
@@ -106,7 +117,10 @@ Task<Status> FunctionService::update_code(std::string ns, std::string name, Pack
   if (code.zip_base64.empty() && code.cos_bucket.empty()) {
     co_return make_error(errc::kMissingParameterCode, "ZipFile or CosBucketName is required");
   }
-  auto package = co_await store_code_package(workers_, code_, cos_, std::move(code), package_use(fn.latest.config));
+  const bool web = fn.latest.config.type == store::FunctionType::kHttp;
+  auto package = co_await store_code_package(
+      workers_, code_, cos_, std::move(code), package_use(fn.latest.config),
+      go_executable(fn.latest.config.runtime, web, handler.empty() ? fn.latest.config.handler : handler));
   if (!package.ok()) co_return package.error();
   // Re-read: the function may have changed or gone while the package was stored.
   YUNFN_CO_TRY(current, get_function(ns, name));

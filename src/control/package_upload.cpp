@@ -4,6 +4,7 @@
 
 #include "common/crypto.h"
 #include "control/code_package.h"
+#include "control/function_rules.h"
 
 namespace yunfn::control {
 namespace {
@@ -26,7 +27,8 @@ Result<std::string> zip_bytes(const CosObjectReader& cos, const PackageSource& s
 }
 
 Result<StoredPackage> store_now(store::CodeStore& code, const CosObjectReader& cos,
-                                const PackageSource& source, PackageUse use) {
+                                const PackageSource& source, PackageUse use,
+                                const std::string& executable) {
   YUNFN_TRY(zip, zip_bytes(cos, source, use));
   CodePackageLimits limits;
   if (!source.cos_bucket.empty()) limits.max_zip_bytes = kMaxCosZipBytes;
@@ -40,6 +42,9 @@ Result<StoredPackage> store_now(store::CodeStore& code, const CosObjectReader& c
     return make_error(errc::kInvalidParameterValueCode,
                       "scf_bootstrap in the code package must be executable (mode 755)");
   }
+  if (!executable.empty()) {
+    YUNFN_TRY_STATUS(check_package_holds_executable(info.root_files, executable));
+  }
   YUNFN_TRY(sha, code.put(zip));
   return StoredPackage{std::move(sha), zip.size(), info.unpacked_size};
 }
@@ -48,12 +53,15 @@ Result<StoredPackage> store_now(store::CodeStore& code, const CosObjectReader& c
 
 Task<Result<StoredPackage>> store_code_package(asio::thread_pool& workers, store::CodeStore& code,
                                                const CosObjectReader& cos, PackageSource source,
-                                               PackageUse use) {
+                                               PackageUse use, std::string executable) {
   std::optional<Result<StoredPackage>> out;
   store::CodeStore* store = &code;
   const CosObjectReader* reader = &cos;
   const PackageSource* from = &source;
-  co_await run_blocking(workers, [&out, store, reader, from, use] { out = store_now(*store, *reader, *from, use); });
+  const std::string* needs = &executable;
+  co_await run_blocking(workers, [&out, store, reader, from, use, needs] {
+    out = store_now(*store, *reader, *from, use, *needs);
+  });
   co_return std::move(*out);
 }
 

@@ -35,8 +35,9 @@ using CosObjectReader = std::function<Result<std::string>(
 // executable scf_bootstrap at the root.
 enum class PackageUse { kEventFunction, kWebFunction, kLayer };
 
+// executable: a file the package must hold at its root (a Go1 handler; empty: none).
 Task<Result<StoredPackage>> store_code_package(asio::thread_pool& workers, store::CodeStore& code,
                                                const CosObjectReader& cos, PackageSource source,
-                                               PackageUse use);
+                                               PackageUse use, std::string executable = "");
 
 }  // namespace yunfn::control

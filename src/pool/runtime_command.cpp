@@ -134,6 +134,11 @@ Result<RuntimeCommand> language_command(const RuntimePaths& paths, const std::st
         /*framed=*/true};
   }
   if (is_java_runtime(runtime)) return java_command(paths, code_dir, opt, memory_mb);
+  if (is_go_runtime(runtime)) {
+    // The adapter starts the handler executable and speaks scf-go-lib's net/rpc with it.
+    return RuntimeCommand{
+        {(paths.bootstraps_dir / "go" / "yunfn-go-runtime").string()}, {}, /*framed=*/true};
+  }
   for (const char* name : {"bootstrap", "scf_bootstrap"}) {
     fs::path p = code_dir / name;
     if (fs::exists(p)) {

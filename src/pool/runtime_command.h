@@ -1,5 +1,5 @@
 // How each SCF runtime is started: the command line and extra environment of
-// an instance for a runtime name (Python3.x, Nodejs*, Php*, Java*, CustomRuntime).
+// an instance for a runtime name (Python3.x, Nodejs*, Php*, Java*, Go1, CustomRuntime).
 // Pure functions over the file system; any thread.
 #pragma once
 
@@ -19,7 +19,8 @@ struct RuntimeCommand {
 
 // Where the platform finds language runtimes and its own bootstraps.
 struct RuntimePaths {
-  std::filesystem::path bootstraps_dir;  // holds <language>/bootstrap.* (python3, nodejs, php)
+  std::filesystem::path
+      bootstraps_dir;  // holds <language>/bootstrap.* (python3, nodejs, php), go/yunfn-go-runtime
   std::string python3;                   // absolute path of python3
   std::string node;                      // absolute path of node
   std::string php;                       // absolute path of php (runs every Php* runtime name)

@@ -14,7 +14,7 @@ working directory:
 How: the ```sh blocks of a section are split into commands (a line ending in a
 backslash continues on the next one; blank lines and comment lines are dropped). Each
 command runs with `bash -c` in a temporary directory that holds what the commands
-reference: a copy of examples/, `build/yunfn` (a link to the binary under test) and
+reference: a copy of examples/ and sdk/, `build/yunfn` (a link to the binary under test) and
 bin/yunfn on PATH. Variable assignments (`export YUNFN_ENDPOINT=...`, `B=...`) are kept
 and replayed before every later command of the group, as in one shell session. No
 YUNFN_* variable is inherited: the CLI finds its keys in ./yunfn-data/credentials, as
@@ -569,6 +569,13 @@ SECTIONS = {
          expect_hello_invoke(
              "hello-php",
              r'\{"greeting":"Hello, yunfn!","function":"hello-php","request_id":"(%s)"\}' % RID)),
+        ("examples/go-hello/build.sh", expect_stdout(r"built /\S+/examples/go-hello/dist/main\n")),
+        ("yunfn deploy examples/go-hello/dist --name hello-go --runtime Go1 --handler main",
+         expect_deployed("hello-go")),
+        ("echo '{\"name\":\"yunfn\"}' | yunfn invoke hello-go --event - --log",
+         expect_hello_invoke(
+             "hello-go",
+             r'\{"greeting":"Hello, yunfn!","function":"hello-go","request_id":"(%s)"\}' % RID)),
         ("yunfn deploy examples/custom-hello --name hello-sh --runtime CustomRuntime "
          "--handler index.main_handler", expect_deployed("hello-sh")),
         ("echo '{\"name\":\"yunfn\"}' | yunfn invoke hello-sh --event - --log",
@@ -685,7 +692,9 @@ class ReadmeRun(ServerOutputOnFailure, unittest.TestCase):
         cls.addClassCleanup(cls._cleanup)
         atexit.register(cls._cleanup)  # also on an interrupted run
         shutil.copytree(os.path.join(REPO, "examples"), os.path.join(cls.workdir, "examples"),
-                        symlinks=True)
+                        symlinks=True, ignore=shutil.ignore_patterns("dist"))
+        # The Go example builds against the repository's scf-go-lib (examples/go-hello/go.mod).
+        shutil.copytree(os.path.join(REPO, "sdk"), os.path.join(cls.workdir, "sdk"), symlinks=True)
         for d in ("build", "bin"):
             os.makedirs(os.path.join(cls.workdir, d))
         os.symlink(os.path.abspath(BIN), os.path.join(cls.workdir, "build", "yunfn"))

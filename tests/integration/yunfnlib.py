@@ -8,6 +8,7 @@ What is here:
   and returns the `Response` object of each call.
 - `zip_b64` / `make_zip`: build code packages from a dict {path: content}.
 - `create_function`, `wait_active`, `unique_name`, `run_cli`.
+- `go_build`: a Go1 function's executable, built offline against sdk/go/scf-go-lib.
 - `gateway_request`, `create_apigw_trigger`: the HTTP gateway (docs/gateway.md); every
   `Server` gets its own gateway port (`gateway_port`).
 - `ServerTestCase`: a TestCase base class with one server per class.
@@ -104,6 +105,42 @@ def zip_b64(files):
 # ----------------------------------------------------------------------------------------
 # API client
 # ----------------------------------------------------------------------------------------
+
+GO_RUNTIME = "Go1"
+# The scf-go-lib-compatible library Go1 functions are built against offline.
+SCF_GO_LIB = os.path.join(REPO, "sdk", "go", "scf-go-lib")
+
+
+def go_build(main_go, goarch=None, extra_env=None):
+    """Builds a Go1 function from the text of its main.go with Debian's `go`, offline:
+    github.com/tencentyun/scf-go-lib resolves to sdk/go/scf-go-lib through a `replace`
+    directive, the build cache is a temporary directory. Returns the executable's bytes
+    (linux, static, GOARCH=goarch or the host's). Raises unittest.SkipTest without go."""
+    go = shutil.which("go")
+    if go is None:
+        raise unittest.SkipTest("go is not installed (scripts/install-deps.sh installs golang-go)")
+    work = tempfile.mkdtemp(prefix="yunfn-go-")
+    try:
+        with open(os.path.join(work, "go.mod"), "w") as f:
+            f.write("module function\n\ngo 1.19\n\nrequire github.com/tencentyun/scf-go-lib v0.0.0\n\n"
+                    "replace github.com/tencentyun/scf-go-lib => %s\n" % SCF_GO_LIB)
+        with open(os.path.join(work, "main.go"), "w") as f:
+            f.write(main_go)
+        env = dict(os.environ, GOCACHE=os.path.join(work, "cache"), GOPATH=os.path.join(work, "gopath"),
+                   GOFLAGS="-mod=mod", GOPROXY="off", GO111MODULE="on", CGO_ENABLED="0",
+                   GOOS="linux")
+        if goarch:
+            env["GOARCH"] = goarch
+        env.update(extra_env or {})
+        out = subprocess.run([go, "build", "-o", "main", "."], cwd=work, env=env,
+                             capture_output=True, text=True, timeout=600)
+        if out.returncode != 0:
+            raise RuntimeError("go build failed:\n" + out.stdout + out.stderr)
+        with open(os.path.join(work, "main"), "rb") as f:
+            return f.read()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
 
 class ApiError(Exception):
     """An SCF error envelope ({"Error": {"Code", "Message"}})."""

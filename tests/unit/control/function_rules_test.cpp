@@ -93,12 +93,13 @@ TEST(FunctionRules, RuntimeMustBeAKnownScfName) {
   for (const char* ok :
        {"Python3.6", "Python3.7", "Python3.9", "Python3.10", "Python3.11", "Nodejs10.15",
         "Nodejs12.16", "Nodejs14.18", "Nodejs16.13", "Nodejs18.15", "Nodejs20.14", "Php7", "Php7.2",
-        "Php7.4", "Php8.0", "Java8", "Java11", "CustomRuntime"}) {
+        "Php7.4", "Php8.0", "Java8", "Java11", "Go1", "CustomRuntime"}) {
     EXPECT_TRUE(check_runtime(ok).ok()) << ok;
   }
   for (const char* bad :
-       {"", "Python2.7", "python3.9", "Python3", "Python3.9 ", "Nodejs8.9", "Go1", "Java", "Java17",
-        "java11", "Java11 ", "Nodejs16", "customruntime", "Php5.6", "Php8", "php8.0", "Php8.2"}) {
+       {"", "Python2.7", "python3.9", "Python3", "Python3.9 ", "Nodejs8.9", "Go", "Go2", "go1",
+        "Java", "Java17", "java11", "Java11 ", "Nodejs16", "customruntime", "Php5.6", "Php8",
+        "php8.0", "Php8.2"}) {
     EXPECT_TRUE(fails_with(check_runtime(bad), "InvalidParameterValue.Runtime", "Runtime")) << bad;
   }
 }
@@ -164,6 +165,31 @@ TEST(FunctionRules, EventHandlerPartsAreAtMost60Chars) {
 TEST(FunctionRules, EventHandlerIsRequiredForLanguageRuntimes) {
   EXPECT_TRUE(fails_with(check_handler("", "Python3.9", store::FunctionType::kEvent), "MissingParameter", "Handler"));
   EXPECT_TRUE(fails_with(check_handler("", "Nodejs18.15", store::FunctionType::kEvent), "MissingParameter", "Handler"));
+}
+
+TEST(FunctionRules, GoHandlerIsTheExecutablesFileName) {
+  for (const char* ok : {"main", "server.bin", "my-func_2", "index.main_handler"}) {
+    EXPECT_TRUE(check_handler(ok, "Go1", store::FunctionType::kEvent).ok()) << ok;
+  }
+  EXPECT_TRUE(fails_with(check_handler("", "Go1", store::FunctionType::kEvent), "MissingParameter",
+                         "Handler"));
+  for (const char* bad : {"bin/main", "/main", ".", "..", "ma in", "main$", "61 chars"}) {
+    const std::string handler = std::string(bad) == "61 chars" ? std::string(61, 'm') : bad;
+    EXPECT_TRUE(fails_with(check_handler(handler, "Go1", store::FunctionType::kEvent),
+                           "InvalidParameterValue.Handler", "Handler"))
+        << bad;
+  }
+  // A Go1 web function is started by its scf_bootstrap; its handler is free-form.
+  EXPECT_TRUE(check_handler("", "Go1", store::FunctionType::kHttp).ok());
+}
+
+TEST(FunctionRules, GoPackageMustHoldItsExecutableAtTheRoot) {
+  const std::vector<std::string> root = {"conf/", "main", "README.md"};
+  EXPECT_TRUE(check_package_holds_executable(root, "main").ok());
+  EXPECT_TRUE(fails_with(check_package_holds_executable(root, "server"),
+                         "InvalidParameterValue.Handler", "Handler"));
+  EXPECT_TRUE(fails_with(check_package_holds_executable(root, "conf"),
+                         "InvalidParameterValue.Handler", "Handler"));
 }
 
 TEST(FunctionRules, HttpAndCustomRuntimeHandlersAreFreeFormUpTo120Chars) {

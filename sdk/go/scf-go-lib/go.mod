@@ -1,0 +1,3 @@
+module github.com/tencentyun/scf-go-lib
+
+go 1.16
