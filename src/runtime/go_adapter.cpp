@@ -471,13 +471,7 @@ int go_adapter_main() {
   ::setenv(kPortVariable, std::to_string(port).c_str(), 1);
   const std::string environment = environment_json();
 
-  // As SCF sets it for compiled functions: libraries in the package or a layer.
-  const char* inherited = std::getenv("LD_LIBRARY_PATH");
-  ::setenv("LD_LIBRARY_PATH",
-           (code_dir + ":/opt" +
-            (inherited != nullptr && *inherited != '\0' ? std::string(":") + inherited : ""))
-               .c_str(),
-           1);
+  // LD_LIBRARY_PATH comes from the platform: the package and the layers, as SCF sets it.
   int exec_errno = 0;
   const pid_t pid = start_handler(code_dir + "/" + handler, &exec_errno);
   if (pid < 0) {

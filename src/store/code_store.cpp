@@ -178,7 +178,7 @@ Status overlay_tree(const fs::path& src, const fs::path& dest) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(src, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    const fs::path to = dest / fs::relative(it->path(), src);
+    const fs::path to = dest / it->path().lexically_relative(src);  // not relative(): it follows symlinks
     const fs::file_status from = it->symlink_status();
     const fs::file_status there = fs::symlink_status(to);
     if (fs::is_directory(from)) {

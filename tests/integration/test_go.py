@@ -289,7 +289,8 @@ class GoInvokeTest(ServerTestCase):
         self.assertRegex(env["port"], r"^\d+$")
         self.assertEqual(env["fd"], "", "the platform's channel leaked into the function")
         self.assertEqual(env["handler"], "main")
-        self.assertEqual(env["ld"], env["code"].rstrip("/") + ":/opt")
+        code = env["code"].rstrip("/")
+        self.assertEqual(env["ld"], code + ":" + code + "/lib:/opt:/opt/lib")
 
     def test_error(self):
         marker = uuid.uuid4().hex

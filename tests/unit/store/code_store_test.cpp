@@ -275,9 +275,6 @@ TEST_F(CodeStoreTest, ConcurrentPutsOfTheSameBytesAgree) {
   EXPECT_EQ(list(store_.blob_path(shas[0]).parent_path()).size(), 1u);
 }
 
-}  // namespace
-}  // namespace yunfn::store
-
 // Packages for layer views: each line "path=content" is a file, "path/" a
 // directory, "path->target" a symlink. The tree is sealed read-only.
 Status extract_tree(std::string_view package, const fs::path& dest) {
@@ -360,3 +357,6 @@ TEST_F(LayerViewTest, RefusesMissingOrMalformedPackages) {
   EXPECT_FALSE(store_.layer_view({a, "../../etc"}).ok());
   EXPECT_FALSE(store_.layer_view({}).ok());
 }
+
+}  // namespace
+}  // namespace yunfn::store
