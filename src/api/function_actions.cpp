@@ -67,8 +67,8 @@ Json function_detail(const store::FunctionRecord& fn) {
                                  {"EipConfig", {{"EipStatus", "DISABLE"}, {"EipAddress", Json::array()}}}}},
             {"InstallDependency", "FALSE"},
             {"Role", ""},
-            {"ClsLogsetId", ""},
-            {"ClsTopicId", ""},
+            {"ClsLogsetId", c.cls_logset_id},
+            {"ClsTopicId", c.cls_topic_id},
             {"L5Enable", "FALSE"},
             {"AvailableStatus", "Available"},
             {"StatusReasons", reasons},
@@ -112,6 +112,36 @@ Status read_config(const Params& p, store::FunctionConfig& c) {
     }
     c.max_concurrency = dynamic == "" ? 1 : max.get<int>();
   }
+  return ok_status();
+}
+
+// ClsTopicId / ClsLogsetId: the log topic the function's invocation logs go
+// to (an empty ClsTopicId stops that). The topic must exist; the logset, when
+// given, must be the topic's (it is filled in from the topic otherwise).
+Status read_cls(ApiContext& ctx, const Params& p, store::FunctionConfig& c) {
+  if (!p.has("ClsTopicId") && !p.has("ClsLogsetId")) return ok_status();
+  YUNFN_TRY(topic_id, p.string("ClsTopicId", c.cls_topic_id));
+  YUNFN_TRY(logset_id, p.string("ClsLogsetId", p.has("ClsTopicId") ? "" : c.cls_logset_id));
+  if (topic_id.empty()) {
+    if (!logset_id.empty()) {
+      return make_error(errc::kInvalidParameterValueCls, "ClsLogsetId " + logset_id +
+                                                             " needs a ClsTopicId: logs go to a topic of the logset");
+    }
+    c.cls_topic_id.clear();
+    c.cls_logset_id.clear();
+    return ok_status();
+  }
+  auto topic = ctx.log_topics.find(topic_id);
+  if (!topic) {
+    return make_error(errc::kFailedOperationTopicNotExist,
+                      "ClsTopicId " + topic_id + " names no log topic (CreateLogTopic makes one, ListLogTopics lists them)");
+  }
+  if (!logset_id.empty() && logset_id != topic->logset_id) {
+    return make_error(errc::kInvalidParameterValueCls, "ClsLogsetId " + logset_id + " is not the logset of log topic " +
+                                                           topic_id + " (" + topic->logset_id + ")");
+  }
+  c.cls_topic_id = topic_id;
+  c.cls_logset_id = topic->logset_id;
   return ok_status();
 }
 
@@ -186,6 +216,7 @@ Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
   in.config.trace_enable = trace;
   in.config.async_run_enable = async_run;
   YUNFN_CO_TRY_STATUS(read_config(p, in.config));
+  YUNFN_CO_TRY_STATUS(read_cls(ctx, p, in.config));
   if (p.has("DeadLetterConfig")) {
     YUNFN_CO_TRY(dlq, p.object("DeadLetterConfig"));
     std::string target = dlq.value("Name", "");
@@ -274,6 +305,7 @@ Task<Result<Json>> update_function_configuration(ApiContext& ctx, const Json& pa
     }
   }
   YUNFN_CO_TRY_STATUS(read_config(p, config));
+  YUNFN_CO_TRY_STATUS(read_cls(ctx, p, config));
   YUNFN_CO_TRY_STATUS(ctx.functions.update_configuration(ns, name, config));
   YUNFN_CO_TRY_STATUS(apply_dead_letter(ctx, p, ns, name));
   co_return Json::object();

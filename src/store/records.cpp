@@ -13,7 +13,8 @@ Json to_json(const FunctionConfig& c) {
           {"init_timeout_s", c.init_timeout_s}, {"environment", env},
           {"code_sha256", c.code_sha256}, {"code_size", c.code_size},
           {"async_run_enable", c.async_run_enable}, {"trace_enable", c.trace_enable},
-          {"public_net", c.public_net}, {"max_concurrency", c.max_concurrency}};
+          {"public_net", c.public_net}, {"max_concurrency", c.max_concurrency},
+          {"cls_logset_id", c.cls_logset_id}, {"cls_topic_id", c.cls_topic_id}};
 }
 
 FunctionConfig function_config_from_json(const Json& j) {
@@ -38,6 +39,8 @@ FunctionConfig function_config_from_json(const Json& j) {
   c.trace_enable = j.value("trace_enable", false);
   c.public_net = j.value("public_net", true);
   c.max_concurrency = j.value("max_concurrency", 1);
+  c.cls_logset_id = j.value("cls_logset_id", "");
+  c.cls_topic_id = j.value("cls_topic_id", "");
   return c;
 }
 
