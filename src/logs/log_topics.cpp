@@ -66,8 +66,11 @@ Result<std::unique_ptr<LogTopics>> LogTopics::open(const std::string& path, asio
     Db& db = t->db_->db;
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=NORMAL");
-    Statement version(db, "PRAGMA user_version");
-    const int64_t v = version.step() ? version.int64(0) : 0;
+    int64_t v = 0;
+    {
+      Statement version(db, "PRAGMA user_version");
+      if (version.step()) v = version.int64(0);
+    }
     if (v > 1) throw std::runtime_error("logtopics.db has a newer schema (version " + std::to_string(v) + ")");
     if (v == 0) {
       store::Transaction tx(db);

@@ -1,5 +1,7 @@
 #include "triggers/cls/cls_delivery.h"
 
+#include <cstdint>
+
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
