@@ -30,7 +30,9 @@ Status check_topic_name(const std::string& name) {
   for (char c : name) {
     if (std::iscntrl(static_cast<unsigned char>(c)) || c == '|') ok = false;
   }
-  if (!ok) return invalid_value("TopicName", "must be 1-255 characters, without control characters or '|'");
+  if (!ok)
+    return invalid_value("TopicName",
+                         "must be 1-255 characters, without control characters or '|'");
   return ok_status();
 }
 
@@ -51,7 +53,8 @@ Task<Result<Json>> create_log_topic(ApiContext& ctx, const Json& params) {
   YUNFN_CO_TRY_STATUS(check_topic_name(name));
   if (logset.empty()) logset = kDefaultLogset;
   YUNFN_CO_TRY_STATUS(check_logset(logset));
-  if (period < 1 || period > kMaxPeriodDays) co_return invalid_value("Period", "must be 1-3600 (days)");
+  if (period < 1 || period > kMaxPeriodDays)
+    co_return invalid_value("Period", "must be 1-3600 (days)");
   YUNFN_CO_TRY(topic, ctx.log_topics.create_topic(name, logset, period));
   co_return topic_json(topic, ctx.log_topics.stats(topic.topic_id));
 }
@@ -67,7 +70,8 @@ Task<Result<Json>> list_log_topics(ApiContext& ctx, const Json& params) {
   Json list = Json::array();
   int total = 0;
   for (const auto& t : ctx.log_topics.list()) {
-    if ((!topic_id.empty() && t.topic_id != topic_id) || (!name.empty() && t.name != name)) continue;
+    if ((!topic_id.empty() && t.topic_id != topic_id) || (!name.empty() && t.name != name))
+      continue;
     if (total++ >= offset && list.size() < static_cast<size_t>(limit)) {
       list.push_back(topic_json(t, ctx.log_topics.stats(t.topic_id)));
     }
@@ -81,16 +85,17 @@ Status check_unused(ApiContext& ctx, const std::string& topic_id) {
   YUNFN_TRY(functions, ctx.store.all_functions());
   for (const auto& fn : functions) {
     if (fn.latest.config.cls_topic_id == topic_id) {
-      return make_error(errc::kResourceInUse, "log topic " + topic_id + " receives the logs of function " + fn.ns +
-                                                  "/" + fn.name + " (its ClsTopicId); change that first");
+      return make_error(errc::kResourceInUse, "log topic " + topic_id +
+                                                  " receives the logs of function " + fn.ns + "/" +
+                                                  fn.name + " (its ClsTopicId); change that first");
     }
   }
   YUNFN_TRY(triggers, ctx.store.list_triggers("", ""));
   for (const auto& t : triggers) {
     if (t.type == "cls" && t.trigger_desc.find("\"" + topic_id + "\"") != std::string::npos) {
-      return make_error(errc::kResourceInUse, "log topic " + topic_id + " is read by cls trigger " + t.name +
-                                                  " of function " + t.ns + "/" + t.function_name +
-                                                  "; delete the trigger first");
+      return make_error(errc::kResourceInUse, "log topic " + topic_id + " is read by cls trigger " +
+                                                  t.name + " of function " + t.ns + "/" +
+                                                  t.function_name + "; delete the trigger first");
     }
   }
   return ok_status();
@@ -100,7 +105,8 @@ Task<Result<Json>> delete_log_topic(ApiContext& ctx, const Json& params) {
   Params p(params);
   YUNFN_CO_TRY(topic_id, p.required_string("TopicId"));
   if (!ctx.log_topics.find(topic_id)) {
-    co_return make_error(errc::kFailedOperationTopicNotExist, "TopicId " + topic_id + " names no log topic");
+    co_return make_error(errc::kFailedOperationTopicNotExist,
+                         "TopicId " + topic_id + " names no log topic");
   }
   YUNFN_CO_TRY_STATUS(check_unused(ctx, topic_id));
   YUNFN_CO_TRY_STATUS(ctx.log_topics.delete_topic(topic_id));
@@ -116,7 +122,8 @@ std::string header_of(const HttpRequest& req, std::string_view name) {
 
 Task<Result<Json>> upload_log(ApiContext& ctx, const HttpRequest& req) {
   const std::string topic_id = header_of(req, "x-cls-topicid");
-  if (topic_id.empty()) co_return make_error(errc::kMissingParameter, "UploadLog needs the X-CLS-TopicId header");
+  if (topic_id.empty())
+    co_return make_error(errc::kMissingParameter, "UploadLog needs the X-CLS-TopicId header");
   // The signature must cover the topic, or a captured body could be replayed into another one.
   auto auth = parse_tc3_authorization(header_of(req, "authorization"));
   if (!auth.ok()) co_return auth.error();
@@ -126,7 +133,8 @@ Task<Result<Json>> upload_log(ApiContext& ctx, const HttpRequest& req) {
                          "UploadLog: X-CLS-TopicId must be one of the SignedHeaders");
   }
   if (!ctx.log_topics.find(topic_id)) {
-    co_return make_error(errc::kFailedOperationTopicNotExist, "X-CLS-TopicId " + topic_id + " names no log topic");
+    co_return make_error(errc::kFailedOperationTopicNotExist,
+                         "X-CLS-TopicId " + topic_id + " names no log topic");
   }
   const int64_t now_us = to_unix_ms(ctx.clock.now()) * 1000;
   YUNFN_CO_TRY(records, logs::parse_json_lines(req.body(), now_us));

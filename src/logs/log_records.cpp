@@ -12,7 +12,8 @@ namespace {
 
 // The lines the platform writes around the function's own (logs/invocation_log.h).
 constexpr std::array<std::string_view, 5> kPlatformPrefixes = {
-    "START RequestId:", "END RequestId:", "Report RequestId:", "Init Report RequestId:", "ERROR RequestId:"};
+    "START RequestId:", "END RequestId:", "Report RequestId:", "Init Report RequestId:",
+    "ERROR RequestId:"};
 
 bool is_platform_line(std::string_view line) {
   for (auto p : kPlatformPrefixes) {
@@ -31,7 +32,8 @@ size_t cut_at(std::string_view text, size_t max) {
 }
 
 Error bad_line(size_t line_no, const std::string& why) {
-  return make_error(errc::kInvalidParameterPayload, "UploadLog body line " + std::to_string(line_no) + ": " + why);
+  return make_error(errc::kInvalidParameterPayload,
+                    "UploadLog body line " + std::to_string(line_no) + ": " + why);
 }
 
 // A timestamp in seconds, milliseconds or microseconds, as microseconds.
@@ -47,8 +49,8 @@ std::optional<int64_t> timestamp_us(const Json& v) {
     return std::nullopt;
   }
   if (t <= 0) return std::nullopt;
-  if (t < 100'000'000'000LL) return t * 1'000'000;    // seconds (before the year 5138)
-  if (t < 100'000'000'000'000LL) return t * 1'000;    // milliseconds
+  if (t < 100'000'000'000LL) return t * 1'000'000;  // seconds (before the year 5138)
+  if (t < 100'000'000'000'000LL) return t * 1'000;  // milliseconds
   return t;
 }
 
@@ -66,7 +68,8 @@ std::vector<LogRecord> function_log_records(const FunctionLog& log) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const bool platform = is_platform_line(line);
     while (!line.empty()) {
-      const size_t n = cut_at(line, kMaxRecordBytes - 1024);  // room for the fields around the message
+      const size_t n =
+          cut_at(line, kMaxRecordBytes - 1024);  // room for the fields around the message
       Json j = {{"SCF_FunctionName", log.function_name},
                 {"SCF_Namespace", log.ns},
                 {"SCF_Qualifier", log.qualifier},
@@ -95,30 +98,36 @@ Result<std::vector<LogRecord>> parse_json_lines(std::string_view body, int64_t n
     std::string_view line = body.substr(0, nl);
     body = nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
     ++line_no;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     if (line.empty()) continue;
     if (json_nesting_exceeds(line, 32)) return bad_line(line_no, "nests deeper than 32 levels");
     Json j = Json::parse(line, nullptr, false);
-    if (j.is_discarded()) return bad_line(line_no, "is not JSON (the body is JSON lines: one object per line)");
+    if (j.is_discarded())
+      return bad_line(line_no, "is not JSON (the body is JSON lines: one object per line)");
     if (!j.is_object()) return bad_line(line_no, "is not a JSON object");
     auto content = j.find("content");
     if (content == j.end() || content->is_null()) return bad_line(line_no, "has no \"content\"");
     LogRecord r;
     r.content = content->is_string() ? content->get<std::string>() : content->dump();
     if (r.content.size() > kMaxRecordBytes) {
-      return bad_line(line_no, "content is " + std::to_string(r.content.size()) + " bytes; a record holds at most " +
+      return bad_line(line_no, "content is " + std::to_string(r.content.size()) +
+                                   " bytes; a record holds at most " +
                                    std::to_string(kMaxRecordBytes));
     }
     r.timestamp_us = now_us;
     if (auto ts = j.find("timestamp"); ts != j.end() && !ts->is_null()) {
       auto us = timestamp_us(*ts);
-      if (!us) return bad_line(line_no, "timestamp must be a positive integer (s, ms or µs since the epoch)");
+      if (!us)
+        return bad_line(line_no,
+                        "timestamp must be a positive integer (s, ms or µs since the epoch)");
       r.timestamp_us = *us;
     }
     out.push_back(std::move(r));
   }
-  if (out.empty()) return make_error(errc::kInvalidParameterPayload, "the UploadLog body holds no record");
+  if (out.empty())
+    return make_error(errc::kInvalidParameterPayload, "the UploadLog body holds no record");
   return out;
 }
 

@@ -35,14 +35,14 @@ struct StoredRecord {
 struct FunctionLog {
   std::string ns;
   std::string function_name;
-  std::string qualifier;      // the version that ran
+  std::string qualifier;  // the version that ran
   std::string request_id;
   int64_t start_time_ms = 0;
   double duration_ms = 0;
   int64_t mem_usage_bytes = 0;
   int status_code = 200;
   int retry_num = 0;
-  std::string log;            // the framed log (START ... Report)
+  std::string log;  // the framed log (START ... Report)
 };
 
 // One record per line of the log (empty lines skipped; lines over

@@ -41,9 +41,11 @@ Status LogTopicWriter::push(WriteJob job) {
   const size_t bytes = job_bytes(job);
   {
     std::lock_guard lock(mu_);
-    const bool bounded = job.kind == WriteJob::Kind::kRecords || job.kind == WriteJob::Kind::kFunctionLog;
+    const bool bounded =
+        job.kind == WriteJob::Kind::kRecords || job.kind == WriteJob::Kind::kFunctionLog;
     if (bounded && queued_bytes_ + bytes > max_queued_bytes_) {
-      return make_error(errc::kLimitExceededQuota, "log topic records are " + std::to_string(queued_bytes_ >> 20) +
+      return make_error(errc::kLimitExceededQuota, "log topic records are " +
+                                                       std::to_string(queued_bytes_ >> 20) +
                                                        " MB behind the disk; try again later");
     }
     queued_bytes_ += bytes;
@@ -73,12 +75,14 @@ void LogTopicWriter::run() {
   }
 }
 
-void LogTopicWriter::write_records(const std::string& topic_id, const std::vector<LogRecord>& records,
-                                   int64_t append_ms, Outcome& out) {
+void LogTopicWriter::write_records(const std::string& topic_id,
+                                   const std::vector<LogRecord>& records, int64_t append_ms,
+                                   Outcome& out) {
   if (records.empty()) return;
   uint64_t bytes = 0;
   for (const auto& r : records) {
-    Statement(db_, "INSERT INTO log_records(topic_id, timestamp_us, append_ms, content) VALUES(?,?,?,?)")
+    Statement(db_,
+              "INSERT INTO log_records(topic_id, timestamp_us, append_ms, content) VALUES(?,?,?,?)")
         .bind(1, topic_id)
         .bind(2, r.timestamp_us)
         .bind(3, append_ms)
@@ -113,10 +117,14 @@ LogTopicWriter::Outcome LogTopicWriter::write_batch(std::vector<WriteJob>& batch
           for (const auto& [topic, cutoff] : job.cutoffs) {
             // Records are appended in seq order, so the expired ones are a prefix.
             Statement first(db_,
-                            "SELECT seq FROM log_records WHERE topic_id=? AND append_ms>=? ORDER BY seq LIMIT 1");
+                            "SELECT seq FROM log_records WHERE topic_id=? AND append_ms>=? ORDER "
+                            "BY seq LIMIT 1");
             first.bind(1, topic).bind(2, cutoff);
             const int64_t keep_from = first.step() ? first.int64(0) : INT64_MAX;
-            Statement(db_, "DELETE FROM log_records WHERE topic_id=? AND seq<?").bind(1, topic).bind(2, keep_from).run();
+            Statement(db_, "DELETE FROM log_records WHERE topic_id=? AND seq<?")
+                .bind(1, topic)
+                .bind(2, keep_from)
+                .run();
           }
           break;
       }
@@ -125,7 +133,8 @@ LogTopicWriter::Outcome LogTopicWriter::write_batch(std::vector<WriteJob>& batch
   } catch (const std::exception& e) {
     spdlog::error("log topics: writing {} jobs failed: {}", batch.size(), e.what());
     out = Outcome{};
-    out.status = make_error(errc::kInternalErrorSystem, std::string("the log topic store failed: ") + e.what());
+    out.status = make_error(errc::kInternalErrorSystem,
+                            std::string("the log topic store failed: ") + e.what());
     out.dropped_function_logs = function_logs;
   }
   for (auto& job : batch) {

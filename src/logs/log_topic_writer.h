@@ -31,11 +31,12 @@ struct WriteJob {
   enum class Kind { kRecords, kFunctionLog, kDropTopic, kPurge };
   Kind kind = Kind::kRecords;
   std::string topic_id;
-  int64_t append_ms = 0;                   // when it was queued (the records' retention starts then)
-  std::vector<LogRecord> records;          // kRecords
-  FunctionLog function_log;                // kFunctionLog
-  std::function<void(Status)> done;        // kRecords: told the outcome (may be empty)
-  std::map<std::string, int64_t> cutoffs;  // kPurge: topic id -> records appended before this (ms) go
+  int64_t append_ms = 0;             // when it was queued (the records' retention starts then)
+  std::vector<LogRecord> records;    // kRecords
+  FunctionLog function_log;          // kFunctionLog
+  std::function<void(Status)> done;  // kRecords: told the outcome (may be empty)
+  std::map<std::string, int64_t>
+      cutoffs;  // kPurge: topic id -> records appended before this (ms) go
 };
 
 class LogTopicWriter {
@@ -43,9 +44,9 @@ class LogTopicWriter {
   // What one batch did, for the owner (called on the writer thread).
   struct Outcome {
     Status status = ok_status();
-    std::vector<std::function<void(Status)>> done;         // the batch's appenders
+    std::vector<std::function<void(Status)>> done;  // the batch's appenders
     std::map<std::string, std::pair<int64_t, uint64_t>> last_seq_and_bytes;  // by topic
-    std::map<std::string, uint64_t> counts;                // records written, by topic
+    std::map<std::string, uint64_t> counts;  // records written, by topic
     uint64_t dropped_function_logs = 0;
   };
   using OnBatch = std::function<void(Outcome)>;
@@ -64,8 +65,8 @@ class LogTopicWriter {
  private:
   void run();
   Outcome write_batch(std::vector<WriteJob>& batch);
-  void write_records(const std::string& topic_id, const std::vector<LogRecord>& records, int64_t append_ms,
-                     Outcome& out);
+  void write_records(const std::string& topic_id, const std::vector<LogRecord>& records,
+                     int64_t append_ms, Outcome& out);
 
   const size_t max_queued_bytes_;
   OnBatch on_batch_;

@@ -1,8 +1,8 @@
 #include "logs/log_topics.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "common/ids.h"
 #include "logs/log_topic_writer.h"
@@ -42,11 +42,13 @@ PRAGMA user_version=1;
 
 Error store_failed(const char* op, const std::exception& e) {
   spdlog::error("log topics: {} failed: {}", op, e.what());
-  return make_error(errc::kInternalErrorSystem, std::string("the log topic store failed (") + op + "): " + e.what());
+  return make_error(errc::kInternalErrorSystem,
+                    std::string("the log topic store failed (") + op + "): " + e.what());
 }
 
 Error no_topic(const std::string& topic_id) {
-  return make_error(errc::kFailedOperationTopicNotExist, "log topic " + topic_id + " does not exist");
+  return make_error(errc::kFailedOperationTopicNotExist,
+                    "log topic " + topic_id + " does not exist");
 }
 
 }  // namespace
@@ -56,10 +58,12 @@ struct LogTopics::Connection {
   Db db;
 };
 
-LogTopics::LogTopics(asio::any_io_executor loop, const Clock& clock) : loop_(std::move(loop)), clock_(clock) {}
+LogTopics::LogTopics(asio::any_io_executor loop, const Clock& clock)
+    : loop_(std::move(loop)), clock_(clock) {}
 
-Result<std::unique_ptr<LogTopics>> LogTopics::open(const std::string& path, asio::any_io_executor loop,
-                                                   const Clock& clock, size_t max_backlog_bytes) {
+Result<std::unique_ptr<LogTopics>> LogTopics::open(const std::string& path,
+                                                   asio::any_io_executor loop, const Clock& clock,
+                                                   size_t max_backlog_bytes) {
   std::unique_ptr<LogTopics> t(new LogTopics(std::move(loop), clock));
   try {
     t->db_ = std::make_unique<Connection>(path);
@@ -71,7 +75,9 @@ Result<std::unique_ptr<LogTopics>> LogTopics::open(const std::string& path, asio
       Statement version(db, "PRAGMA user_version");
       if (version.step()) v = version.int64(0);
     }
-    if (v > 1) throw std::runtime_error("logtopics.db has a newer schema (version " + std::to_string(v) + ")");
+    if (v > 1)
+      throw std::runtime_error("logtopics.db has a newer schema (version " + std::to_string(v) +
+                               ")");
     if (v == 0) {
       store::Transaction tx(db);
       db.exec(kSchemaV1);
@@ -87,18 +93,20 @@ Result<std::unique_ptr<LogTopics>> LogTopics::open(const std::string& path, asio
     }
     LogTopics* self = t.get();
     std::weak_ptr<bool> alive = t->alive_;
-    t->writer_ = std::make_unique<LogTopicWriter>(path, max_backlog_bytes, [self, alive](LogTopicWriter::Outcome o) {
-      auto ex = self->loop_;
-      asio::post(ex, [self, alive, o = std::move(o)]() mutable {
-        auto live = alive.lock();
-        if (!live || !*live) return;
-        for (auto& done : o.done) done(o.status);
-        self->dropped_function_logs_ += o.dropped_function_logs;
-        self->committed(o.last_seq_and_bytes, o.counts);
-      });
-    });
+    t->writer_ = std::make_unique<LogTopicWriter>(
+        path, max_backlog_bytes, [self, alive](LogTopicWriter::Outcome o) {
+          auto ex = self->loop_;
+          asio::post(ex, [self, alive, o = std::move(o)]() mutable {
+            auto live = alive.lock();
+            if (!live || !*live) return;
+            for (auto& done : o.done) done(o.status);
+            self->dropped_function_logs_ += o.dropped_function_logs;
+            self->committed(o.last_seq_and_bytes, o.counts);
+          });
+        });
   } catch (const std::exception& e) {
-    return make_error(errc::kInternalErrorSystem, "cannot open the log topic store " + path + ": " + e.what());
+    return make_error(errc::kInternalErrorSystem,
+                      "cannot open the log topic store " + path + ": " + e.what());
   }
   return t;
 }
@@ -108,8 +116,9 @@ LogTopics::~LogTopics() {
   writer_.reset();  // writes what is queued; its completions are no longer delivered
 }
 
-void LogTopics::committed(const std::map<std::string, std::pair<int64_t, uint64_t>>& last_seq_and_bytes,
-                          const std::map<std::string, uint64_t>& counts) {
+void LogTopics::committed(
+    const std::map<std::string, std::pair<int64_t, uint64_t>>& last_seq_and_bytes,
+    const std::map<std::string, uint64_t>& counts) {
   for (const auto& [topic, seq_bytes] : last_seq_and_bytes) {
     auto it = stats_.find(topic);
     if (it == stats_.end()) continue;  // deleted meanwhile
@@ -121,14 +130,17 @@ void LogTopics::committed(const std::map<std::string, std::pair<int64_t, uint64_
   }
 }
 
-Result<LogTopic> LogTopics::create_topic(const std::string& name, const std::string& logset_id, int period_days) {
+Result<LogTopic> LogTopics::create_topic(const std::string& name, const std::string& logset_id,
+                                         int period_days) {
   for (const auto& [id, t] : topics_) {
-    if (t.name == name) return make_error(errc::kResourceInUse, "a log topic named " + name + " exists: " + id);
+    if (t.name == name)
+      return make_error(errc::kResourceInUse, "a log topic named " + name + " exists: " + id);
   }
   LogTopic t{random_uuid(), name, logset_id, period_days, to_unix_ms(clock_.now())};
   try {
     Statement(db_->db,
-              "INSERT INTO log_topics(topic_id, name, logset_id, period_days, add_time) VALUES(?,?,?,?,?)")
+              "INSERT INTO log_topics(topic_id, name, logset_id, period_days, add_time) "
+              "VALUES(?,?,?,?,?)")
         .bind(1, t.topic_id)
         .bind(2, t.name)
         .bind(3, t.logset_id)
@@ -183,7 +195,8 @@ Status LogTopics::delete_topic(const std::string& topic_id) {
   return ok_status();
 }
 
-Status LogTopics::append(const std::string& topic_id, std::vector<LogRecord> records, AppendDone done) {
+Status LogTopics::append(const std::string& topic_id, std::vector<LogRecord> records,
+                         AppendDone done) {
   if (!topics_.contains(topic_id)) return no_topic(topic_id);
   WriteJob job;
   job.kind = WriteJob::Kind::kRecords;
@@ -194,7 +207,8 @@ Status LogTopics::append(const std::string& topic_id, std::vector<LogRecord> rec
   return writer_->push(std::move(job));
 }
 
-Task<Status> LogTopics::append_durably(const std::string& topic_id, std::vector<LogRecord> records) {
+Task<Status> LogTopics::append_durably(const std::string& topic_id,
+                                       std::vector<LogRecord> records) {
   struct Wait {
     explicit Wait(const asio::any_io_executor& ex) : signal(ex) {}
     Signal signal;
@@ -225,14 +239,18 @@ void LogTopics::append_function_log(const std::string& topic_id, FunctionLog log
 
 uint64_t LogTopics::dropped_function_logs() const { return dropped_function_logs_; }
 
-Result<std::vector<StoredRecord>> LogTopics::read(const std::string& topic_id, int64_t after_seq, int64_t upto_seq,
-                                                  size_t max_records, size_t max_bytes) {
+Result<std::vector<StoredRecord>> LogTopics::read(const std::string& topic_id, int64_t after_seq,
+                                                  int64_t upto_seq, size_t max_records,
+                                                  size_t max_bytes) {
   std::vector<StoredRecord> out;
   try {
-    Statement s(db_->db,
-                "SELECT seq, timestamp_us, content FROM log_records WHERE topic_id=? AND seq>? AND seq<=? "
-                "ORDER BY seq LIMIT ?");
-    s.bind(1, topic_id).bind(2, after_seq).bind(3, upto_seq > 0 ? upto_seq : INT64_MAX)
+    Statement s(
+        db_->db,
+        "SELECT seq, timestamp_us, content FROM log_records WHERE topic_id=? AND seq>? AND seq<=? "
+        "ORDER BY seq LIMIT ?");
+    s.bind(1, topic_id)
+        .bind(2, after_seq)
+        .bind(3, upto_seq > 0 ? upto_seq : INT64_MAX)
         .bind(4, static_cast<int64_t>(max_records));
     size_t bytes = 0;
     while (s.step()) {
@@ -257,11 +275,12 @@ Result<int64_t> LogTopics::count_after(const std::string& topic_id, int64_t afte
   }
 }
 
-Result<std::pair<int64_t, int64_t>> LogTopics::pending(const std::string& topic_id, int64_t after_seq,
-                                                       size_t max_records) {
+Result<std::pair<int64_t, int64_t>> LogTopics::pending(const std::string& topic_id,
+                                                       int64_t after_seq, size_t max_records) {
   try {
     Statement s(db_->db,
-                "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(content AS BLOB))), 0) FROM (SELECT content FROM "
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(content AS BLOB))), 0) FROM (SELECT "
+                "content FROM "
                 "log_records WHERE topic_id=? AND seq>? ORDER BY seq LIMIT ?)");
     s.bind(1, topic_id).bind(2, after_seq).bind(3, static_cast<int64_t>(max_records));
     if (!s.step()) return std::pair<int64_t, int64_t>{0, 0};
@@ -273,7 +292,8 @@ Result<std::pair<int64_t, int64_t>> LogTopics::pending(const std::string& topic_
 
 Result<std::optional<TopicCursor>> LogTopics::get_cursor(const std::string& key) {
   try {
-    Statement s(db_->db, "SELECT topic_id, delivered, pending_end FROM topic_cursors WHERE cursor_key=?");
+    Statement s(db_->db,
+                "SELECT topic_id, delivered, pending_end FROM topic_cursors WHERE cursor_key=?");
     s.bind(1, key);
     if (!s.step()) return std::optional<TopicCursor>();
     return std::optional<TopicCursor>(TopicCursor{s.text(0), s.int64(1), s.int64(2)});
@@ -284,10 +304,12 @@ Result<std::optional<TopicCursor>> LogTopics::get_cursor(const std::string& key)
 
 Status LogTopics::put_cursor(const std::string& key, const TopicCursor& c) {
   try {
-    Statement(db_->db,
-              "INSERT INTO topic_cursors(cursor_key, topic_id, delivered, pending_end) VALUES(?,?,?,?) "
-              "ON CONFLICT(cursor_key) DO UPDATE SET topic_id=excluded.topic_id, delivered=excluded.delivered, "
-              "pending_end=excluded.pending_end")
+    Statement(
+        db_->db,
+        "INSERT INTO topic_cursors(cursor_key, topic_id, delivered, pending_end) VALUES(?,?,?,?) "
+        "ON CONFLICT(cursor_key) DO UPDATE SET topic_id=excluded.topic_id, "
+        "delivered=excluded.delivered, "
+        "pending_end=excluded.pending_end")
         .bind(1, key)
         .bind(2, c.topic_id)
         .bind(3, c.delivered)

@@ -37,9 +37,9 @@ struct LogTopic {
 
 // What the loop thread knows of a topic's records without reading them.
 struct TopicStats {
-  int64_t last_seq = 0;            // the seq of its last committed record; 0: none
-  uint64_t appended_records = 0;   // records committed since the server started
-  uint64_t appended_bytes = 0;     // their content bytes
+  int64_t last_seq = 0;           // the seq of its last committed record; 0: none
+  uint64_t appended_records = 0;  // records committed since the server started
+  uint64_t appended_bytes = 0;    // their content bytes
 };
 
 // A reader's place in a topic (a cls trigger's cursor).
@@ -57,15 +57,17 @@ class LogTopicWriter;
 class LogTopics {
  public:
   // Opens (creating) the database; InternalError.System when it cannot.
-  static Result<std::unique_ptr<LogTopics>> open(const std::string& path, asio::any_io_executor loop,
-                                                 const Clock& clock, size_t max_backlog_bytes);
+  static Result<std::unique_ptr<LogTopics>> open(const std::string& path,
+                                                 asio::any_io_executor loop, const Clock& clock,
+                                                 size_t max_backlog_bytes);
   ~LogTopics();
   LogTopics(const LogTopics&) = delete;
   LogTopics& operator=(const LogTopics&) = delete;
 
   // Creates a topic under a new id. Errors: ResourceInUse (the name is taken),
   // InternalError.System.
-  Result<LogTopic> create_topic(const std::string& name, const std::string& logset_id, int period_days);
+  Result<LogTopic> create_topic(const std::string& name, const std::string& logset_id,
+                                int period_days);
   std::optional<LogTopic> find(const std::string& topic_id) const;
   std::vector<LogTopic> list() const;
   // Deletes the topic, its records and the cursors on it. Errors:
@@ -92,12 +94,13 @@ class LogTopics {
   // Up to `max_records` records of the topic after `after_seq` (and at most
   // `upto_seq` when that is > 0), in order; stops before the record that would
   // pass `max_bytes` of content (but always returns at least one record).
-  Result<std::vector<StoredRecord>> read(const std::string& topic_id, int64_t after_seq, int64_t upto_seq,
-                                         size_t max_records, size_t max_bytes);
+  Result<std::vector<StoredRecord>> read(const std::string& topic_id, int64_t after_seq,
+                                         int64_t upto_seq, size_t max_records, size_t max_bytes);
   // How many records of the topic come after `after_seq`.
   Result<int64_t> count_after(const std::string& topic_id, int64_t after_seq);
   // The number and content bytes of the first `max_records` records after `after_seq`.
-  Result<std::pair<int64_t, int64_t>> pending(const std::string& topic_id, int64_t after_seq, size_t max_records);
+  Result<std::pair<int64_t, int64_t>> pending(const std::string& topic_id, int64_t after_seq,
+                                              size_t max_records);
 
   // Cursors by key (a cls trigger's identity).
   Result<std::optional<TopicCursor>> get_cursor(const std::string& key);
@@ -116,10 +119,10 @@ class LogTopics {
   asio::any_io_executor loop_;
   const Clock& clock_;
   struct Connection;
-  std::unique_ptr<Connection> db_;            // the loop thread's
+  std::unique_ptr<Connection> db_;  // the loop thread's
   std::unique_ptr<LogTopicWriter> writer_;
-  std::map<std::string, LogTopic> topics_;    // by id
-  std::map<std::string, TopicStats> stats_;   // by id
+  std::map<std::string, LogTopic> topics_;   // by id
+  std::map<std::string, TopicStats> stats_;  // by id
   Appended on_appended_;
   uint64_t dropped_function_logs_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

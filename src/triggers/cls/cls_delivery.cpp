@@ -1,8 +1,8 @@
 #include "triggers/cls/cls_delivery.h"
 
-#include <cstdint>
-
 #include <spdlog/spdlog.h>
+
+#include <cstdint>
 
 #include "common/ids.h"
 
@@ -18,13 +18,18 @@ constexpr auto kPoll = std::chrono::seconds(1);
 
 }  // namespace
 
-ClsDelivery::ClsDelivery(const ClsServices& services, store::TriggerRecord trigger, cls_rules::Desc desc,
-                         std::string key)
-    : services_(services), trigger_(std::move(trigger)), desc_(std::move(desc)), key_(std::move(key)) {}
+ClsDelivery::ClsDelivery(const ClsServices& services, store::TriggerRecord trigger,
+                         cls_rules::Desc desc, std::string key)
+    : services_(services),
+      trigger_(std::move(trigger)),
+      desc_(std::move(desc)),
+      key_(std::move(key)) {}
 
-Result<std::shared_ptr<ClsDelivery>> ClsDelivery::start(const ClsServices& services, store::TriggerRecord trigger,
+Result<std::shared_ptr<ClsDelivery>> ClsDelivery::start(const ClsServices& services,
+                                                        store::TriggerRecord trigger,
                                                         cls_rules::Desc desc, std::string key) {
-  std::shared_ptr<ClsDelivery> d(new ClsDelivery(services, std::move(trigger), std::move(desc), std::move(key)));
+  std::shared_ptr<ClsDelivery> d(
+      new ClsDelivery(services, std::move(trigger), std::move(desc), std::move(key)));
   YUNFN_TRY(cursor, services.topics.get_cursor(d->key_));
   if (cursor) {
     d->cursor_ = *cursor;
@@ -75,8 +80,10 @@ Task<void> ClsDelivery::run() {
 
 Task<bool> ClsDelivery::gather() {
   const auto window_end = services_.clock.steady_now() + std::chrono::seconds(desc_.max_wait_s);
-  auto base = services_.topics.pending(desc_.topic_id, cursor_.delivered, static_cast<size_t>(desc_.max_size));
-  if (!base.ok()) co_return !stopped_;  // the store logged it; the batch goes out now and will retry
+  auto base = services_.topics.pending(desc_.topic_id, cursor_.delivered,
+                                       static_cast<size_t>(desc_.max_size));
+  if (!base.ok())
+    co_return !stopped_;  // the store logged it; the batch goes out now and will retry
   // Counted from here on without reading the records again.
   const logs::TopicStats* stats = services_.topics.stats(desc_.topic_id);
   if (!stats) co_return !stopped_;
@@ -85,10 +92,14 @@ Task<bool> ClsDelivery::gather() {
   while (!stopped_) {
     stats = services_.topics.stats(desc_.topic_id);
     if (!stats) break;  // the topic is gone; hand_over finds nothing
-    const auto count = static_cast<double>(base->first) + static_cast<double>(stats->appended_records - records0);
-    const auto bytes = static_cast<double>(base->second) + static_cast<double>(stats->appended_bytes - bytes0);
-    if (count >= desc_.max_size || bytes * ratio_ >= static_cast<double>(cls_rules::kMaxPieceBytes) ||
-        bytes >= static_cast<double>(kMaxBatchBytes) || services_.clock.steady_now() >= window_end) {
+    const auto count =
+        static_cast<double>(base->first) + static_cast<double>(stats->appended_records - records0);
+    const auto bytes =
+        static_cast<double>(base->second) + static_cast<double>(stats->appended_bytes - bytes0);
+    if (count >= desc_.max_size ||
+        bytes * ratio_ >= static_cast<double>(cls_rules::kMaxPieceBytes) ||
+        bytes >= static_cast<double>(kMaxBatchBytes) ||
+        services_.clock.steady_now() >= window_end) {
       break;
     }
     co_await wait_until(window_end);
@@ -97,9 +108,10 @@ Task<bool> ClsDelivery::gather() {
 }
 
 Task<bool> ClsDelivery::hand_over(int64_t upto) {
-  auto read = upto > 0 ? services_.topics.read(desc_.topic_id, cursor_.delivered, upto, SIZE_MAX, SIZE_MAX)
-                       : services_.topics.read(desc_.topic_id, cursor_.delivered, 0,
-                                               static_cast<size_t>(desc_.max_size), kMaxBatchBytes);
+  auto read =
+      upto > 0 ? services_.topics.read(desc_.topic_id, cursor_.delivered, upto, SIZE_MAX, SIZE_MAX)
+               : services_.topics.read(desc_.topic_id, cursor_.delivered, 0,
+                                       static_cast<size_t>(desc_.max_size), kMaxBatchBytes);
   if (!read.ok()) co_return false;
   const std::vector<logs::StoredRecord>& records = *read;
   if (records.empty()) {  // expired or deleted meanwhile
@@ -143,7 +155,8 @@ Task<bool> ClsDelivery::hand_over(int64_t upto) {
     if (!queued) co_return false;
   }
   cursor_.delivered = cursor_.pending_end;
-  if (!services_.topics.put_cursor(key_, cursor_).ok()) co_return false;  // redone (deduplicated) later
+  if (!services_.topics.put_cursor(key_, cursor_).ok())
+    co_return false;  // redone (deduplicated) later
   co_return true;
 }
 
@@ -154,11 +167,13 @@ Task<bool> ClsDelivery::enqueue(const cls_rules::Piece& piece, size_t index, int
   req.qualifier = trigger_.qualifier;
   req.source = "cls";
   req.event = piece.event;
-  req.request_id = request_id_from(key_ + "/" + std::to_string(batch_start) + "-" +
-                                   std::to_string(cursor_.pending_end) + "/" + std::to_string(index));
+  req.request_id =
+      request_id_from(key_ + "/" + std::to_string(batch_start) + "-" +
+                      std::to_string(cursor_.pending_end) + "/" + std::to_string(index));
   while (!stopped_) {
     auto r = services_.queue.enqueue(req, "CLS");
-    if (r.ok() || r.error().is(errc::kResourceInUse)) co_return true;  // in use: enqueued before a restart
+    if (r.ok() || r.error().is(errc::kResourceInUse))
+      co_return true;  // in use: enqueued before a restart
     if (!r.error().is(errc::kInternalErrorSystem) && !r.error().is(errc::kLimitExceededQuota)) {
       spdlog::warn("cls trigger {} of {}/{}: records {}-{} dropped: {}", trigger_.name, trigger_.ns,
                    trigger_.function_name, piece.first_seq, piece.last_seq, r.error().message);

@@ -40,7 +40,8 @@ class ClsDelivery : public std::enable_shared_from_this<ClsDelivery> {
  public:
   // Loads the trigger's cursor (`key`), or makes one at the topic's end (a new
   // trigger gets the records that come after it), and starts delivering.
-  static Result<std::shared_ptr<ClsDelivery>> start(const ClsServices& services, store::TriggerRecord trigger,
+  static Result<std::shared_ptr<ClsDelivery>> start(const ClsServices& services,
+                                                    store::TriggerRecord trigger,
                                                     cls_rules::Desc desc, std::string key);
   // Stops after the piece being enqueued (the rest of its batch goes out
   // when the trigger runs again). Returns at once.
@@ -54,7 +55,8 @@ class ClsDelivery : public std::enable_shared_from_this<ClsDelivery> {
   Json status();
 
  private:
-  ClsDelivery(const ClsServices& services, store::TriggerRecord trigger, cls_rules::Desc desc, std::string key);
+  ClsDelivery(const ClsServices& services, store::TriggerRecord trigger, cls_rules::Desc desc,
+              std::string key);
   Task<void> run();
   // Waits for a wake() or the deadline (or stop()).
   Task<void> wait_until(std::chrono::steady_clock::time_point deadline);

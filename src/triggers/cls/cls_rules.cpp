@@ -38,13 +38,14 @@ const Json* key(const Json& j, const char* scf, const char* component) {
   return nullptr;
 }
 
-Status read_int(const Json& j, const char* scf, const char* component, int64_t lo, int64_t hi, int& out) {
+Status read_int(const Json& j, const char* scf, const char* component, int64_t lo, int64_t hi,
+                int& out) {
   const Json* v = key(j, scf, component);
   if (!v) return ok_status();
   auto n = whole_number(*v);
   if (!n || *n < lo || *n > hi) {
-    return bad_desc(std::string(scf) + " must be a whole number from " + std::to_string(lo) + " to " +
-                    std::to_string(hi) + "; got " + v->dump());
+    return bad_desc(std::string(scf) + " must be a whole number from " + std::to_string(lo) +
+                    " to " + std::to_string(hi) + "; got " + v->dump());
   }
   out = static_cast<int>(*n);
   return ok_status();
@@ -70,14 +71,15 @@ Status read_same(const Json& j, const char* field, const std::string& expected) 
   auto it = j.find(field);
   if (it == j.end() || it->is_null()) return ok_status();
   if (!it->is_string() || (*it != expected && !(expected == "default" && *it == ""))) {
-    return bad_desc(std::string(field) + " " + it->dump() + " is not the trigger's own (" + expected + ")");
+    return bad_desc(std::string(field) + " " + it->dump() + " is not the trigger's own (" +
+                    expected + ")");
   }
   return ok_status();
 }
 
-constexpr std::array<const char*, 11> kKnownKeys = {"topic_id", "max_wait", "max_size", "effective", "name_space",
-                                                    "function_name", "qualifier", "topicId", "maxWait", "maxSize",
-                                                    "enable"};
+constexpr std::array<const char*, 11> kKnownKeys = {
+    "topic_id",  "max_wait", "max_size", "effective", "name_space", "function_name",
+    "qualifier", "topicId",  "maxWait",  "maxSize",   "enable"};
 
 // About how many bytes a record adds to records_json.
 size_t record_bytes(const logs::StoredRecord& r) { return r.content.size() + 48; }
@@ -86,13 +88,15 @@ size_t record_bytes(const logs::StoredRecord& r) { return r.content.size() + 48;
 
 Result<Desc> parse_desc(const store::TriggerRecord& trigger) {
   Desc d;
-  Json j = trigger.trigger_desc.empty() ? Json::object() : Json::parse(trigger.trigger_desc, nullptr, false);
+  Json j = trigger.trigger_desc.empty() ? Json::object()
+                                        : Json::parse(trigger.trigger_desc, nullptr, false);
   if (!j.is_object()) return bad_desc("not a JSON object");
   for (const auto& [field, _] : j.items()) {
-    if (std::find_if(kKnownKeys.begin(), kKnownKeys.end(), [&](const char* k) { return field == k; }) ==
-        kKnownKeys.end()) {
+    if (std::find_if(kKnownKeys.begin(), kKnownKeys.end(),
+                     [&](const char* k) { return field == k; }) == kKnownKeys.end()) {
       return bad_desc("unknown key \"" + field +
-                      "\" (known: topic_id, max_wait, max_size, effective, name_space, function_name, qualifier; "
+                      "\" (known: topic_id, max_wait, max_size, effective, name_space, "
+                      "function_name, qualifier; "
                       "or topicId, maxWait, maxSize, enable)");
     }
   }
@@ -114,7 +118,9 @@ Result<Desc> parse_desc(const store::TriggerRecord& trigger) {
 }
 
 std::string desc_text(const Desc& desc) {
-  return Json{{"topic_id", desc.topic_id}, {"max_wait", desc.max_wait_s}, {"max_size", desc.max_size}}.dump();
+  return Json{
+      {"topic_id", desc.topic_id}, {"max_wait", desc.max_wait_s}, {"max_size", desc.max_size}}
+      .dump();
 }
 
 std::string gzip(std::string_view raw) {
@@ -141,8 +147,8 @@ std::string records_json(const std::string& topic_id, const std::string& topic_n
   for (const auto& r : records) {
     list.push_back({{"timestamp", std::to_string(r.timestamp_us)}, {"content", r.content}});
   }
-  return Json{{"topic_id", topic_id}, {"topic_name", topic_name}, {"records", std::move(list)}}.dump(
-      -1, ' ', false, Json::error_handler_t::replace);
+  return Json{{"topic_id", topic_id}, {"topic_name", topic_name}, {"records", std::move(list)}}
+      .dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::vector<Piece> clslogs_events(const std::string& topic_id, const std::string& topic_name,
@@ -156,8 +162,9 @@ std::vector<Piece> clslogs_events(const std::string& topic_id, const std::string
   while (i < records.size()) {
     size_t take = 0;
     double raw = 0;
-    while (i + take < records.size() && (take == 0 || raw + static_cast<double>(record_bytes(records[i + take])) <=
-                                                              target / ratio)) {
+    while (i + take < records.size() &&
+           (take == 0 ||
+            raw + static_cast<double>(record_bytes(records[i + take])) <= target / ratio)) {
       raw += static_cast<double>(record_bytes(records[i + take]));
       ++take;
     }
@@ -173,7 +180,8 @@ std::vector<Piece> clslogs_events(const std::string& topic_id, const std::string
         break;
       }
       // Too big: keep the share that should fit.
-      const auto fits = static_cast<size_t>(static_cast<double>(take) * target / static_cast<double>(gz.size()));
+      const auto fits =
+          static_cast<size_t>(static_cast<double>(take) * target / static_cast<double>(gz.size()));
       take = std::clamp<size_t>(fits, 1, take - 1);
     }
   }

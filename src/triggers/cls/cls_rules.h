@@ -21,8 +21,8 @@ namespace yunfn::triggers::cls_rules {
 
 struct Desc {
   std::string topic_id;
-  int max_wait_s = 60;       // the batch window, 3-300 s
-  int max_size = 10000;      // records per batch at most, 1-10000
+  int max_wait_s = 60;            // the batch window, 3-300 s
+  int max_size = 10000;           // records per batch at most, 1-10000
   std::optional<bool> effective;  // false: the trigger is created disabled
 };
 // Errors: InvalidParameterValue.TriggerDesc naming the key. Values may be JSON
@@ -54,6 +54,7 @@ struct Piece {
   std::string event;
 };
 std::vector<Piece> clslogs_events(const std::string& topic_id, const std::string& topic_name,
-                                  std::span<const logs::StoredRecord> records, size_t max_piece = kMaxPieceBytes);
+                                  std::span<const logs::StoredRecord> records,
+                                  size_t max_piece = kMaxPieceBytes);
 
 }  // namespace yunfn::triggers::cls_rules

@@ -1,9 +1,9 @@
 #include "triggers/cls/cls_trigger.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 namespace yunfn::triggers {
 namespace {
@@ -14,19 +14,22 @@ constexpr auto kWatch = std::chrono::seconds(2);
 // A trigger's cursor: a re-created trigger, or one moved to another topic,
 // starts afresh.
 std::string cursor_key(const store::TriggerRecord& t, const std::string& topic_id) {
-  return t.ns + "/" + t.function_name + "/" + t.name + "@" + std::to_string(t.add_time_ms) + "/" + topic_id;
+  return t.ns + "/" + t.function_name + "/" + t.name + "@" + std::to_string(t.add_time_ms) + "/" +
+         topic_id;
 }
 
 }  // namespace
 
-ClsTrigger::ClsTrigger(const ClsServices& services, store::Store& store) : services_(services), store_(store) {
-  services_.topics.on_appended([this, alive = std::weak_ptr<bool>(alive_)](const std::string& topic, int64_t) {
-    auto live = alive.lock();
-    if (!live || !*live) return;
-    for (auto& [key, d] : running_) {
-      if (d->topic_id() == topic) d->wake();
-    }
-  });
+ClsTrigger::ClsTrigger(const ClsServices& services, store::Store& store)
+    : services_(services), store_(store) {
+  services_.topics.on_appended(
+      [this, alive = std::weak_ptr<bool>(alive_)](const std::string& topic, int64_t) {
+        auto live = alive.lock();
+        if (!live || !*live) return;
+        for (auto& [key, d] : running_) {
+          if (d->topic_id() == topic) d->wake();
+        }
+      });
 }
 
 // NOLINTNEXTLINE(bugprone-exception-escape): stop() only sets a flag and cancels a timer
@@ -43,8 +46,9 @@ Status ClsTrigger::check_name(const std::string& name) {
   }
   if (!ok) {
     return make_error(errc::kInvalidParameterValueTriggerName,
-                      "TriggerName '" + name + "' is invalid: 1-100 letters, digits, '-' or '_' (the topic id is a "
-                                               "good name)");
+                      "TriggerName '" + name +
+                          "' is invalid: 1-100 letters, digits, '-' or '_' (the topic id is a "
+                          "good name)");
   }
   return ok_status();
 }
@@ -52,9 +56,10 @@ Status ClsTrigger::check_name(const std::string& name) {
 Status ClsTrigger::check(store::TriggerRecord& trigger) {
   YUNFN_TRY(desc, cls_rules::parse_desc(trigger));
   if (!services_.topics.find(desc.topic_id)) {
-    return make_error(errc::kFailedOperationTopicNotExist,
-                      "TriggerDesc topic_id " + desc.topic_id +
-                          " names no log topic (CreateLogTopic makes one, ListLogTopics lists them)");
+    return make_error(
+        errc::kFailedOperationTopicNotExist,
+        "TriggerDesc topic_id " + desc.topic_id +
+            " names no log topic (CreateLogTopic makes one, ListLogTopics lists them)");
   }
   if (desc.effective == false) trigger.enable = false;
   trigger.trigger_desc = cls_rules::desc_text(desc);

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/json.h"
 #include "../test_support.h"
+#include "common/json.h"
 
 namespace yunfn::logs {
 namespace {
@@ -14,11 +14,18 @@ using test_support::fails_with;
 constexpr std::string_view kBadBody = "InvalidParameter.Payload";
 
 TEST(LogRecords, AnInvocationLogIsOneRecordPerLineWithScfFields) {
-  FunctionLog log{.ns = "default", .function_name = "hello", .qualifier = "$LATEST", .request_id = "r-1",
-                  .start_time_ms = 1700000000000, .duration_ms = 12.5, .mem_usage_bytes = 2 * 1024 * 1024,
-                  .status_code = 200, .retry_num = 1,
-                  .log = "START RequestId: r-1\nhello world\n\nERROR RequestId: r-1 Result: x\n"
-                         "END RequestId: r-1\nReport RequestId: r-1 Duration: 12.50ms\n"};
+  FunctionLog log{.ns = "default",
+                  .function_name = "hello",
+                  .qualifier = "$LATEST",
+                  .request_id = "r-1",
+                  .start_time_ms = 1700000000000,
+                  .duration_ms = 12.5,
+                  .mem_usage_bytes = 2 * 1024 * 1024,
+                  .status_code = 200,
+                  .retry_num = 1,
+                  .log =
+                      "START RequestId: r-1\nhello world\n\nERROR RequestId: r-1 Result: x\n"
+                      "END RequestId: r-1\nReport RequestId: r-1 Duration: 12.50ms\n"};
   auto rs = function_log_records(log);
   ASSERT_EQ(rs.size(), 5u);  // the empty line is skipped
   Json user = Json::parse(rs[1].content);
@@ -53,10 +60,11 @@ TEST(LogRecords, ALongLineIsCutIntoRecordsThatFit) {
 }
 
 TEST(LogRecords, JsonLinesTakeContentAndTimestampsInAnyUnit) {
-  auto rs = parse_json_lines("{\"content\":\"a\"}\n\n  {\"content\":{\"k\":1},\"timestamp\":1700000000}\r\n"
-                             "{\"content\":\"c\",\"timestamp\":\"1700000000123\"}\n"
-                             "{\"content\":\"d\",\"timestamp\":1700000000123456}",
-                             42);
+  auto rs = parse_json_lines(
+      "{\"content\":\"a\"}\n\n  {\"content\":{\"k\":1},\"timestamp\":1700000000}\r\n"
+      "{\"content\":\"c\",\"timestamp\":\"1700000000123\"}\n"
+      "{\"content\":\"d\",\"timestamp\":1700000000123456}",
+      42);
   ASSERT_TRUE(rs.ok());
   ASSERT_EQ(rs->size(), 4u);
   EXPECT_EQ((*rs)[0].timestamp_us, 42);
@@ -67,12 +75,16 @@ TEST(LogRecords, JsonLinesTakeContentAndTimestampsInAnyUnit) {
 }
 
 TEST(LogRecords, ABodyThatIsNotJsonLinesNamesTheLine) {
-  EXPECT_TRUE(fails_with(parse_json_lines("{\"content\":\"a\"}\nnot json\n", 1), kBadBody, "line 2: is not JSON"));
+  EXPECT_TRUE(fails_with(parse_json_lines("{\"content\":\"a\"}\nnot json\n", 1), kBadBody,
+                         "line 2: is not JSON"));
   EXPECT_TRUE(fails_with(parse_json_lines("[1,2]", 1), kBadBody, "line 1: is not a JSON object"));
-  EXPECT_TRUE(fails_with(parse_json_lines("{\"text\":\"a\"}", 1), kBadBody, "line 1: has no \"content\""));
-  EXPECT_TRUE(fails_with(parse_json_lines("{\"content\":\"a\",\"timestamp\":-5}", 1), kBadBody, "timestamp"));
-  EXPECT_TRUE(fails_with(parse_json_lines("{\"content\":\"" + std::string(kMaxRecordBytes + 1, 'x') + "\"}", 1),
-                         kBadBody, "at most 102400"));
+  EXPECT_TRUE(
+      fails_with(parse_json_lines("{\"text\":\"a\"}", 1), kBadBody, "line 1: has no \"content\""));
+  EXPECT_TRUE(fails_with(parse_json_lines("{\"content\":\"a\",\"timestamp\":-5}", 1), kBadBody,
+                         "timestamp"));
+  EXPECT_TRUE(fails_with(
+      parse_json_lines("{\"content\":\"" + std::string(kMaxRecordBytes + 1, 'x') + "\"}", 1),
+      kBadBody, "at most 102400"));
   EXPECT_TRUE(fails_with(parse_json_lines("\n \n", 1), kBadBody, "holds no record"));
 }
 

@@ -27,7 +27,8 @@ std::vector<LogRecord> records(std::initializer_list<const char*> contents) {
 class LogTopicsTest : public ::testing::Test {
  protected:
   std::unique_ptr<LogTopics> open() {
-    auto t = LogTopics::open(dir_.file("logtopics.db").string(), io_.get_executor(), clock_, kDefaultTopicBacklogBytes);
+    auto t = LogTopics::open(dir_.file("logtopics.db").string(), io_.get_executor(), clock_,
+                             kDefaultTopicBacklogBytes);
     EXPECT_TRUE(t.ok());
     return std::move(*t);
   }
@@ -58,7 +59,8 @@ TEST_F(LogTopicsTest, AppendedRecordsAreReadBackInOrderAndSurviveAReopen) {
     ASSERT_TRUE(t.ok());
     id = t->topic_id;
     std::vector<std::pair<std::string, int64_t>> appended;
-    topics->on_appended([&](const std::string& topic, int64_t seq) { appended.emplace_back(topic, seq); });
+    topics->on_appended(
+        [&](const std::string& topic, int64_t seq) { appended.emplace_back(topic, seq); });
     ASSERT_TRUE(append(*topics, id, records({"a", "b"})).ok());
     ASSERT_TRUE(append(*topics, id, records({"c"})).ok());
     ASSERT_FALSE(appended.empty());
@@ -102,11 +104,13 @@ TEST_F(LogTopicsTest, ADeletedTopicTakesItsRecordsAndCursors) {
   ASSERT_TRUE(topics->delete_topic(t->topic_id).ok());
   EXPECT_FALSE(topics->find(t->topic_id));
   EXPECT_TRUE(topics->get_cursor("k")->has_value() == false);
-  EXPECT_TRUE(fails_with(topics->append(t->topic_id, records({"y"}), nullptr), "FailedOperation.TopicNotExist",
-                         t->topic_id));
-  EXPECT_TRUE(fails_with(topics->delete_topic(t->topic_id), "FailedOperation.TopicNotExist", t->topic_id));
+  EXPECT_TRUE(fails_with(topics->append(t->topic_id, records({"y"}), nullptr),
+                         "FailedOperation.TopicNotExist", t->topic_id));
+  EXPECT_TRUE(
+      fails_with(topics->delete_topic(t->topic_id), "FailedOperation.TopicNotExist", t->topic_id));
   auto other = topics->create_topic("other", "default", 30);
-  ASSERT_TRUE(append(*topics, other->topic_id, records({"z"})).ok());  // after the drop in the queue
+  ASSERT_TRUE(
+      append(*topics, other->topic_id, records({"z"})).ok());  // after the drop in the queue
   EXPECT_EQ(*topics->count_after(t->topic_id, 0), 0);
 }
 

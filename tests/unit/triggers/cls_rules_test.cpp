@@ -3,15 +3,14 @@
 // into pieces of at most 128 KB of gzip.
 #include "triggers/cls/cls_rules.h"
 
-#include <zlib.h>
-
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <random>
 
+#include "../test_support.h"
 #include "common/crypto.h"
 #include "common/json.h"
-#include "../test_support.h"
 
 namespace yunfn::triggers::cls_rules {
 namespace {
@@ -82,17 +81,20 @@ TEST(ClsRules, DescTakesTheServerlessComponentKeys) {
 }
 
 TEST(ClsRules, DescValuesOutOfRangeNameTheKey) {
-  EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"max_wait":2})")), kBadDesc, "max_wait must be a whole number from 3 to 300"));
+  EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"max_wait":2})")), kBadDesc,
+                         "max_wait must be a whole number from 3 to 300"));
   EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"max_wait":301})")), kBadDesc, "max_wait"));
   EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"maxWait":"1.5"})")), kBadDesc, "max_wait"));
   EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"max_size":0})")), kBadDesc, "max_size"));
   EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"max_size":10001})")), kBadDesc, "max_size"));
   EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"effective":"maybe"})")), kBadDesc, "effective"));
   EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"topic_id":""})")), kBadDesc, "topic_id"));
-  EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"function_name":"other"})")), kBadDesc, "function_name"));
+  EXPECT_TRUE(
+      fails_with(parse_desc(trigger(R"({"function_name":"other"})")), kBadDesc, "function_name"));
   EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"name_space":"prod"})")), kBadDesc, "name_space"));
   EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"qualifier":"2"})")), kBadDesc, "qualifier"));
-  EXPECT_TRUE(fails_with(parse_desc(trigger(R"({"maxwait":5})")), kBadDesc, "unknown key \"maxwait\""));
+  EXPECT_TRUE(
+      fails_with(parse_desc(trigger(R"({"maxwait":5})")), kBadDesc, "unknown key \"maxwait\""));
   EXPECT_TRUE(fails_with(parse_desc(trigger("[1]")), kBadDesc, "not a JSON object"));
 }
 
@@ -102,7 +104,8 @@ std::vector<logs::StoredRecord> records(size_t n, size_t bytes, bool random) {
   for (size_t i = 0; i < n; ++i) {
     std::string content = "line " + std::to_string(i) + " ";
     while (content.size() < bytes) content += random ? static_cast<char>('!' + rng() % 90) : 'x';
-    out.push_back({static_cast<int64_t>(100 + i), 1605578090000000 + static_cast<int64_t>(i), content});
+    out.push_back(
+        {static_cast<int64_t>(100 + i), 1605578090000000 + static_cast<int64_t>(i), content});
   }
   return out;
 }
