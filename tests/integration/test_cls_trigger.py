@@ -5,7 +5,7 @@ window, in pieces of at most 128 KB of gzip, and goes on where it stopped after 
 restart."""
 
 import base64
-import gzip
+import calendar
 import http.client
 import json
 import os
@@ -200,7 +200,7 @@ class ClsTriggerTest(ServerTestCase):
         self.assertEqual((status["Delivering"], status["Lag"], status["TopicId"]), (True, 0, topic))
         # A topic in use is kept.
         err = self.client.error("DeleteLogTopic", {"TopicId": topic})
-        self.assertErrorCode(err, "ResourceInUse", "DeleteTrigger")
+        self.assertErrorCode(err, "ResourceInUse", "cls trigger")
         self.client.ok("DeleteTrigger", key)
         upload_log(self.server, topic, lines(["after-delete"]))
         time.sleep(4.5)
@@ -283,7 +283,7 @@ class ClsTriggerTest(ServerTestCase):
 
     @staticmethod
     def scf_seconds(text):
-        return time.mktime(time.strptime(text, "%Y-%m-%d %H:%M:%S")) - time.timezone
+        return calendar.timegm(time.strptime(text, "%Y-%m-%d %H:%M:%S"))
 
 
 class ClsRestartTest(ServerOutputOnFailure, unittest.TestCase):
