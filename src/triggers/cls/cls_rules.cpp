@@ -174,7 +174,7 @@ std::vector<Piece> clslogs_events(const std::string& topic_id, const std::string
       ratio = std::max(1e-4, static_cast<double>(gz.size()) / static_cast<double>(json.size()));
       if (gz.size() <= max_piece || take == 1) {
         Piece p{records[i].seq, records[i + take - 1].seq, take, gz.size(), ""};
-        p.event = Json{{"clslogs", {{"data", base64_encode(gz)}}}}.dump();
+        p.event = Json{{"clslogs", {{"data", crypto::base64_encode(gz)}}}}.dump();
         out.push_back(std::move(p));
         i += take;
         break;

@@ -51,7 +51,7 @@ std::string gunzip(const std::string& gz) {
 // The decoded JSON of one event.
 Json decode(const std::string& event) {
   Json e = Json::parse(event);
-  auto gz = base64_decode(e["clslogs"]["data"].get<std::string>());
+  auto gz = crypto::base64_decode(e["clslogs"]["data"].get<std::string>());
   EXPECT_TRUE(gz.has_value());
   return Json::parse(gunzip(*gz));
 }
@@ -130,7 +130,7 @@ TEST(ClsRules, ABigBatchIsCutIntoPiecesOfAtMost128KbInOrder) {
   ASSERT_GT(pieces.size(), 3u);
   size_t next = 0;
   for (const auto& p : pieces) {
-    auto gz = base64_decode(Json::parse(p.event)["clslogs"]["data"].get<std::string>());
+    auto gz = crypto::base64_decode(Json::parse(p.event)["clslogs"]["data"].get<std::string>());
     EXPECT_LE(gz->size(), kMaxPieceBytes);
     EXPECT_EQ(gz->size(), p.compressed_bytes);
     EXPECT_GT(p.compressed_bytes, kMaxPieceBytes / 2) << "pieces are filled, not shredded";
