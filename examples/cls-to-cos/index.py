@@ -38,7 +38,7 @@ def main_handler(event, context):
     first_us = int(records[0]["timestamp"])
     day = datetime.datetime.fromtimestamp(first_us / 1e6, datetime.timezone.utc)
     key = "%s/%s/%d-%s.jsonl.gz" % (doc["topic_name"] or doc["topic_id"], day.strftime("%Y/%m/%d"), first_us,
-                                    context.request_id)
+                                    context["request_id"])
     body = "".join(json.dumps({"timestamp": int(r["timestamp"]), "content": r["content"]}) + "\n"
                    for r in records)
     bucket = os.environ.get("ARCHIVE_BUCKET", "cls-archive-1250000000")

@@ -47,6 +47,15 @@ class ClsExamplesTest(ServerTestCase):
                        "Python3.9", "--handler", "index.main_handler", "--memory", "256", "--timeout", "30")
         self.assertEqual(proc.returncode, 0, proc.stderr)
 
+    def outcomes(self, *functions):
+        """Status and RetMsg of every async event of the functions (for failure messages)."""
+        out = {}
+        for fn in functions:
+            for e in list_all_async_events(self.client, fn):
+                r = self.client.ok("GetAsyncEventStatus", {"InvokeRequestId": e["InvokeRequestId"]})["Result"]
+                out.setdefault(fn, []).append((r["Status"], r.get("RetMsg", "")[:600]))
+        return out
+
     def test_etl_then_archive(self):
         s3 = boto3_client(self.server.cos_port)
         s3.create_bucket(Bucket="cls-archive-1250000000")
@@ -73,7 +82,7 @@ class ClsExamplesTest(ServerTestCase):
         self.assertEqual(sorted((k["method"], k["path"], k["why"]) for k in kept),
                          [("DELETE", "/api/orders/7", "error"), ("GET", "/api/report", "slow"),
                           ("POST", "/api/orders", "error")],
-                         {fn: list_all_async_events(self.client, fn) for fn in ("access-etl", "cls-archive")})
+                         self.outcomes("access-etl", "cls-archive"))
         [etl] = list_all_async_events(self.client, "access-etl")
         self.assertEqual(etl["InvokeType"], "CLS")
 
