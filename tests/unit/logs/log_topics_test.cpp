@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 #include "../fakes/manual_clock.h"
 #include "../temp_dir.h"
@@ -37,9 +38,11 @@ class LogTopicsTest : public ::testing::Test {
     std::optional<Status> outcome;
     Status queued = topics.append(topic, std::move(rs), [&](Status s) { outcome = std::move(s); });
     if (!queued.ok()) return queued;
-    for (int i = 0; i < 5000 && !outcome; ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!outcome && std::chrono::steady_clock::now() < deadline) {
       io_.run_for(std::chrono::milliseconds(1));
       io_.restart();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the writer thread commits
     }
     EXPECT_TRUE(outcome.has_value());
     return outcome ? *outcome : ok_status();
