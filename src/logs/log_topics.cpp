@@ -133,8 +133,12 @@ void LogTopics::committed(
 Result<LogTopic> LogTopics::create_topic(const std::string& name, const std::string& logset_id,
                                          int period_days) {
   for (const auto& [id, t] : topics_) {
-    if (t.name == name)
-      return make_error(errc::kResourceInUse, "a log topic named " + name + " exists: " + id);
+    if (t.name == name) {
+      std::string why = "a log topic named " + name;
+      why += " exists: ";
+      why += id;
+      return make_error(errc::kResourceInUse, why);
+    }
   }
   LogTopic t{random_uuid(), name, logset_id, period_days, to_unix_ms(clock_.now())};
   try {

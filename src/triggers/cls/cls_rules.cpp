@@ -91,7 +91,8 @@ Result<Desc> parse_desc(const store::TriggerRecord& trigger) {
   Json j = trigger.trigger_desc.empty() ? Json::object()
                                         : Json::parse(trigger.trigger_desc, nullptr, false);
   if (!j.is_object()) return bad_desc("not a JSON object");
-  for (const auto& [field, _] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& field = item.key();
     if (std::find_if(kKnownKeys.begin(), kKnownKeys.end(),
                      [&](const char* k) { return field == k; }) == kKnownKeys.end()) {
       return bad_desc("unknown key \"" + field +
