@@ -17,7 +17,8 @@ limit="${SMOKE_SCRIPT_TIMEOUT:-120}"
 python="${PYTHON:-python3}"
 
 scripts=(core_bench.py async_bench.py concurrency_bench.py sandbox_coldstart.py runtimes_bench.py runtime_coldstart.py gateway_bench.py
-         many_functions_bench.py api_burst_bench.py peers_bench.py kafka_bench.py cos_bench.py)
+         many_functions_bench.py api_burst_bench.py peers_bench.py kafka_bench.py cos_bench.py
+         cls_bench.py)
 failed=()
 summary=()
 all_start=$SECONDS

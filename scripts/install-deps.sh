@@ -8,6 +8,7 @@ PACKAGES=(
   libboost1.81-dev libsqlite3-dev libssl-dev libzip-dev libspdlog-dev libfmt-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libseccomp-dev
   librdkafka-dev  # ckafka triggers (consumer groups) and the mock Kafka cluster of their tests
+  zlib1g-dev  # gzip of the cls trigger's event (clslogs.data)
   python3 nodejs npm curl zip unzip wrk
   php-cli  # runs every Php* runtime (Debian 12: PHP 8.2) through runtimes/php/bootstrap.php
   openjdk-17-jdk-headless  # javac builds runtimes/java; its java runs Java8 and Java11 functions

@@ -18,6 +18,7 @@
 #include "triggers/cos/cos_webhook.h"
 #include "triggers/trigger_types.h"
 #include "invoke/invoker.h"
+#include "logs/log_topics.h"
 #include "store/store.h"
 
 namespace yunfn::api {
@@ -43,6 +44,7 @@ struct ApiContext {
   triggers::TriggerRegistry& triggers;
   const ServerInfo& server_info;
   triggers::CosWebhook& cos_webhook;  // served next to the actions (api/cos_webhook_endpoint.h)
+  logs::LogTopics& log_topics;
 };
 
 // An action handler gets the request parameters and returns the fields of the
@@ -69,6 +71,11 @@ Result<control::PackageSource> package_source(const Json& code, const std::strin
 
 // A layer version as SCF's LayerVersionInfo shows it.
 Json layer_version_json(const store::LayerVersionRecord& l);
+void register_log_topic_actions(ActionRegistry& r);
+
+// UploadLog (api/log_topic_actions.cpp): its body is JSON lines rather than a
+// JSON object, so the endpoint calls it directly once the signature checked out.
+Task<Result<Json>> upload_log(ApiContext& ctx, const HttpRequest& req);
 
 // Deletes one published version (DeleteFunction with a Qualifier, DeleteFunctionVersion).
 Status delete_function_version(ApiContext& ctx, const std::string& ns, const std::string& fn,

@@ -45,6 +45,7 @@ ApiServer::ApiServer(const asio::any_io_executor& ex, ApiServerConfig config, Ap
   register_trigger_actions(actions_);
   register_async_actions(actions_);
   register_layer_actions(actions_);
+  register_log_topic_actions(actions_);
 }
 
 HttpServerConfig ApiServer::http_config() {
@@ -118,6 +119,7 @@ Task<Result<Json>> ApiServer::dispatch(HttpRequest& req) {
 
   std::string action = header(req, "x-tc-action");
   if (action.empty()) co_return make_error(errc::kMissingParameter, "the X-TC-Action header is required");
+  if (action == "UploadLog") co_return co_await upload_log(context_, req);
   auto it = actions_.find(action);
   if (it == actions_.end()) {
     co_return make_error(errc::kInvalidAction, "action " + action + " is not supported");

@@ -83,8 +83,8 @@ Json function_detail(const store::FunctionRecord& fn, Json layers) {
                                  {"EipConfig", {{"EipStatus", "DISABLE"}, {"EipAddress", Json::array()}}}}},
             {"InstallDependency", "FALSE"},
             {"Role", ""},
-            {"ClsLogsetId", ""},
-            {"ClsTopicId", ""},
+            {"ClsLogsetId", c.cls_logset_id},
+            {"ClsTopicId", c.cls_topic_id},
             {"L5Enable", "FALSE"},
             {"AvailableStatus", "Available"},
             {"StatusReasons", reasons},
@@ -150,6 +150,36 @@ Result<std::vector<control::LayerRef>> layers_param(const Params& p) {
     refs.push_back({std::move(name), version});
   }
   return refs;
+}
+
+// ClsTopicId / ClsLogsetId: the log topic the function's invocation logs go
+// to (an empty ClsTopicId stops that). The topic must exist; the logset, when
+// given, must be the topic's (it is filled in from the topic otherwise).
+Status read_cls(ApiContext& ctx, const Params& p, store::FunctionConfig& c) {
+  if (!p.has("ClsTopicId") && !p.has("ClsLogsetId")) return ok_status();
+  YUNFN_TRY(topic_id, p.string("ClsTopicId", c.cls_topic_id));
+  YUNFN_TRY(logset_id, p.string("ClsLogsetId", p.has("ClsTopicId") ? "" : c.cls_logset_id));
+  if (topic_id.empty()) {
+    if (!logset_id.empty()) {
+      return make_error(errc::kInvalidParameterValueCls, "ClsLogsetId " + logset_id +
+                                                             " needs a ClsTopicId: logs go to a topic of the logset");
+    }
+    c.cls_topic_id.clear();
+    c.cls_logset_id.clear();
+    return ok_status();
+  }
+  auto topic = ctx.log_topics.find(topic_id);
+  if (!topic) {
+    return make_error(errc::kFailedOperationTopicNotExist,
+                      "ClsTopicId " + topic_id + " names no log topic (CreateLogTopic makes one, ListLogTopics lists them)");
+  }
+  if (!logset_id.empty() && logset_id != topic->logset_id) {
+    return make_error(errc::kInvalidParameterValueCls, "ClsLogsetId " + logset_id + " is not the logset of log topic " +
+                                                           topic_id + " (" + topic->logset_id + ")");
+  }
+  c.cls_topic_id = topic_id;
+  c.cls_logset_id = topic->logset_id;
+  return ok_status();
 }
 
 // Code from Code.ZipFile / Code.CosBucketName (preferred) or the legacy
@@ -222,6 +252,7 @@ Task<Result<Json>> create_function(ApiContext& ctx, const Json& params) {
     YUNFN_CO_TRY(layers, layers_param(p));
     in.layers = std::move(layers);
   }
+  YUNFN_CO_TRY_STATUS(read_cls(ctx, p, in.config));
   if (p.has("DeadLetterConfig")) {
     YUNFN_CO_TRY(dlq, p.object("DeadLetterConfig"));
     std::string target = dlq.value("Name", "");
@@ -311,6 +342,7 @@ Task<Result<Json>> update_function_configuration(ApiContext& ctx, const Json& pa
     }
   }
   YUNFN_CO_TRY_STATUS(read_config(p, config));
+  YUNFN_CO_TRY_STATUS(read_cls(ctx, p, config));
   std::optional<std::vector<control::LayerRef>> layers;
   if (p.has("Layers")) {
     YUNFN_CO_TRY(refs, layers_param(p));

@@ -42,6 +42,7 @@ inline constexpr ErrorCode kResourceInUseCos{"ResourceInUse.Cos"};
 inline constexpr ErrorCode kInvalidParameterValue{"InvalidParameterValue"};
 inline constexpr ErrorCode kInvalidParameterValueAdditionalVersionWeights{"InvalidParameterValue.AdditionalVersionWeights"};
 inline constexpr ErrorCode kInvalidParameterValueAlias{"InvalidParameterValue.Alias"};
+inline constexpr ErrorCode kInvalidParameterValueCls{"InvalidParameterValue.Cls"};
 inline constexpr ErrorCode kInvalidParameterValueCode{"InvalidParameterValue.Code"};
 inline constexpr ErrorCode kInvalidParameterValueCompatibleRuntimes{"InvalidParameterValue.CompatibleRuntimes"};
 inline constexpr ErrorCode kInvalidParameterValueContent{"InvalidParameterValue.Content"};
@@ -104,6 +105,7 @@ inline constexpr ErrorCode kFailedOperationInvokeFunction{"FailedOperation.Invok
 inline constexpr ErrorCode kFailedOperationProvisionedExceedAvailable{"FailedOperation.ProvisionedExceedAvailable"};
 inline constexpr ErrorCode kFailedOperationProvisionedExceedReserved{"FailedOperation.ProvisionedExceedReserved"};
 inline constexpr ErrorCode kFailedOperationPublishVersion{"FailedOperation.PublishVersion"};
+inline constexpr ErrorCode kFailedOperationTopicNotExist{"FailedOperation.TopicNotExist"};
 inline constexpr ErrorCode kFailedOperationReservedExceedTotal{"FailedOperation.ReservedExceedTotal"};
 inline constexpr ErrorCode kFailedOperationUpdateFunctionCode{"FailedOperation.UpdateFunctionCode"};
 inline constexpr ErrorCode kFailedOperationUpdateFunctionConfiguration{"FailedOperation.UpdateFunctionConfiguration"};

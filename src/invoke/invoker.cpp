@@ -194,7 +194,7 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, WebExchange e
         result.ret_msg = result.err_msg;
         frame.error = result.err_msg;
         result.log = logs::format_invocation_log(frame);
-        record(req, result, start_ms);
+        record(req, result, start_ms, version.config.cls_topic_id);
         co_return admitted.error();
       }
     }
@@ -263,7 +263,7 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, WebExchange e
       frame.init_duration_ms = lease->init_duration_ms;
     }
     if (failure.status_code == pool::kScaleLimitStatus) {
-      record(req, result, start_ms);
+      record(req, result, start_ms, version.config.cls_topic_id);
       co_return make_error(errc::kRequestLimitExceeded, failure.message);
     }
   }
@@ -283,12 +283,12 @@ Task<Result<InvocationResult>> Invoker::run(InvocationRequest req, WebExchange e
   frame.init_output = logs::apply_log_quota(log_quota_, log_key, std::move(frame.init_output), now);
   frame.user_output = logs::apply_log_quota(log_quota_, log_key, std::move(frame.user_output), now);
   result.log = logs::format_invocation_log(frame);
-  record(req, result, start_ms);
+  record(req, result, start_ms, version.config.cls_topic_id);
   co_return result;
 }
 
 void Invoker::record(const InvocationRequest& req, const InvocationResult& result,
-                     int64_t start_ms) {
+                     int64_t start_ms, const std::string& cls_topic_id) {
   store::InvocationRecord r;
   r.request_id = result.request_id;
   r.ns = req.ns;
@@ -307,6 +307,13 @@ void Invoker::record(const InvocationRequest& req, const InvocationResult& resul
   // The caller still gets the result; the lost record is logged by the store
   // and counted for the metrics.
   if (!store_.insert_invocation(r).ok()) ++metrics_.lost_records;
+  if (log_topics_ && !cls_topic_id.empty()) {
+    log_topics_->append_function_log(
+        cls_topic_id, {.ns = r.ns, .function_name = r.function_name, .qualifier = r.qualifier,
+                       .request_id = r.request_id, .start_time_ms = r.start_time_ms, .duration_ms = r.duration_ms,
+                       .mem_usage_bytes = r.mem_usage_bytes, .status_code = r.status_code,
+                       .retry_num = r.retry_num, .log = std::move(r.log)});
+  }
 }
 
 }  // namespace yunfn::invoke

@@ -19,6 +19,7 @@
 #include "invoke/metrics.h"
 #include "invoke/quota.h"
 #include "logs/log_quota.h"
+#include "logs/log_topics.h"
 #include "pool/pool_manager.h"
 #include "pool/runtime_command.h"
 #include "invoke/web_instance.h"
@@ -37,6 +38,9 @@ class Invoker {
   // runtime's (the bucket service's address, the function's keys). Set once at start.
   using PlatformEnvironment = std::function<std::vector<std::string>(const std::string& ns, const std::string& fn)>;
   void set_platform_environment(PlatformEnvironment f) { platform_env_ = std::move(f); }
+  // Where the logs of functions whose ClsTopicId names a log topic go (null:
+  // nowhere). Set once at start.
+  void set_log_topics(logs::LogTopics* topics) { log_topics_ = topics; }
 
   // Runs one synchronous invocation. Errors are invocation-level rejections
   // (function or qualifier missing, function not active, throttled); what
@@ -68,7 +72,10 @@ class Invoker {
   Task<Result<InvocationResult>> run(InvocationRequest req, WebExchange exchange);
   Result<pool::InstanceSpec> instance_spec(const store::FunctionRecord& fn,
                                            const store::VersionRecord& version);
-  void record(const InvocationRequest& req, const InvocationResult& result, int64_t start_ms);
+  // Writes the invocation record and hands the log to the function's log
+  // topic, if its configuration names one (both queued, never waited for).
+  void record(const InvocationRequest& req, const InvocationResult& result, int64_t start_ms,
+              const std::string& cls_topic_id);
 
   store::Store& store_;
   store::CodeStore& code_;
@@ -77,6 +84,7 @@ class Invoker {
   Quota& quota_;
   pool::RuntimePaths paths_;
   PlatformEnvironment platform_env_;
+  logs::LogTopics* log_topics_ = nullptr;
   const Clock& clock_;
   InvocationMetrics metrics_;
   logs::LogQuota log_quota_;  // function output stored per function and hour

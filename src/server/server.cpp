@@ -23,9 +23,11 @@
 #include "invoke/async_queue.h"
 #include "invoke/concurrency.h"
 #include "triggers/ckafka/ckafka_trigger.h"
+#include "triggers/cls/cls_trigger.h"
 #include "triggers/cos/cos_trigger.h"
 #include "triggers/timer/timer_trigger.h"
 #include "invoke/invoker.h"
+#include "logs/log_topics.h"
 #include "pool/pool_manager.h"
 #include "sandbox/layout.h"
 #include "sandbox/sandbox.h"
@@ -71,8 +73,9 @@ fs::path init_program(const fs::path& self) {
   return ::access(small.c_str(), X_OK) == 0 ? small : self;
 }
 
-// Deletes invocation records older than the retention, once an hour.
-Task<void> purge_logs(store::Store& store, const Clock& clock, int retention_days,
+// Deletes invocation records older than the retention, and log-topic records
+// older than their topic's, once an hour.
+Task<void> purge_logs(store::Store& store, logs::LogTopics& topics, const Clock& clock, int retention_days,
                       std::shared_ptr<bool> alive) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (*alive) {
@@ -80,6 +83,7 @@ Task<void> purge_logs(store::Store& store, const Clock& clock, int retention_day
     auto purged = store.purge_invocations_before(cutoff);  // a failure is logged by the store
     const int n = purged.ok() ? *purged : 0;
     if (n > 0) spdlog::info("purged {} invocation records older than {} days", n, retention_days);
+    topics.purge_expired();
     timer.expires_after(std::chrono::hours(1));
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
@@ -221,6 +225,14 @@ int run_server(const ServerConfig& given) {
     };
   }
   control::LayerService layers(workers, *store, code, read_cos_object, clock);
+  auto opened_topics = logs::LogTopics::open((config.data_dir / "logtopics.db").string(), io.get_executor(), clock,
+                                             logs::kDefaultTopicBacklogBytes);
+  if (!opened_topics.ok()) {
+    std::fprintf(stderr, "yunfn: %s\n", opened_topics.error().message.c_str());
+    return 1;
+  }
+  std::unique_ptr<logs::LogTopics> log_topics = std::move(*opened_topics);
+  invoker.set_log_topics(log_topics.get());
   control::FunctionService functions(
       io.get_executor(), workers, *store, code, read_cos_object, layers, clock,
       [&pools, &concurrency](const std::string& ns, const std::string& name,
@@ -252,6 +264,10 @@ int run_server(const ServerConfig& given) {
       std::move(*kafka_clusters));
   auto* ckafka_ptr = ckafka.get();
   trigger_types["ckafka"] = std::move(ckafka);
+  auto cls = std::make_unique<triggers::ClsTrigger>(
+      triggers::ClsServices{io.get_executor(), workers.get_executor(), *log_topics, async, clock}, *store);
+  auto* cls_ptr = cls.get();
+  trigger_types["cls"] = std::move(cls);
   // Bucket notifications of external stores, served on the API listener.
   triggers::CosWebhook cos_webhook(*store, async, clock, keys.secret_key);
   gateway::RouteTable routes;
@@ -276,7 +292,8 @@ int run_server(const ServerConfig& given) {
                       static_cast<size_t>(config.api_body_limit_mb) * 1024 * 1024, tls,
                       api_connections},
                      api::ApiContext{*store, functions, layers, invoker, clock, versions, quota,
-                                     concurrency, async, trigger_types, server_info, cos_webhook});
+                                     concurrency, async, trigger_types, server_info, cos_webhook,
+                                     *log_topics});
   auto cos_trigger = std::make_unique<triggers::CosTrigger>(
       io.get_executor(), *store, async, cos_service ? &cos_service->events() : nullptr, clock, cos_webhook,
       [&api] { return api.base_url(); });
@@ -295,7 +312,7 @@ int run_server(const ServerConfig& given) {
   listen("gateway (--gateway-listen)", config.gateway_host, config.gateway_port,
          [&gateway] { gateway.start(); });
   for (const Status& started : {apigw_ptr->reload(), concurrency.load(), async.start(), timer_ptr->start(),
-                                cos_trigger_ptr->start(), ckafka_ptr->start()}) {
+                                cos_trigger_ptr->start(), ckafka_ptr->start(), cls_ptr->start()}) {
     if (!started.ok()) {
       std::fprintf(stderr, "yunfn: cannot start: %s\n", started.error().message.c_str());
       return 1;
@@ -304,7 +321,7 @@ int run_server(const ServerConfig& given) {
   functions.resume_pending();
   pools.start_reaper();
   auto alive = std::make_shared<bool>(true);
-  asio::co_spawn(io, purge_logs(*store, clock, config.log_retention_days, alive), Detached{"invocation log purge"});
+  asio::co_spawn(io, purge_logs(*store, *log_topics, clock, config.log_retention_days, alive), Detached{"invocation log purge"});
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int sig) {

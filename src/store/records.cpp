@@ -19,7 +19,8 @@ Json to_json(const FunctionConfig& c) {
           {"code_sha256", c.code_sha256}, {"code_size", c.code_size},
           {"code_unpacked_size", c.code_unpacked_size}, {"layers", layers},
           {"async_run_enable", c.async_run_enable}, {"trace_enable", c.trace_enable},
-          {"public_net", c.public_net}, {"max_concurrency", c.max_concurrency}};
+          {"public_net", c.public_net}, {"max_concurrency", c.max_concurrency},
+          {"cls_logset_id", c.cls_logset_id}, {"cls_topic_id", c.cls_topic_id}};
 }
 
 FunctionConfig function_config_from_json(const Json& j) {
@@ -52,6 +53,8 @@ FunctionConfig function_config_from_json(const Json& j) {
   c.trace_enable = j.value("trace_enable", false);
   c.public_net = j.value("public_net", true);
   c.max_concurrency = j.value("max_concurrency", 1);
+  c.cls_logset_id = j.value("cls_logset_id", "");
+  c.cls_topic_id = j.value("cls_topic_id", "");
   return c;
 }
 

@@ -65,6 +65,10 @@ struct FunctionConfig {
   bool trace_enable = false;
   bool public_net = true;
   int max_concurrency = 1;  // requests one instance serves at once (web functions)
+  // The log topic (logs/log_topics.h) its invocation logs go to, and that
+  // topic's logset (ClsLogsetId / ClsTopicId); empty: none.
+  std::string cls_logset_id;
+  std::string cls_topic_id;
 };
 
 Json to_json(const FunctionConfig& c);
