@@ -48,7 +48,9 @@ TEST(LogRecords, AnInvocationLogIsOneRecordPerLineWithScfFields) {
 }
 
 TEST(LogRecords, ALongLineIsCutIntoRecordsThatFit) {
-  FunctionLog log{.request_id = "r", .log = std::string(250 * 1024, 'a') + "\n"};
+  FunctionLog log;
+  log.request_id = "r";
+  log.log = std::string(250 * 1024, 'a') + "\n";
   auto rs = function_log_records(log);
   ASSERT_EQ(rs.size(), 3u);
   size_t total = 0;

@@ -134,8 +134,9 @@ TEST(ClsRules, ABigBatchIsCutIntoPiecesOfAtMost128KbInOrder) {
     auto gz = crypto::base64_decode(Json::parse(p.event)["clslogs"]["data"].get<std::string>());
     EXPECT_LE(gz->size(), kMaxPieceBytes);
     EXPECT_EQ(gz->size(), p.compressed_bytes);
-    if (k + 1 < pieces.size())
+    if (k + 1 < pieces.size()) {
       EXPECT_GT(p.compressed_bytes, kMaxPieceBytes / 2) << "pieces are filled";
+    }
     Json j = decode(p.event);
     for (const auto& r : j["records"]) EXPECT_EQ(r["content"], rs[next++].content);
   }
