@@ -280,15 +280,15 @@ def expect_triggers(function, routes):
     return check
 
 
-def check_invocation_log(t, r, log, name, rid, line):
+def check_invocation_log(t, r, log, name, rid, line, memory_mb=128):
     """log holds the invocation's START, the function's line, END and Report, in order."""
     pattern = (r"(?ms)^START RequestId: %(rid)s\n.*^%(line)s\n.*^END RequestId: %(rid)s\n"
-               r"Report RequestId: %(rid)s Duration: [0-9.]+ms Memory: 128MB "
-               r"MemUsage: [0-9.]+MB\n" % {"rid": rid, "line": re.escape(line)})
+               r"Report RequestId: %(rid)s Duration: [0-9.]+ms Memory: %(mb)dMB "
+               r"MemUsage: [0-9.]+MB\n" % {"rid": rid, "line": re.escape(line), "mb": memory_mb})
     t.assertRegex(log, pattern, "no complete invocation log of %s %s:\n%s" % (name, rid, r))
 
 
-def expect_hello_invoke(name, result_re):
+def expect_hello_invoke(name, result_re, memory_mb=128):
     """A hello example's invoke with --log: the result on stdout (result_re matches it
     as a whole, its group 1 is the request id), the invocation log on stderr."""
     def check(t, r):
@@ -297,7 +297,7 @@ def expect_hello_invoke(name, result_re):
         t.assertIsNotNone(m, "unexpected result:\n%s" % r)
         rid = m.group(1)
         check_invocation_log(t, r, r.stderr, name, rid,
-                             "%s invoked: request_id=%s name=yunfn" % (name, rid))
+                             "%s invoked: request_id=%s name=yunfn" % (name, rid), memory_mb)
         r.ctx["request " + name] = rid
     return check
 
@@ -569,6 +569,18 @@ SECTIONS = {
          expect_hello_invoke(
              "hello-php",
              r'\{"greeting":"Hello, yunfn!","function":"hello-php","request_id":"(%s)"\}' % RID)),
+        ("J=/usr/share/java", expect_silent),
+        ("javac -implicit:none -sourcepath runtimes/java/src "
+         "-cp $J/jackson-annotations.jar:$J/jackson-databind.jar:$J/jackson-core.jar "
+         "-d /tmp/java-hello examples/java-hello/src/example/Hello.java", expect_silent),
+        ("jar cf /tmp/java-hello.jar -C /tmp/java-hello .", expect_silent),
+        ("yunfn deploy /tmp/java-hello.jar --name hello-java --runtime Java11 --memory 256 "
+         "--handler example.Hello::mainHandler", expect_deployed("hello-java")),
+        ("echo '{\"name\":\"yunfn\"}' | yunfn invoke hello-java --event - --log",
+         expect_hello_invoke(
+             "hello-java",
+             r'\{"greeting":"Hello, yunfn!","function":"hello-java","requestId":"(%s)"\}' % RID,
+             memory_mb=256)),
         ("examples/go-hello/build.sh", expect_stdout(r"built /\S+/examples/go-hello/dist/main\n")),
         ("yunfn deploy examples/go-hello/dist --name hello-go --runtime Go1 --handler main",
          expect_deployed("hello-go")),
@@ -695,6 +707,9 @@ class ReadmeRun(ServerOutputOnFailure, unittest.TestCase):
                         symlinks=True, ignore=shutil.ignore_patterns("dist"))
         # The Go example builds against the repository's scf-go-lib (examples/go-hello/go.mod).
         shutil.copytree(os.path.join(REPO, "sdk"), os.path.join(cls.workdir, "sdk"), symlinks=True)
+        # The Java example compiles against the runtime's SCF classes (runtimes/java/src).
+        shutil.copytree(os.path.join(REPO, "runtimes"), os.path.join(cls.workdir, "runtimes"),
+                        symlinks=True)
         for d in ("build", "bin"):
             os.makedirs(os.path.join(cls.workdir, d))
         os.symlink(os.path.abspath(BIN), os.path.join(cls.workdir, "build", "yunfn"))
