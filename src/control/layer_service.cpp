@@ -140,6 +140,7 @@ Result<std::vector<store::LayerVersionRecord>> LayerService::latest_versions() {
     if (!l.deleted) newest[l.name] = std::move(l);
   }
   std::vector<store::LayerVersionRecord> out;
+  out.reserve(newest.size());
   for (auto& [name, l] : newest) out.push_back(std::move(l));
   return out;
 }

@@ -86,7 +86,7 @@ Result<std::string> CosService::read_object(std::string bucket, std::string key,
         return make_error(errc::kResourceNotFoundCos, "bucket " + bucket + " does not exist");
       }
       return make_error(errc::kResourceNotFoundCosObject,
-                        "object " + key + " does not exist in bucket " + bucket);
+                        std::string("object ").append(key).append(" does not exist in bucket ").append(bucket));
     }
     if (static_cast<uint64_t>(info->size) > max_bytes) {
       return make_error(errc::kLimitExceeded, "object " + key + " is larger than " +
@@ -98,7 +98,8 @@ Result<std::string> CosService::read_object(std::string bucket, std::string key,
       if (in.read(bytes.data(), info->size)) return bytes;
     }
     if (attempt == 1) {
-      return make_error(errc::kInternalErrorSystem, "cannot read object " + key + " of bucket " + bucket);
+      return make_error(errc::kInternalErrorSystem,
+                        std::string("cannot read object ").append(key).append(" of bucket ").append(bucket));
     }
   }
 }
