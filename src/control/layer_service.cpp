@@ -151,11 +151,6 @@ Status LayerService::remove(const std::string& name, int version) {
   return store_.put_layer_version(l);
 }
 
-bool LayerService::is_deleted(const std::string& name, int version) {
-  auto l = get(name, version);
-  return !l.ok();
-}
-
 Result<std::vector<store::LayerBinding>> LayerService::bind(const std::vector<LayerRef>& refs,
                                                             const std::string& runtime,
                                                             uint64_t code_unpacked_size) {

@@ -61,8 +61,6 @@ class LayerService {
   Result<std::vector<store::LayerBinding>> bind(const std::vector<LayerRef>& refs,
                                                 const std::string& runtime,
                                                 uint64_t code_unpacked_size);
-  // Whether a layer version is deleted (GetFunction shows its Status).
-  bool is_deleted(const std::string& name, int version);
 
  private:
   asio::thread_pool& workers_;
